@@ -1,0 +1,21 @@
+package verifier
+
+import "encoding/json"
+
+// Citizen is a record of the population database. The contract names the
+// fields the service uses; every other field of a data file is kept in
+// Extra, unparsed, so that nothing a deployment loads is silently lost.
+type Citizen struct {
+	ID                 CitizenID `json:"id"`
+	OldID              string    `json:"old_id"`
+	FullName           string    `json:"full_name"`
+	DOB                Date      `json:"dob"`
+	Gender             Gender    `json:"gender"`
+	PermanentAddress   string    `json:"permanent_address"`
+	HouseholdID        string    `json:"household_id,omitempty"`
+	RelationshipToHead string    `json:"relationship_to_head,omitempty"`
+	DeceasedOn         Date      `json:"deceased_on,omitzero"`
+	// Extra holds the record's other fields (birthplace, ethnicity, phone…)
+	// as they were in the file.
+	Extra map[string]json.RawMessage `json:"-"`
+}

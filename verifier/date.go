@@ -1,0 +1,158 @@
+package verifier
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Date is a calendar date that may be partial: ID cards of people whose
+// exact birth date was never registered carry only a month and year, or a
+// year. Month and Day are 0 when unknown; a Date with Year 0 is unknown.
+type Date struct {
+	Year, Month, Day int
+}
+
+// ParseDate parses "YYYY-MM-DD", "YYYY-MM" or "YYYY" (the data files' form).
+func ParseDate(s string) (Date, error) {
+	var d Date
+	var err error
+	switch len(s) {
+	case 10:
+		if s[4] != '-' || s[7] != '-' {
+			return Date{}, badDate(s)
+		}
+		d.Year, err = atoiN(s[:4])
+		if err == nil {
+			d.Month, err = atoiN(s[5:7])
+		}
+		if err == nil {
+			d.Day, err = atoiN(s[8:])
+		}
+	case 7:
+		if s[4] != '-' {
+			return Date{}, badDate(s)
+		}
+		d.Year, err = atoiN(s[:4])
+		if err == nil {
+			d.Month, err = atoiN(s[5:])
+		}
+	case 4:
+		d.Year, err = atoiN(s)
+	default:
+		return Date{}, badDate(s)
+	}
+	if err != nil || !d.Valid() {
+		return Date{}, badDate(s)
+	}
+	return d, nil
+}
+
+// NewDate returns the full date of t in t's location.
+func NewDate(t time.Time) Date {
+	y, m, d := t.Date()
+	return Date{y, int(m), d}
+}
+
+// Valid reports whether d is a real (possibly partial) calendar date.
+func (d Date) Valid() bool {
+	if d.Year < 1 || d.Year > 9999 || d.Month < 0 || d.Month > 12 || d.Day < 0 {
+		return false
+	}
+	if d.Month == 0 {
+		return d.Day == 0
+	}
+	if d.Day == 0 {
+		return true
+	}
+	return d.Day <= time.Date(d.Year, time.Month(d.Month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+// IsZero reports whether the date is unknown.
+func (d Date) IsZero() bool { return d.Year == 0 }
+
+// Full reports whether year, month and day are all known.
+func (d Date) Full() bool { return d.Year != 0 && d.Month != 0 && d.Day != 0 }
+
+// String formats d as "YYYY-MM-DD", "YYYY-MM" or "YYYY"; "" when unknown.
+func (d Date) String() string {
+	switch {
+	case d.Year == 0:
+		return ""
+	case d.Month == 0:
+		return fmt.Sprintf("%04d", d.Year)
+	case d.Day == 0:
+		return fmt.Sprintf("%04d-%02d", d.Year, d.Month)
+	}
+	return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day)
+}
+
+// Compatible reports whether two possibly partial dates can denote the same
+// day: every part known on both sides is equal.
+func (d Date) Compatible(o Date) bool {
+	if d.Year != o.Year {
+		return false
+	}
+	if d.Month != 0 && o.Month != 0 && d.Month != o.Month {
+		return false
+	}
+	return d.Day == 0 || o.Day == 0 || d.Day == o.Day
+}
+
+// Before reports whether d is before o; both must be full dates.
+func (d Date) Before(o Date) bool {
+	return d.Year < o.Year || d.Year == o.Year && (d.Month < o.Month || d.Month == o.Month && d.Day < o.Day)
+}
+
+// Time returns midnight of a full date in loc.
+func (d Date) Time(loc *time.Location) time.Time {
+	return time.Date(d.Year, time.Month(d.Month), d.Day, 0, 0, 0, 0, loc)
+}
+
+// AgeOn returns the completed years between a (possibly partial) birth date
+// and a full date; unknown parts count as the start of the year or month.
+func (d Date) AgeOn(on Date) int {
+	m, dd := max(d.Month, 1), max(d.Day, 1)
+	age := on.Year - d.Year
+	if on.Month < m || on.Month == m && on.Day < dd {
+		age--
+	}
+	return age
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (d Date) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler; "" is the unknown date.
+func (d *Date) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*d = Date{}
+		return nil
+	}
+	v, err := ParseDate(string(b))
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}
+
+func badDate(s string) error {
+	if len(s) > 32 {
+		s = s[:32] + "…"
+	}
+	return Errorf(KindUnprocessable, "invalid_date", "%q is not a date (want YYYY-MM-DD, YYYY-MM or YYYY)", s)
+}
+
+func atoiN(s string) (int, error) {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, fmt.Errorf("not a number")
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n, nil
+}
+
+func sortStrings(s []string) { slices.Sort(s) }

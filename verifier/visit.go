@@ -1,0 +1,113 @@
+package verifier
+
+import (
+	"context"
+	"time"
+)
+
+// VisitType is how the patient came in. Only outpatient visits are the
+// insurer's double-payment risk, but every type is recorded and shown, because
+// an auditor needs the whole day to judge a group.
+type VisitType string
+
+const (
+	Outpatient VisitType = "outpatient"
+	Emergency  VisitType = "emergency"
+	Referral   VisitType = "referral"
+	Inpatient  VisitType = "inpatient"
+)
+
+// ParseVisitType returns the visit type named by s; "" means outpatient.
+func ParseVisitType(s string) (VisitType, error) {
+	switch VisitType(s) {
+	case "":
+		return Outpatient, nil
+	case Outpatient, Emergency, Referral, Inpatient:
+		return VisitType(s), nil
+	}
+	return "", Errorf(KindUnprocessable, "invalid_visit_type", "visit_type must be one of outpatient, emergency, referral, inpatient")
+}
+
+// Visit is one check-in of one citizen at one facility.
+type Visit struct {
+	CheckinID string    `json:"checkin_id"`
+	CitizenID CitizenID `json:"citizen_id"`
+	Facility  string    `json:"facility"`
+	VisitType VisitType `json:"visit_type"`
+	At        time.Time `json:"at"`  // when the card was scanned (UTC instant)
+	Day       string    `json:"day"` // the local calendar day of At, YYYY-MM-DD
+	Kiosk     string    `json:"kiosk,omitempty"`
+	Ticket    int       `json:"ticket,omitempty"` // queue number at the facility for Day
+}
+
+// Recording is what the service asks a ledger to record: the visit and the
+// rules the ledger applies atomically with the write.
+type Recording struct {
+	Visit Visit
+	// RepeatWithin: an earlier visit of the same citizen at the same
+	// facility on the same day no older than this (relative to Visit.At, in
+	// either direction) is the same check-in: nothing new is recorded and
+	// the earlier visit is returned with Repeat set.
+	RepeatWithin time.Duration
+	// ExpireAt is when the citizen's window for Visit.Day may be forgotten:
+	// the end of the local day plus the longest accepted offline delay, so
+	// that late arrivals still meet the visits of their day.
+	ExpireAt time.Time
+	// FullName is the population record's name, stored with a duplicate
+	// group so auditors can read it after the population data changed.
+	FullName string
+}
+
+// Recorded is the ledger's answer to a Recording.
+type Recorded struct {
+	// Visit is the stored visit: the new one, or the earlier one on a repeat.
+	Visit Visit
+	// Repeat reports that Visit is an earlier check-in returned again.
+	Repeat bool
+	// Others are the citizen's visits on the same local day at other
+	// facilities, in time order, as seen atomically with the write: of two
+	// concurrent check-ins of one citizen, the later-serialised one always
+	// sees the earlier one.
+	Others []Visit
+}
+
+// DuplicateGroup is one citizen's local day with visits at two or more
+// facilities, kept for auditors after the same-day window has expired.
+type DuplicateGroup struct {
+	CitizenID CitizenID `json:"citizen_id"`
+	FullName  string    `json:"full_name"`
+	Day       string    `json:"day"`
+	Visits    []Visit   `json:"visits"`
+}
+
+// DuplicateQuery selects duplicate groups. From and To are local days
+// (YYYY-MM-DD, inclusive). Facility and Citizen filter when non-empty: a
+// group matches Facility when any of its visits was there.
+type DuplicateQuery struct {
+	From, To string
+	Facility string
+	Citizen  CitizenID
+	Limit    int
+	// Cursor is an opaque position returned as NextCursor by the previous
+	// page; "" starts at the beginning. Groups are ordered by day, then by
+	// the time they were first flagged, so new groups never shift a cursor.
+	Cursor string
+}
+
+// DuplicatePage is one page of duplicate groups.
+type DuplicatePage struct {
+	Items      []DuplicateGroup
+	NextCursor string // "" when there is no further page
+}
+
+// Ledger is the same-day visit window and the record of duplicate groups.
+// Implementations must be safe for concurrent use, and Record must be atomic
+// per citizen across every process that shares the ledger.
+type Ledger interface {
+	Record(ctx context.Context, r Recording) (Recorded, error)
+	// Visits returns the citizen's visits on a local day, in time order.
+	Visits(ctx context.Context, id CitizenID, day string) ([]Visit, error)
+	Duplicates(ctx context.Context, q DuplicateQuery) (DuplicatePage, error)
+	// Ping reports whether the ledger's store answers.
+	Ping(ctx context.Context) error
+}
