@@ -1,0 +1,268 @@
+package verifier
+
+import (
+	"context"
+	"time"
+)
+
+// Identity sources: how the citizen was identified at the desk.
+const (
+	SourceCCCDQR         = "cccd_qr"          // the chip ID card's QR, read intact
+	SourceCCCDQRDegraded = "cccd_qr_degraded" // the QR text arrived damaged: the record's name is shown
+	SourceMRZ            = "mrz"              // the card's machine-readable zone
+	SourceBHYTQR         = "bhyt_qr"          // the insurance card's QR
+	SourceManual         = "manual"           // the ID typed by a clerk
+	SourceCardNo         = "card_no"          // an insurance card number typed by a clerk
+)
+
+// Presented is what the desk presented to identify a citizen: an ID (from
+// a scan or typed) or an insurance card number, and what the card itself
+// says about the holder, to be compared with the population record.
+type Presented struct {
+	Source    string
+	CitizenID CitizenID // set unless identifying by CardNo
+	CardNo    string
+	FullName  string
+	DOB       Date
+	Gender    Gender
+	// Degraded: the scan was damaged, so the name is compared loosely and
+	// never trusted over the population record.
+	Degraded bool
+	Warnings []string // the scanner's warnings, passed on to the response
+}
+
+// CheckinRequest is one check-in.
+type CheckinRequest struct {
+	Presented Presented
+	Facility  string
+	VisitType VisitType
+	Kiosk     string
+	// ScannedAt is when a kiosk that was offline scanned the card; zero
+	// means now.
+	ScannedAt time.Time
+}
+
+// CitizenView is the part of a population record a check-in shows.
+type CitizenView struct {
+	ID       CitizenID `json:"id"`
+	FullName string    `json:"full_name"`
+	DOB      Date      `json:"dob"`
+	Gender   Gender    `json:"gender"`
+	Address  string    `json:"address"`
+}
+
+// IdentityCheck says how the presented card compares with the record.
+type IdentityCheck struct {
+	Verified   bool     `json:"verified"`
+	Source     string   `json:"source"`
+	Mismatches []string `json:"mismatches"`
+	Warnings   []string `json:"warnings"`
+}
+
+// VisitView is the recorded visit as a check-in answer shows it.
+type VisitView struct {
+	Facility  string    `json:"facility"`
+	VisitType VisitType `json:"visit_type"`
+	At        time.Time `json:"at"`
+	Day       string    `json:"day"`
+	Kiosk     string    `json:"kiosk,omitempty"`
+	Ticket    int       `json:"ticket,omitempty"`
+}
+
+// OtherVisit is a same-day visit at another facility.
+type OtherVisit struct {
+	Facility  string    `json:"facility"`
+	VisitType VisitType `json:"visit_type"`
+	At        time.Time `json:"at"`
+}
+
+// DuplicateFlag says whether the citizen was seen elsewhere the same day.
+type DuplicateFlag struct {
+	Flagged bool         `json:"flagged"`
+	Others  []OtherVisit `json:"others"`
+}
+
+// Dedupe states of a check-in answer.
+const (
+	DedupeOK          = "ok"
+	DedupeUnavailable = "unavailable" // the window could not be consulted
+)
+
+// CheckinResult is the answer to a check-in.
+type CheckinResult struct {
+	CheckinID   string        `json:"checkin_id"`
+	Repeat      bool          `json:"repeat"`
+	Citizen     CitizenView   `json:"citizen"`
+	Identity    IdentityCheck `json:"identity"`
+	Eligibility Eligibility   `json:"eligibility"`
+	Visit       VisitView     `json:"visit"`
+	Duplicate   DuplicateFlag `json:"duplicate"`
+	Dedupe      string        `json:"dedupe"`
+}
+
+// Checkin identifies the citizen against the population database, decides
+// insurance eligibility, and records the visit in the same-day window. A
+// same-day visit elsewhere is flagged, never refused. When the window is
+// unavailable the check-in still answers, with Dedupe "unavailable".
+func (s *Service) Checkin(ctx context.Context, req CheckinRequest) (CheckinResult, error) {
+	now := s.Now()
+	at, err := s.visitTime(now, req.ScannedAt)
+	if err != nil {
+		return CheckinResult{}, err
+	}
+	vt, err := ParseVisitType(string(req.VisitType))
+	if err != nil {
+		return CheckinResult{}, err
+	}
+	fac, err := s.facility(ctx, req.Facility)
+	if err != nil {
+		return CheckinResult{}, err
+	}
+	p := req.Presented
+	var byCard *Card
+	if p.CitizenID == "" {
+		card, err := s.cardByNumber(ctx, p.CardNo)
+		if err != nil {
+			return CheckinResult{}, err
+		}
+		byCard, p.CitizenID = &card, card.CitizenID
+	}
+	cit, err := s.Population.Citizen(ctx, p.CitizenID)
+	if KindOf(err) == KindNotFound {
+		return CheckinResult{}, Errorf(KindNotFound, "citizen_not_found", "the citizen ID is not in the population database")
+	}
+	if err != nil {
+		return CheckinResult{}, err
+	}
+	localAt := at.In(s.Location)
+	res := CheckinResult{
+		Citizen:  CitizenView{ID: cit.ID, FullName: cit.FullName, DOB: cit.DOB, Gender: cit.Gender, Address: cit.PermanentAddress},
+		Identity: s.checkIdentity(p, cit, NewDate(localAt)),
+	}
+	res.Eligibility = s.decideForCitizen(ctx, cit, byCard, Stated{}, fac, vt, NewDate(localAt))
+
+	rec := Recording{
+		Visit: Visit{
+			CheckinID: s.NewID(), CitizenID: cit.ID, Facility: fac.Code, VisitType: vt,
+			At: at.UTC(), Day: localAt.Format(time.DateOnly), Kiosk: req.Kiosk,
+		},
+		RepeatWithin: s.RepeatWithin,
+		ExpireAt:     s.windowExpiry(localAt),
+		FullName:     cit.FullName,
+	}
+	// The visit must be recorded even if the kiosk hangs up mid-request:
+	// the patient is at the desk either way.
+	recorded, err := s.Ledger.Record(context.WithoutCancel(ctx), rec)
+	v := rec.Visit
+	res.Dedupe = DedupeOK
+	res.Duplicate.Others = []OtherVisit{}
+	if err != nil {
+		res.Dedupe = DedupeUnavailable
+	} else {
+		v, res.Repeat = recorded.Visit, recorded.Repeat
+		for _, o := range recorded.Others {
+			res.Duplicate.Others = append(res.Duplicate.Others, OtherVisit{Facility: o.Facility, VisitType: o.VisitType, At: o.At})
+		}
+		res.Duplicate.Flagged = len(res.Duplicate.Others) > 0
+	}
+	res.CheckinID = v.CheckinID
+	res.Visit = VisitView{Facility: v.Facility, VisitType: v.VisitType, At: v.At.In(s.Location), Day: v.Day, Kiosk: v.Kiosk, Ticket: v.Ticket}
+	return res, nil
+}
+
+// visitTime returns when the visit happened: now, or a queued scan's time
+// within the accepted bounds.
+func (s *Service) visitTime(now, scannedAt time.Time) (time.Time, error) {
+	if scannedAt.IsZero() {
+		return now, nil
+	}
+	if scannedAt.After(now.Add(s.MaxClockSkew)) {
+		return time.Time{}, Errorf(KindUnprocessable, "scanned_at_in_future", "scanned_at is more than %s in the future; check the kiosk's clock", s.MaxClockSkew)
+	}
+	if scannedAt.Before(now.Add(-s.MaxOfflineAge)) {
+		return time.Time{}, Errorf(KindUnprocessable, "scanned_at_too_old", "scanned_at is older than %s; record this visit by hand", s.MaxOfflineAge)
+	}
+	return scannedAt, nil
+}
+
+// windowExpiry is when a local day's window may be forgotten: the end of
+// that day plus the longest offline delay, so that a late-arriving queued
+// check-in still meets every visit of its day.
+func (s *Service) windowExpiry(localAt time.Time) time.Time {
+	y, m, d := localAt.Date()
+	endOfDay := time.Date(y, m, d+1, 0, 0, 0, 0, s.Location)
+	return endOfDay.Add(s.MaxOfflineAge + time.Hour)
+}
+
+// checkIdentity compares what the card says with the population record.
+func (s *Service) checkIdentity(p Presented, c Citizen, today Date) IdentityCheck {
+	ic := IdentityCheck{Verified: true, Source: p.Source, Mismatches: []string{}, Warnings: append([]string{}, p.Warnings...)}
+	if p.Degraded && ic.Source == SourceCCCDQR {
+		ic.Source = SourceCCCDQRDegraded
+	}
+	if p.FullName != "" {
+		same := SameName(p.FullName, c.FullName)
+		if p.Degraded {
+			same = LooselySameName(p.FullName, c.FullName) || SameName(p.FullName, c.FullName)
+		}
+		if !same {
+			ic.Mismatches = append(ic.Mismatches, "full_name")
+		}
+	}
+	if !p.DOB.IsZero() && !c.DOB.IsZero() && !p.DOB.Compatible(c.DOB) {
+		ic.Mismatches = append(ic.Mismatches, "dob")
+	}
+	if p.Gender != "" && c.Gender != "" && p.Gender != c.Gender {
+		ic.Mismatches = append(ic.Mismatches, "gender")
+	}
+	if !c.DeceasedOn.IsZero() {
+		ic.Warnings = append(ic.Warnings, "citizen_deceased")
+	}
+	return ic
+}
+
+// cardByNumber finds a card by a typed or scanned number.
+func (s *Service) cardByNumber(ctx context.Context, no string) (Card, error) {
+	if code := CheckCardNo(no); code != "" {
+		return Card{}, Errorf(KindUnprocessable, "invalid_card_no", "the card number is malformed (insurer code %s: %s)", code, ResultMessages[code][1])
+	}
+	card, err := s.Insurance.Card(ctx, no)
+	if KindOf(err) == KindNotFound {
+		return Card{}, Errorf(KindNotFound, "card_not_found", "the insurance card number is not in the insurer's registry")
+	}
+	return card, err
+}
+
+// decideForCitizen decides eligibility for a citizen, using the presented
+// card when the check-in came by card number and the citizen's current card
+// otherwise. A registry failure makes the decision unknown, not the request
+// fail: the patient is still seen.
+func (s *Service) decideForCitizen(ctx context.Context, c Citizen, card *Card, st Stated, f Facility, vt VisitType, on Date) Eligibility {
+	if card == nil {
+		cards, err := s.Insurance.CardsOf(ctx, c.ID)
+		if err != nil {
+			return unknownBecause(err)
+		}
+		card = CurrentCard(cards, on)
+	}
+	return s.decide(ctx, card, st, c.DOB, f, vt, on)
+}
+
+func (s *Service) decide(ctx context.Context, card *Card, st Stated, citizenDOB Date, f Facility, vt VisitType, on Date) Eligibility {
+	d := Decision{Card: card, Stated: st, CitizenDOB: citizenDOB, Facility: f, VisitType: vt, On: on}
+	if card != nil && card.ReplacedBy != "" {
+		if nc, err := s.Insurance.Card(ctx, card.ReplacedBy); err == nil {
+			d.NewCard = &nc
+		}
+	}
+	return s.Coverage.Decide(d)
+}
+
+func unknownBecause(err error) Eligibility {
+	e := result(Unknown, CodeServerError)
+	e.Reason = "insurance_registry_unavailable"
+	if KindOf(err) != KindUnavailable {
+		e.Reason = "insurance_registry_error"
+	}
+	return e
+}
