@@ -1,0 +1,321 @@
+package qrimage
+
+import (
+	"context"
+	"image"
+	"time"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/common"
+	"github.com/makiuchi-d/gozxing/multi/qrcode"
+	zqr "github.com/makiuchi-d/gozxing/qrcode"
+)
+
+type hints = map[gozxing.DecodeHintType]interface{}
+
+var (
+	hintsNone   = hints{gozxing.DecodeHintType_POSSIBLE_FORMATS: []gozxing.BarcodeFormat{gozxing.BarcodeFormat_QR_CODE}}
+	hintsHarder = hints{gozxing.DecodeHintType_TRY_HARDER: true}
+	hintsPure   = hints{gozxing.DecodeHintType_PURE_BARCODE: true}
+)
+
+// decodeOne runs gozxing's QR reader on a binarized image. gozxing can panic
+// on odd input: a panic counts as "not decoded".
+func decodeOne(b gozxing.Binarizer, h hints) (res []*gozxing.Result) {
+	defer func() {
+		if recover() != nil {
+			res = nil
+		}
+	}()
+	bm, err := gozxing.NewBinaryBitmap(b)
+	if err != nil {
+		return nil
+	}
+	r, err := zqr.NewQRCodeReader().Decode(bm, h)
+	if err != nil || r == nil {
+		return nil
+	}
+	return []*gozxing.Result{r}
+}
+
+// decodeMulti runs gozxing's multi-symbol QR reader, which tries more
+// combinations of finder patterns than the single reader.
+func decodeMulti(b gozxing.Binarizer, h hints) (res []*gozxing.Result) {
+	defer func() {
+		if recover() != nil {
+			res = nil
+		}
+	}()
+	bm, err := gozxing.NewBinaryBitmap(b)
+	if err != nil {
+		return nil
+	}
+	rs, err := qrcode.NewQRCodeMultiReader().DecodeMultiple(bm, h)
+	if err != nil {
+		return nil
+	}
+	return rs
+}
+
+// views caches derived images of one input.
+type views struct {
+	g     *gray
+	cache map[string]*gray
+}
+
+func (v *views) get(name string, make func() *gray) *gray {
+	if g, ok := v.cache[name]; ok {
+		return g
+	}
+	g := make()
+	v.cache[name] = g
+	return g
+}
+
+// scaled returns the image scaled so that its longer side is about dim
+// pixels (never upscaled by more than 4x); nil when that is the original.
+func (v *views) scaled(factor float64) *gray {
+	key := "scale" + ftoa(factor)
+	return v.get(key, func() *gray {
+		g := v.g
+		if factor == 1 {
+			return g
+		}
+		if factor < 1 {
+			f := int(1/factor + 0.5)
+			if f >= 2 && float64(f) == 1/factor {
+				return g.scaleDown(f)
+			}
+		}
+		w, h := int(float64(g.w)*factor+0.5), int(float64(g.h)*factor+0.5)
+		if w < 21 || h < 21 {
+			return nil
+		}
+		return g.resize(w, h)
+	})
+}
+
+func ftoa(f float64) string {
+	return string(rune('0'+int(f))) + "." + string(rune('0'+int(f*10)%10)) + string(rune('0'+int(f*100)%10))
+}
+
+type strategy struct {
+	name string
+	// cost is a rough relative cost used to skip strategies that would not
+	// fit in the remaining budget (1 = one Hybrid pass on the input).
+	run func(v *views) []*gozxing.Result
+}
+
+func hybrid(g *gray, h hints) []*gozxing.Result {
+	if g == nil {
+		return nil
+	}
+	return decodeOne(gozxing.NewHybridBinarizer(newLumSource(g)), h)
+}
+
+func global(g *gray, h hints) []*gozxing.Result {
+	if g == nil {
+		return nil
+	}
+	return decodeOne(gozxing.NewGlobalHistgramBinarizer(newLumSource(g)), h)
+}
+
+// strategies returns the chain for an image of w x h pixels, cheapest and
+// most likely first.
+func strategies(w, h int) []strategy {
+	long := w
+	if h > long {
+		long = h
+	}
+	var s []strategy
+	add := func(name string, f func(v *views) []*gozxing.Result) {
+		s = append(s, strategy{name: name, run: f})
+	}
+	// Big photos: look at a reduced copy first; it is fast and the
+	// binarizer's 8x8 blocks then fit the modules better.
+	if long > 1400 {
+		add("hybrid@0.5", func(v *views) []*gozxing.Result { return hybrid(v.scaled(0.5), hintsNone) })
+	}
+	add("hybrid", func(v *views) []*gozxing.Result { return hybrid(v.g, hintsNone) })
+	add("hybrid+harder", func(v *views) []*gozxing.Result { return hybrid(v.g, hintsHarder) })
+	add("global+harder", func(v *views) []*gozxing.Result { return global(v.g, hintsHarder) })
+	add("inverted", func(v *views) []*gozxing.Result {
+		return hybrid(v.get("inv", v.g.invert), hintsHarder)
+	})
+	if long > 700 {
+		add("hybrid@0.5+harder", func(v *views) []*gozxing.Result { return hybrid(v.scaled(0.5), hintsHarder) })
+	}
+	if long > 1400 {
+		add("hybrid@0.25+harder", func(v *views) []*gozxing.Result { return hybrid(v.scaled(0.25), hintsHarder) })
+	}
+	if long < 800 {
+		add("hybrid@2+harder", func(v *views) []*gozxing.Result { return hybrid(v.scaled(2), hintsHarder) })
+	}
+	add("pure", func(v *views) []*gozxing.Result { return global(v.g, hintsPure) })
+	add("multi+harder", func(v *views) []*gozxing.Result {
+		return decodeMulti(gozxing.NewHybridBinarizer(newLumSource(v.g)), hintsHarder)
+	})
+	add("blur1+hybrid", func(v *views) []*gozxing.Result {
+		return hybrid(v.get("blur1", func() *gray { return v.g.boxBlur(1) }), hintsHarder)
+	})
+	add("otsu", func(v *views) []*gozxing.Result { return decodeOne(otsuBinarizer(v.g), hintsHarder) })
+	for _, r := range []int{long / 40, long / 15} {
+		r := r
+		if r < 4 {
+			continue
+		}
+		add("localmean-r"+itoa(r), func(v *views) []*gozxing.Result {
+			return decodeOne(localMeanBinarizer(v.g, r, 2), hintsHarder)
+		})
+	}
+	// Tiles: a small code in a large photo.
+	add("tiles", func(v *views) []*gozxing.Result { return tiles(v) })
+	return s
+}
+
+func itoa(i int) string {
+	if i == 0 {
+		return "0"
+	}
+	neg := i < 0
+	if neg {
+		i = -i
+	}
+	var b []byte
+	for i > 0 {
+		b = append([]byte{byte('0' + i%10)}, b...)
+		i /= 10
+	}
+	if neg {
+		b = append([]byte{'-'}, b...)
+	}
+	return string(b)
+}
+
+// tiles decodes overlapping crops (2x2 grid with 50% overlap), each scaled
+// so that its longer side is at most 800 px or doubled when small.
+func tiles(v *views) []*gozxing.Result {
+	g := v.g
+	tw, th := g.w*2/3, g.h*2/3
+	if tw < 60 || th < 60 {
+		return nil
+	}
+	for _, oy := range []int{0, g.h - th, (g.h - th) / 2} {
+		for _, ox := range []int{0, g.w - tw, (g.w - tw) / 2} {
+			c := g.crop(image.Rect(ox, oy, ox+tw, oy+th))
+			if c == nil {
+				continue
+			}
+			long := c.w
+			if c.h > long {
+				long = c.h
+			}
+			if long < 400 {
+				c = c.resize(c.w*2, c.h*2)
+			}
+			if r := hybrid(c, hintsHarder); r != nil {
+				return r
+			}
+		}
+	}
+	return nil
+}
+
+type search struct {
+	ctx      context.Context
+	deadline time.Time
+	opt      Options
+	all      bool
+	results  []Result
+	seen     map[string]bool
+	// only, when set, restricts the chain to one strategy (tests).
+	only string
+}
+
+func newSearch(ctx context.Context, opt Options, all bool) *search {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	s := &search{ctx: ctx, opt: opt, all: all, seen: map[string]bool{}}
+	work := opt.MaxWork
+	if work == 0 {
+		work = DefaultMaxWork
+	}
+	if work > 0 {
+		s.deadline = time.Now().Add(work)
+	}
+	return s
+}
+
+func (s *search) ctxErr() error {
+	if err := s.ctx.Err(); err != nil {
+		return err
+	}
+	if !s.deadline.IsZero() && time.Now().After(s.deadline) {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+// run tries the strategies in order. Without all it returns the first
+// accepted result; with all it runs every strategy and returns all distinct
+// accepted results.
+func (s *search) run(g *gray) ([]Result, bool) {
+	v := &views{g: g, cache: map[string]*gray{}}
+	for i, st := range strategies(g.w, g.h) {
+		if s.only != "" && st.name != s.only {
+			continue
+		}
+		if i > 0 && s.ctxErr() != nil {
+			break
+		}
+		if s.opt.MaxStrategies > 0 && i >= s.opt.MaxStrategies {
+			break
+		}
+		for _, r := range st.run(v) {
+			res, ok := convert(r, st.name)
+			if !ok || s.seen[res.Text] {
+				continue
+			}
+			if s.opt.Accept != nil && !s.opt.Accept(res.Text) {
+				s.seen[res.Text] = true
+				continue
+			}
+			s.seen[res.Text] = true
+			s.results = append(s.results, res)
+			if !s.all {
+				return s.results, true
+			}
+		}
+	}
+	return s.results, len(s.results) > 0
+}
+
+// convert turns a gozxing result into ours, re-reading the text so that
+// byte segments that are valid UTF-8 are read as UTF-8.
+func convert(r *gozxing.Result, strategy string) (res Result, ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	if r == nil {
+		return Result{}, false
+	}
+	res = Result{Text: r.GetText(), Strategy: strategy, SequenceIndex: -1}
+	md := r.GetResultMetadata()
+	if _, has := md[gozxing.ResultMetadataType_BYTE_SEGMENTS]; has {
+		ec, _ := md[gozxing.ResultMetadataType_ERROR_CORRECTION_LEVEL].(string)
+		if t, ok := textFromCodewords(r.GetRawBytes(), ec); ok {
+			res.Text = t
+		}
+	}
+	if seq, has := md[gozxing.ResultMetadataType_STRUCTURED_APPEND_SEQUENCE].(int); has && seq >= 0 {
+		res.SequenceIndex = seq >> 4
+		res.SequenceTotal = seq&0x0f + 1
+		res.Parity, _ = md[gozxing.ResultMetadataType_STRUCTURED_APPEND_PARITY].(int)
+	}
+	return res, true
+}
+
+var _ = common.StringUtils_ASSUME_SHIFT_JIS
