@@ -1,0 +1,123 @@
+package kiosk
+
+import (
+	"encoding/csv"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/vnhealth/cccd-checkin/verifier"
+)
+
+type duplicatesResponse struct {
+	Items      []verifier.DuplicateGroup `json:"items"`
+	NextCursor string                    `json:"next_cursor"`
+}
+
+// duplicates answers GET /v1/duplicates, as one JSON page or, for
+// Accept: text/csv or format=csv, a CSV file of every matching visit.
+func (s *Server) duplicates(c *gin.Context) {
+	q := verifier.DuplicateQuery{
+		From: c.Query("from"), To: c.Query("to"), Facility: c.Query("facility"), Cursor: c.Query("cursor"),
+	}
+	if id := c.Query("citizen_id"); id != "" {
+		cid, err := verifier.ParseCitizenID(id)
+		if err != nil {
+			s.abort(c, err)
+			return
+		}
+		q.Citizen = cid
+	}
+	if l := c.Query("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil {
+			s.abort(c, badRequest("invalid_limit", "limit must be a whole number"))
+			return
+		}
+		q.Limit = n
+	}
+	if q.From == "" || q.To == "" {
+		s.abort(c, badRequest("invalid_request", "from and to (YYYY-MM-DD, local days) are required"))
+		return
+	}
+	if c.Query("format") == "csv" || strings.Contains(c.GetHeader("Accept"), "text/csv") {
+		s.duplicatesCSV(c, q)
+		return
+	}
+	page, err := s.v.Duplicates(c.Request.Context(), q)
+	if err != nil {
+		s.abort(c, err)
+		return
+	}
+	if page.Items == nil {
+		page.Items = []verifier.DuplicateGroup{}
+	}
+	c.JSON(http.StatusOK, duplicatesResponse{Items: page.Items, NextCursor: page.NextCursor})
+}
+
+var csvHeader = []string{"citizen_id", "full_name", "day", "facility", "visit_type", "at", "checkin_id", "kiosk"}
+
+// duplicatesCSV streams every page as CSV, one row per visit, UTF-8 with a
+// byte-order mark so that spreadsheet software shows Vietnamese correctly.
+// Memory stays constant: one page at a time.
+func (s *Server) duplicatesCSV(c *gin.Context, q verifier.DuplicateQuery) {
+	q.Limit = 500
+	page, err := s.v.Duplicates(c.Request.Context(), q)
+	if err != nil {
+		s.abort(c, err) // nothing written yet: a proper JSON error
+		return
+	}
+	c.Header("Content-Type", "text/csv; charset=utf-8")
+	c.Header("Content-Disposition", `attachment; filename="duplicates-`+q.From+`-`+q.To+`.csv"`)
+	c.Status(http.StatusOK)
+	_, _ = c.Writer.WriteString("\ufeff")
+	w := csv.NewWriter(c.Writer)
+	_ = w.Write(csvHeader)
+	for {
+		for _, g := range page.Items {
+			for _, v := range g.Visits {
+				_ = w.Write([]string{string(g.CitizenID), g.FullName, g.Day, v.Facility, string(v.VisitType),
+					v.At.Format(time.RFC3339), v.CheckinID, v.Kiosk})
+			}
+		}
+		w.Flush()
+		if page.NextCursor == "" || w.Error() != nil {
+			return
+		}
+		q.Cursor = page.NextCursor
+		if page, err = s.v.Duplicates(c.Request.Context(), q); err != nil {
+			// Headers are gone: end the file with a marker row so a
+			// truncated export is never mistaken for a complete one.
+			_ = w.Write([]string{"#error", verifier.AsError(err).Message})
+			w.Flush()
+			return
+		}
+	}
+}
+
+type visitsResponse struct {
+	CitizenID verifier.CitizenID `json:"citizen_id"`
+	Day       string             `json:"day"`
+	Visits    []verifier.Visit   `json:"visits"`
+}
+
+// visits answers GET /v1/citizens/{id}/visits.
+func (s *Server) visits(c *gin.Context) {
+	id, err := verifier.ParseCitizenID(c.Param("id"))
+	if err != nil {
+		s.abort(c, err)
+		return
+	}
+	day, vs, err := s.v.Visits(c.Request.Context(), id, c.Query("day"))
+	if err != nil {
+		s.abort(c, err)
+		return
+	}
+	if vs == nil {
+		vs = []verifier.Visit{}
+	}
+	c.JSON(http.StatusOK, visitsResponse{CitizenID: id, Day: day, Visits: vs})
+}

@@ -1,0 +1,166 @@
+package kiosk
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/vnhealth/cccd-checkin/verifier"
+)
+
+// Role is what a key may do.
+type Role string
+
+const (
+	RoleKiosk   Role = "kiosk"   // reception kiosks: decode, check in, eligibility
+	RoleHIS     Role = "his"     // hospital information systems: the same, plus visit reads
+	RoleAuditor Role = "auditor" // insurance auditors: duplicates and visit reads
+)
+
+// Key is one API key of the keys file. Token may be given in clear (for
+// development: a warning is logged) or as "sha256:<hex>" of the token, the
+// form a deployment should store.
+type Key struct {
+	Name     string `json:"name"`
+	Role     Role   `json:"role"`
+	Facility string `json:"facility,omitempty"`
+	Token    string `json:"token"`
+
+	hash [32]byte
+}
+
+// Keys is the set of API keys.
+type Keys struct {
+	keys []Key
+	// Plain counts keys stored with a clear-text token.
+	Plain int
+}
+
+// ParseKeys parses a keys file: a JSON array of keys.
+func ParseKeys(b []byte) (*Keys, error) {
+	var list []Key
+	if err := json.Unmarshal(b, &list); err != nil {
+		return nil, fmt.Errorf("keys file: %w", err)
+	}
+	if len(list) == 0 {
+		return nil, fmt.Errorf("keys file: no keys")
+	}
+	ks := &Keys{}
+	names := map[string]bool{}
+	for i, k := range list {
+		switch {
+		case k.Name == "":
+			return nil, fmt.Errorf("keys file: key %d has no name", i+1)
+		case names[k.Name]:
+			return nil, fmt.Errorf("keys file: key name %q appears twice", k.Name)
+		case k.Role != RoleKiosk && k.Role != RoleHIS && k.Role != RoleAuditor:
+			return nil, fmt.Errorf("keys file: key %q: role must be kiosk, his or auditor", k.Name)
+		case (k.Role == RoleKiosk || k.Role == RoleHIS) && len(k.Facility) != 5:
+			return nil, fmt.Errorf("keys file: key %q: a %s key needs a 5-character facility", k.Name, k.Role)
+		case len(k.Token) < 16 && !strings.HasPrefix(k.Token, "sha256:"):
+			return nil, fmt.Errorf("keys file: key %q: token too short (at least 16 characters)", k.Name)
+		}
+		names[k.Name] = true
+		if h, ok := strings.CutPrefix(k.Token, "sha256:"); ok {
+			raw, err := hex.DecodeString(h)
+			if err != nil || len(raw) != 32 {
+				return nil, fmt.Errorf("keys file: key %q: sha256: must be followed by 64 hex digits", k.Name)
+			}
+			copy(k.hash[:], raw)
+		} else {
+			k.hash = sha256.Sum256([]byte(k.Token))
+			ks.Plain++
+		}
+		k.Token = "" // keep no clear token in memory beyond its hash
+		ks.keys = append(ks.keys, k)
+	}
+	return ks, nil
+}
+
+// HashToken returns the form of a token to store in a keys file.
+func HashToken(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return "sha256:" + hex.EncodeToString(h[:])
+}
+
+// DemoKeys makes one random key per role for demo mode and returns the
+// clear tokens by role, to be printed once at start-up.
+func DemoKeys(facility string) (*Keys, map[Role]string) {
+	tokens := map[Role]string{}
+	ks := &Keys{}
+	for _, r := range []Role{RoleKiosk, RoleHIS, RoleAuditor} {
+		tok := "demo-" + string(r) + "-" + rand.Text()
+		k := Key{Name: "demo-" + string(r), Role: r, hash: sha256.Sum256([]byte(tok))}
+		if r != RoleAuditor {
+			k.Facility = facility
+		}
+		ks.keys = append(ks.keys, k)
+		tokens[r] = tok
+	}
+	return ks, tokens
+}
+
+// lookup finds the key of a token. Every key's hash is compared in
+// constant time, so the time taken does not tell how close a guess was.
+func (ks *Keys) lookup(token string) (*Key, bool) {
+	h := sha256.Sum256([]byte(token))
+	var found *Key
+	for i := range ks.keys {
+		if subtle.ConstantTimeCompare(h[:], ks.keys[i].hash[:]) == 1 {
+			found = &ks.keys[i]
+		}
+	}
+	return found, found != nil
+}
+
+const ctxKey = "kiosk.key"
+
+// authenticate resolves the bearer token and refuses roles not allowed.
+func (s *Server) authenticate(roles ...Role) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		tok, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+		var k *Key
+		if ok {
+			k, ok = s.keys.lookup(strings.TrimSpace(tok))
+		}
+		if !ok {
+			s.abort(c, errUnauthenticated)
+			return
+		}
+		c.Set(ctxKey, k)
+		for _, r := range roles {
+			if k.Role == r {
+				c.Next()
+				return
+			}
+		}
+		s.abort(c, verifier.Errorf(verifier.KindForbidden, "forbidden_role", "a %s key may not use this endpoint", k.Role))
+	}
+}
+
+func keyOf(c *gin.Context) *Key {
+	k, _ := c.Get(ctxKey)
+	key, _ := k.(*Key)
+	return key
+}
+
+// facilityFor returns the facility a request acts for: the one it names,
+// which must be the key's own for facility-bound keys, or the key's.
+func facilityFor(k *Key, requested string) (string, error) {
+	if requested == "" {
+		if k.Facility == "" {
+			return "", verifier.Errorf(verifier.KindInvalid, "facility_required", "this key is not bound to a facility: name one in \"facility\"")
+		}
+		return k.Facility, nil
+	}
+	if k.Facility != "" && requested != k.Facility {
+		return "", verifier.Errorf(verifier.KindForbidden, "forbidden_facility", "this key may only act for facility %s", k.Facility)
+	}
+	return requested, nil
+}

@@ -1,0 +1,45 @@
+package kiosk
+
+import (
+	"embed"
+	"io/fs"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/goccy/go-yaml"
+)
+
+// The kiosk page and the API description ship inside the binary: a
+// reception PC needs no network beyond this service.
+var (
+	//go:embed web
+	webFiles embed.FS
+	//go:embed openapi.yaml
+	openapiDoc []byte
+)
+
+func (s *Server) pageRoutes(e *gin.Engine) {
+	sub, _ := fs.Sub(webFiles, "web")
+	files := http.FileServerFS(sub)
+	serve := func(c *gin.Context) {
+		c.Header("Cache-Control", "no-cache")
+		c.Header("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; script-src 'self'; connect-src 'self'")
+		c.Header("X-Content-Type-Options", "nosniff")
+		files.ServeHTTP(c.Writer, c.Request)
+	}
+	e.GET("/", serve)
+	e.GET("/assets/*file", serve)
+}
+
+func (s *Server) openapiYAML(c *gin.Context) {
+	c.Data(http.StatusOK, "application/yaml; charset=utf-8", openapiDoc)
+}
+
+func (s *Server) openapiJSON(c *gin.Context) {
+	b, err := yaml.YAMLToJSON(openapiDoc)
+	if err != nil {
+		s.abort(c, err)
+		return
+	}
+	c.Data(http.StatusOK, "application/json; charset=utf-8", b)
+}

@@ -1,0 +1,180 @@
+// Package kiosk is the HTTP face of the check-in service: the JSON API for
+// reception kiosks, hospital information systems and auditors, the kiosk
+// page, health, readiness, metrics and the OpenAPI document. It is the only
+// package that knows gin; everything below it takes a context.Context.
+package kiosk
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/vnhealth/cccd-checkin/scanner/qrimage"
+	"github.com/vnhealth/cccd-checkin/verifier"
+)
+
+// Verifier is what the HTTP layer needs of the domain service.
+type Verifier interface {
+	Checkin(ctx context.Context, req verifier.CheckinRequest) (verifier.CheckinResult, error)
+	Eligibility(ctx context.Context, req verifier.EligibilityRequest) (verifier.Eligibility, error)
+	Duplicates(ctx context.Context, q verifier.DuplicateQuery) (verifier.DuplicatePage, error)
+	Visits(ctx context.Context, id verifier.CitizenID, day string) (string, []verifier.Visit, error)
+}
+
+// Pinger is a dependency whose health /readyz reports.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Config configures a Server.
+type Config struct {
+	Verifier Verifier
+	Keys     *Keys
+	Logger   *slog.Logger
+	// Ready lists the dependencies /readyz checks, by name.
+	Ready map[string]Pinger
+	// MaxBody bounds a JSON request body (default 64 KiB).
+	MaxBody int64
+	// Image bounds an uploaded image (bytes and pixels).
+	Image qrimage.Limits
+	// Metrics receives the server's metrics; nil: a private registry.
+	Metrics *Metrics
+}
+
+// Server is the HTTP server's handler and its state.
+type Server struct {
+	v       Verifier
+	keys    *Keys
+	log     *slog.Logger
+	ready   map[string]Pinger
+	maxBody int64
+	image   qrimage.Limits
+	metrics *Metrics
+	engine  *gin.Engine
+}
+
+// New builds the server and its routes.
+func New(cfg Config) *Server {
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{
+		v: cfg.Verifier, keys: cfg.Keys, log: cfg.Logger, ready: cfg.Ready,
+		maxBody: cfg.MaxBody, image: cfg.Image, metrics: cfg.Metrics,
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.maxBody == 0 {
+		s.maxBody = 64 << 10
+	}
+	if s.image.MaxBytes == 0 {
+		s.image = qrimage.DefaultLimits()
+	}
+	if s.metrics == nil {
+		s.metrics = NewMetrics(nil)
+	}
+	if s.keys == nil {
+		s.keys = &Keys{}
+	}
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.ContextWithFallback = true
+	e.Use(s.recoverJSON, s.observe)
+	e.NoRoute(func(c *gin.Context) {
+		s.abort(c, verifier.Errorf(verifier.KindNotFound, "no_such_route", "no such endpoint"))
+	})
+	e.NoMethod(func(c *gin.Context) {
+		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, errorBody{Error: errorDetail{Code: "method_not_allowed", Message: "method not allowed on this endpoint"}})
+	})
+
+	e.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", gin.WrapH(s.metrics.Handler()))
+	e.GET("/openapi.yaml", s.openapiYAML)
+	e.GET("/openapi.json", s.openapiJSON)
+	s.pageRoutes(e)
+
+	v1 := e.Group("/v1")
+	desk := []Role{RoleKiosk, RoleHIS}
+	v1.POST("/decode", s.authenticate(desk...), s.decode)
+	v1.POST("/checkins", s.authenticate(desk...), s.checkin)
+	v1.POST("/eligibility", s.authenticate(desk...), s.eligibility)
+	v1.GET("/duplicates", s.authenticate(RoleAuditor), s.duplicates)
+	v1.GET("/citizens/:id/visits", s.authenticate(RoleAuditor, RoleHIS), s.visits)
+	s.engine = e
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// Routes lists the registered routes as "METHOD path" with gin's :param
+// syntax, for the OpenAPI conformance test.
+func (s *Server) Routes() []string {
+	var out []string
+	for _, r := range s.engine.Routes() {
+		out = append(out, r.Method+" "+r.Path)
+	}
+	return out
+}
+
+// readyz reports whether each dependency answers within a second.
+func (s *Server) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), time.Second)
+	defer cancel()
+	status, checks := http.StatusOK, gin.H{}
+	for name, p := range s.ready {
+		if err := p.Ping(ctx); err != nil {
+			status = http.StatusServiceUnavailable
+			checks[name] = gin.H{"status": "down", "error": verifier.AsError(err).Message}
+			continue
+		}
+		checks[name] = gin.H{"status": "up"}
+	}
+	word := "ready"
+	if status != http.StatusOK {
+		word = "degraded"
+	}
+	c.JSON(status, gin.H{"status": word, "checks": checks})
+}
+
+// recoverJSON turns a panic into a JSON 500 and a log line, so one bad
+// request never takes the process down. Handlers are written not to panic;
+// this is the last line of defence.
+func (s *Server) recoverJSON(c *gin.Context) {
+	defer func() {
+		if r := recover(); r != nil {
+			if r == http.ErrAbortHandler {
+				panic(r)
+			}
+			s.log.Error("panic serving request", slog.String("route", c.FullPath()), slog.Any("panic", r))
+			s.abort(c, verifier.Errorf(verifier.KindInternal, "internal", "internal error"))
+		}
+	}()
+	c.Next()
+}
+
+// observe logs each request once, without personal data: the route
+// template (never the raw path, which may hold a citizen ID), no query
+// string, the key's name (never its token), and records metrics.
+func (s *Server) observe(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
+	}
+	d := time.Since(start)
+	status := c.Writer.Status()
+	s.metrics.observeRequest(c.Request.Method, route, status, d)
+	attrs := []slog.Attr{
+		slog.String("method", c.Request.Method), slog.String("route", route),
+		slog.Int("status", status), slog.Duration("dur", d),
+	}
+	if k := keyOf(c); k != nil {
+		attrs = append(attrs, slog.String("key", k.Name))
+	}
+	s.log.LogAttrs(c.Request.Context(), slog.LevelInfo, "request", attrs...)
+}
