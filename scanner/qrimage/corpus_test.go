@@ -13,8 +13,9 @@ import (
 
 // corpusFloor is the number of the 138 zxing-qr corpus tests (rotation 0)
 // that must keep passing. Reference points from the corpus README: gozxing
-// 0.1.1 with default settings 95, zbar 0.23 95, zxing-cpp 1.4 112.
-const corpusFloor = 95
+// 0.1.1 with default settings 95, zbar 0.23 95, zxing-cpp 1.4 112; this
+// package reached 115.
+const corpusFloor = 115
 
 // moduleRoot walks up from the test's directory to the folder with go.mod.
 func moduleRoot(t testing.TB) string {

@@ -338,3 +338,74 @@ func (s *lumSource) RotateCounterClockwise45() (gozxing.LuminanceSource, error) 
 	return nil, errors.New("UnsupportedOperationException: 45 degree rotation")
 }
 func (s *lumSource) String() string { return gozxing.LuminanceSourceString(s) }
+
+// pad adds a border of m pixels of value v on every side.
+func (g *gray) pad(m int, v byte) *gray {
+	o := newGray(g.w+2*m, g.h+2*m)
+	for i := range o.pix {
+		o.pix[i] = v
+	}
+	for y := 0; y < g.h; y++ {
+		copy(o.pix[(y+m)*o.w+m:], g.pix[y*g.w:(y+1)*g.w])
+	}
+	return o
+}
+
+// upscaleNearest enlarges by an integer factor without interpolation (keeps
+// the modules of tiny synthetic codes crisp).
+func (g *gray) upscaleNearest(f int) *gray {
+	o := newGray(g.w*f, g.h*f)
+	for y := 0; y < o.h; y++ {
+		src := g.pix[(y/f)*g.w : (y/f+1)*g.w]
+		row := o.pix[y*o.w : (y+1)*o.w]
+		for x := range row {
+			row[x] = src[x/f]
+		}
+	}
+	return o
+}
+
+// stretch maps the 1st..99th percentile of luminance to 0..255.
+func (g *gray) stretch() *gray {
+	var hist [256]int
+	for _, v := range g.pix {
+		hist[v]++
+	}
+	n := len(g.pix)
+	lo, hi := 0, 255
+	for c := 0; lo < 255; lo++ {
+		c += hist[lo]
+		if c > n/100 {
+			break
+		}
+	}
+	for c := 0; hi > 0; hi-- {
+		c += hist[hi]
+		if c > n/100 {
+			break
+		}
+	}
+	if hi-lo < 8 {
+		return nil
+	}
+	var lut [256]byte
+	for i := range lut {
+		v := (i - lo) * 255 / (hi - lo)
+		lut[i] = byte(clampi(v, 0, 255))
+	}
+	o := newGray(g.w, g.h)
+	for i, v := range g.pix {
+		o.pix[i] = lut[v]
+	}
+	return o
+}
+
+// sharpen applies an unsharp mask: 2*g - blur(g).
+func (g *gray) sharpen(r int) *gray {
+	b := g.boxBlur(r)
+	o := newGray(g.w, g.h)
+	for i, v := range g.pix {
+		o.pix[i] = byte(clampi(2*int(v)-int(b.pix[i]), 0, 255))
+	}
+	return o
+}

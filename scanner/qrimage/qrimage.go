@@ -16,6 +16,7 @@ import (
 	_ "image/jpeg" // register JPEG
 	_ "image/png"  // register PNG
 	"io"
+	"strings"
 	"time"
 
 	_ "golang.org/x/image/webp" // register WebP
@@ -114,6 +115,10 @@ func LoadImage(data []byte, lim Limits) (img image.Image, format string, err err
 	}()
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
+		if strings.Contains(err.Error(), "dimension overflow") {
+			// image/png refuses dimensions whose product overflows.
+			return nil, format, verifier.Wrap(err, verifier.KindTooLarge, CodeTooLarge, "image declares absurd dimensions")
+		}
 		if errors.Is(err, image.ErrFormat) {
 			return nil, "", verifier.Errorf(verifier.KindUnsupported, CodeUnsupported,
 				"not an image in a supported format (PNG, JPEG, GIF, WebP)")

@@ -121,7 +121,8 @@ func global(g *gray, h hints) []*gozxing.Result {
 }
 
 // strategies returns the chain for an image of w x h pixels, cheapest and
-// most likely first.
+// most likely first. The order was chosen on the zxing-qr corpus and on the
+// generated golden images (see corpus_test.go, TestCorpusMatrix).
 func strategies(w, h int) []strategy {
 	long := w
 	if h > long {
@@ -131,46 +132,90 @@ func strategies(w, h int) []strategy {
 	add := func(name string, f func(v *views) []*gozxing.Result) {
 		s = append(s, strategy{name: name, run: f})
 	}
+	inv := func(v *views) *gray { return v.get("inv", v.g.invert) }
+	pad := func(v *views) *gray { return v.get("pad", func() *gray { return v.g.pad(padFor(v.g), 255) }) }
+	half := func(v *views) *gray { return v.scaled(0.5) }
+
 	// Big photos: look at a reduced copy first; it is fast and the
 	// binarizer's 8x8 blocks then fit the modules better.
 	if long > 1400 {
-		add("hybrid@0.5", func(v *views) []*gozxing.Result { return hybrid(v.scaled(0.5), hintsNone) })
+		add("hybrid@0.5", func(v *views) []*gozxing.Result { return hybrid(half(v), hintsNone) })
 	}
 	add("hybrid", func(v *views) []*gozxing.Result { return hybrid(v.g, hintsNone) })
 	add("hybrid+harder", func(v *views) []*gozxing.Result { return hybrid(v.g, hintsHarder) })
-	add("global+harder", func(v *views) []*gozxing.Result { return global(v.g, hintsHarder) })
-	add("inverted", func(v *views) []*gozxing.Result {
-		return hybrid(v.get("inv", v.g.invert), hintsHarder)
+	add("inverted", func(v *views) []*gozxing.Result { return hybrid(inv(v), hintsHarder) })
+	add("sharpen+hybrid", func(v *views) []*gozxing.Result {
+		return hybrid(v.get("sharpen", func() *gray { return v.g.sharpen(2) }), hintsHarder)
 	})
-	if long > 700 {
-		add("hybrid@0.5+harder", func(v *views) []*gozxing.Result { return hybrid(v.scaled(0.5), hintsHarder) })
+	add("global+harder", func(v *views) []*gozxing.Result { return global(v.g, hintsHarder) })
+	if long >= 160 {
+		add("hybrid@0.5+harder", func(v *views) []*gozxing.Result { return hybrid(half(v), hintsHarder) })
+		add("global@0.5+harder", func(v *views) []*gozxing.Result { return global(half(v), hintsHarder) })
 	}
-	if long > 1400 {
-		add("hybrid@0.25+harder", func(v *views) []*gozxing.Result { return hybrid(v.scaled(0.25), hintsHarder) })
+	if long < 1000 {
+		add("hybrid@1.5+harder", func(v *views) []*gozxing.Result { return hybrid(v.scaled(1.5), hintsHarder) })
 	}
-	if long < 800 {
+	if long < 500 {
 		add("hybrid@2+harder", func(v *views) []*gozxing.Result { return hybrid(v.scaled(2), hintsHarder) })
 	}
-	add("pure", func(v *views) []*gozxing.Result { return global(v.g, hintsPure) })
+	add("otsu", func(v *views) []*gozxing.Result { return decodeOne(otsuBinarizer(v.g), hintsHarder) })
 	add("multi+harder", func(v *views) []*gozxing.Result {
 		return decodeMulti(gozxing.NewHybridBinarizer(newLumSource(v.g)), hintsHarder)
+	})
+	add("pad+multi", func(v *views) []*gozxing.Result {
+		return decodeMulti(gozxing.NewHybridBinarizer(newLumSource(pad(v))), hintsHarder)
+	})
+	add("inverted+pad", func(v *views) []*gozxing.Result {
+		return hybrid(v.get("invpad", func() *gray { return inv(v).pad(padFor(v.g), 255) }), hintsHarder)
+	})
+	add("stretch+hybrid", func(v *views) []*gozxing.Result {
+		return hybrid(v.get("stretch", v.g.stretch), hintsHarder)
 	})
 	add("blur1+hybrid", func(v *views) []*gozxing.Result {
 		return hybrid(v.get("blur1", func() *gray { return v.g.boxBlur(1) }), hintsHarder)
 	})
-	add("otsu", func(v *views) []*gozxing.Result { return decodeOne(otsuBinarizer(v.g), hintsHarder) })
-	for _, r := range []int{long / 40, long / 15} {
-		r := r
-		if r < 4 {
-			continue
-		}
-		add("localmean-r"+itoa(r), func(v *views) []*gozxing.Result {
-			return decodeOne(localMeanBinarizer(v.g, r, 2), hintsHarder)
+	if long/8 >= 4 {
+		add("localmean", func(v *views) []*gozxing.Result {
+			return decodeOne(localMeanBinarizer(v.g, long/8, 2), hintsHarder)
 		})
+	}
+	if long < 300 {
+		nearest := func(v *views) *gray {
+			return v.get("nearest", func() *gray { return v.g.upscaleNearest(nearestFactor(v.g)) })
+		}
+		add("nearest+hybrid", func(v *views) []*gozxing.Result { return hybrid(nearest(v), hintsHarder) })
+		add("nearest+pure", func(v *views) []*gozxing.Result { return global(nearest(v), hintsPure) })
+	}
+	add("pure", func(v *views) []*gozxing.Result { return global(v.g, hintsPure) })
+	if long > 1400 {
+		add("hybrid@0.25+harder", func(v *views) []*gozxing.Result { return hybrid(v.scaled(0.25), hintsHarder) })
 	}
 	// Tiles: a small code in a large photo.
 	add("tiles", func(v *views) []*gozxing.Result { return tiles(v) })
 	return s
+}
+
+func padFor(g *gray) int {
+	m := g.w
+	if g.h > m {
+		m = g.h
+	}
+	return m/10 + 4
+}
+
+func nearestFactor(g *gray) int {
+	long := g.w
+	if g.h > long {
+		long = g.h
+	}
+	f := (400 + long - 1) / long
+	if f > 10 {
+		f = 10
+	}
+	if f < 2 {
+		f = 2
+	}
+	return f
 }
 
 func itoa(i int) string {
