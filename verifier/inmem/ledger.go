@@ -1,0 +1,413 @@
+package inmem
+
+import (
+	"cmp"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"hash/maphash"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/vnhealth/cccd-checkin/verifier"
+)
+
+// Ledger is the same-day visit window and the record of duplicate groups,
+// held in process memory: the ledger of the demo and of a single-desk
+// deployment (one process). It is safe for concurrent use. Citizens are
+// spread over shards, each with its own mutex, so check-ins of different
+// citizens rarely wait for each other; Record is atomic per citizen.
+//
+// A citizen's window for a day is forgotten at its Recording.ExpireAt; a
+// duplicate group is kept until ExpireAt plus the retention (default 400
+// days). Expired entries are swept lazily, at most once a minute per shard.
+type Ledger struct {
+	now       func() time.Time
+	retention time.Duration
+	seed      maphash.Seed
+	shards    []ledgerShard
+
+	// groups is the cross-citizen index of duplicate groups. Lock order:
+	// a shard's mu, then groups.mu.
+	groups struct {
+		mu        sync.Mutex
+		seq       uint64
+		byDay     map[string][]*ledgerGroup // ordered by seq
+		days      []string                  // sorted keys of byDay
+		nextSweep time.Time
+	}
+}
+
+var _ verifier.Ledger = (*Ledger)(nil)
+
+// LedgerOption configures a Ledger.
+type LedgerOption func(*Ledger)
+
+// WithLedgerClock sets the clock that decides when windows and groups have
+// expired (default time.Now).
+func WithLedgerClock(now func() time.Time) LedgerOption {
+	return func(l *Ledger) { l.now = now }
+}
+
+// WithLedgerRetention sets how long duplicate groups are kept after their
+// window expired (default 400 days).
+func WithLedgerRetention(d time.Duration) LedgerOption {
+	return func(l *Ledger) { l.retention = d }
+}
+
+// WithLedgerShards sets the number of citizen shards (default 64).
+func WithLedgerShards(n int) LedgerOption {
+	return func(l *Ledger) {
+		if n > 0 {
+			l.shards = make([]ledgerShard, n)
+		}
+	}
+}
+
+// DefaultRetention is how long a duplicate group is kept by default.
+const DefaultRetention = 400 * 24 * time.Hour
+
+const ledgerSweepEvery = time.Minute
+
+// NewLedger returns an empty ledger.
+func NewLedger(opts ...LedgerOption) *Ledger {
+	l := &Ledger{now: time.Now, retention: DefaultRetention, seed: maphash.MakeSeed()}
+	for _, o := range opts {
+		o(l)
+	}
+	if l.shards == nil {
+		l.shards = make([]ledgerShard, 64)
+	}
+	for i := range l.shards {
+		l.shards[i].citizens = map[verifier.CitizenID]*ledgerCitizen{}
+	}
+	l.groups.byDay = map[string][]*ledgerGroup{}
+	return l
+}
+
+type ledgerShard struct {
+	mu        sync.Mutex
+	citizens  map[verifier.CitizenID]*ledgerCitizen
+	nextSweep time.Time
+	_         [64]byte // keep shards' mutexes on separate cache lines
+}
+
+type ledgerCitizen struct {
+	windows map[string]*ledgerWindow // by local day
+	groups  map[string]*ledgerGroup  // by local day
+}
+
+type ledgerWindow struct {
+	visits   []verifier.Visit // in arrival order
+	expireAt time.Time
+}
+
+// ledgerGroup is written with both its citizen's shard lock and groups.mu
+// held, so either lock is enough to read it.
+type ledgerGroup struct {
+	seq      uint64
+	citizen  verifier.CitizenID
+	day      string
+	name     string
+	visits   []verifier.Visit
+	expireAt time.Time
+}
+
+func (l *Ledger) shard(id verifier.CitizenID) *ledgerShard {
+	return &l.shards[maphash.String(l.seed, string(id))%uint64(len(l.shards))]
+}
+
+// Record implements verifier.Ledger.
+func (l *Ledger) Record(_ context.Context, r verifier.Recording) (verifier.Recorded, error) {
+	if err := checkLedgerRecording(r); err != nil {
+		return verifier.Recorded{}, err
+	}
+	v := r.Visit
+	now := l.now()
+	s := l.shard(v.CitizenID)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sweep(now)
+
+	c := s.citizens[v.CitizenID]
+	if c == nil {
+		c = &ledgerCitizen{windows: map[string]*ledgerWindow{}, groups: map[string]*ledgerGroup{}}
+		s.citizens[v.CitizenID] = c
+	}
+	w := c.windows[v.Day]
+	if w != nil && !w.expireAt.After(now) {
+		delete(c.windows, v.Day)
+		w = nil
+	}
+	g := c.groups[v.Day]
+	if g != nil && !g.expireAt.After(now) {
+		delete(c.groups, v.Day)
+		g = nil
+	}
+
+	if w != nil {
+		if i := repeatOf(w.visits, v, r.RepeatWithin); i >= 0 {
+			stored := w.visits[i]
+			return verifier.Recorded{Visit: stored, Repeat: true, Others: othersOf(w.visits, stored.Facility)}, nil
+		}
+	}
+
+	if w == nil {
+		w = &ledgerWindow{expireAt: r.ExpireAt}
+		if r.ExpireAt.After(now) {
+			c.windows[v.Day] = w
+		}
+	} else if r.ExpireAt.After(w.expireAt) {
+		w.expireAt = r.ExpireAt
+	}
+	w.visits = append(w.visits, v)
+	others := othersOf(w.visits, v.Facility)
+
+	if g != nil || len(others) > 0 {
+		expire := r.ExpireAt.Add(l.retention)
+		l.groups.mu.Lock()
+		if g == nil {
+			l.groups.seq++
+			g = &ledgerGroup{seq: l.groups.seq, citizen: v.CitizenID, day: v.Day, visits: slices.Clone(w.visits), expireAt: expire}
+			if _, ok := l.groups.byDay[v.Day]; !ok {
+				i, _ := slices.BinarySearch(l.groups.days, v.Day)
+				l.groups.days = slices.Insert(l.groups.days, i, v.Day)
+			}
+			l.groups.byDay[v.Day] = append(l.groups.byDay[v.Day], g)
+			c.groups[v.Day] = g
+		} else {
+			g.visits = append(g.visits, v)
+			if expire.After(g.expireAt) {
+				g.expireAt = expire
+			}
+		}
+		g.name = r.FullName
+		l.groups.mu.Unlock()
+	}
+	if len(c.windows) == 0 && len(c.groups) == 0 {
+		delete(s.citizens, v.CitizenID)
+	}
+	return verifier.Recorded{Visit: v, Others: others}, nil
+}
+
+// repeatOf returns the index of the visit that v repeats, or -1: the same
+// check-in id, or else the visit at v's facility closest in time to v and
+// no further than within.
+func repeatOf(visits []verifier.Visit, v verifier.Visit, within time.Duration) int {
+	best, bestD := -1, time.Duration(0)
+	for i, o := range visits {
+		if o.CheckinID == v.CheckinID {
+			return i
+		}
+		if o.Facility != v.Facility {
+			continue
+		}
+		d := o.At.Sub(v.At)
+		if d < 0 {
+			d = -d
+		}
+		if d <= within && (best < 0 || d < bestD) {
+			best, bestD = i, d
+		}
+	}
+	return best
+}
+
+// othersOf returns the visits not at facility, in time order.
+func othersOf(visits []verifier.Visit, facility string) []verifier.Visit {
+	var out []verifier.Visit
+	for _, o := range visits {
+		if o.Facility != facility {
+			out = append(out, o)
+		}
+	}
+	sortLedgerVisits(out)
+	return out
+}
+
+func sortLedgerVisits(vs []verifier.Visit) {
+	slices.SortStableFunc(vs, func(a, b verifier.Visit) int {
+		if c := a.At.Compare(b.At); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.CheckinID, b.CheckinID)
+	})
+}
+
+// sweep forgets the shard's expired windows and groups, at most once per
+// ledgerSweepEvery. The caller holds s.mu.
+func (s *ledgerShard) sweep(now time.Time) {
+	if now.Before(s.nextSweep) {
+		return
+	}
+	s.nextSweep = now.Add(ledgerSweepEvery)
+	for id, c := range s.citizens {
+		for day, w := range c.windows {
+			if !w.expireAt.After(now) {
+				delete(c.windows, day)
+			}
+		}
+		for day, g := range c.groups {
+			if !g.expireAt.After(now) {
+				delete(c.groups, day)
+			}
+		}
+		if len(c.windows) == 0 && len(c.groups) == 0 {
+			delete(s.citizens, id)
+		}
+	}
+}
+
+// Visits implements verifier.Ledger: the visits of the citizen's unexpired
+// window for day, together with those kept in the day's duplicate group.
+func (l *Ledger) Visits(_ context.Context, id verifier.CitizenID, day string) ([]verifier.Visit, error) {
+	now := l.now()
+	s := l.shard(id)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.citizens[id]
+	if c == nil {
+		return nil, nil
+	}
+	var out []verifier.Visit
+	if w := c.windows[day]; w != nil && w.expireAt.After(now) {
+		out = append(out, w.visits...)
+	}
+	if g := c.groups[day]; g != nil && g.expireAt.After(now) {
+		for _, v := range g.visits {
+			if !slices.ContainsFunc(out, func(o verifier.Visit) bool { return o.CheckinID == v.CheckinID }) {
+				out = append(out, v)
+			}
+		}
+	}
+	sortLedgerVisits(out)
+	return out, nil
+}
+
+// ledgerCursor is the position after the last group of a page.
+type ledgerCursor struct {
+	Day string `json:"d"`
+	Seq uint64 `json:"q"`
+}
+
+// MaxDuplicatesLimit caps DuplicateQuery.Limit; DefaultDuplicatesLimit is
+// used when it is 0.
+const (
+	DefaultDuplicatesLimit = 100
+	MaxDuplicatesLimit     = 1000
+)
+
+// Duplicates implements verifier.Ledger. Groups are listed by day, then in
+// the order they were first flagged; the cursor holds (day, sequence) of the
+// last group returned, so groups flagged later never shift it. The query
+// scans the groups of the requested days and filters them (cost linear in
+// the groups of those days), which suits a single-desk ledger.
+func (l *Ledger) Duplicates(_ context.Context, q verifier.DuplicateQuery) (verifier.DuplicatePage, error) {
+	if err := checkLedgerDays(q.From, q.To); err != nil {
+		return verifier.DuplicatePage{}, err
+	}
+	var cur ledgerCursor
+	if q.Cursor != "" {
+		b, err := base64.RawURLEncoding.DecodeString(q.Cursor)
+		if err != nil || json.Unmarshal(b, &cur) != nil || checkLedgerDays(cur.Day, "") != nil || cur.Day == "" {
+			return verifier.DuplicatePage{}, verifier.Errorf(verifier.KindInvalid, "invalid_cursor", "the cursor is not one this server returned")
+		}
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = DefaultDuplicatesLimit
+	}
+	limit = min(limit, MaxDuplicatesLimit)
+	now := l.now()
+
+	l.groups.mu.Lock()
+	defer l.groups.mu.Unlock()
+	l.sweepGroups(now)
+	start := max(q.From, cur.Day)
+	i, _ := slices.BinarySearch(l.groups.days, start)
+	var page verifier.DuplicatePage
+	var last ledgerCursor
+	for _, day := range l.groups.days[i:] {
+		if q.To != "" && day > q.To {
+			break
+		}
+		for _, g := range l.groups.byDay[day] {
+			if day == cur.Day && g.seq <= cur.Seq {
+				continue
+			}
+			if !g.expireAt.After(now) || q.Citizen != "" && g.citizen != q.Citizen ||
+				q.Facility != "" && !slices.ContainsFunc(g.visits, func(v verifier.Visit) bool { return v.Facility == q.Facility }) {
+				continue
+			}
+			if len(page.Items) == limit {
+				b, _ := json.Marshal(last)
+				page.NextCursor = base64.RawURLEncoding.EncodeToString(b)
+				return page, nil
+			}
+			visits := slices.Clone(g.visits)
+			sortLedgerVisits(visits)
+			page.Items = append(page.Items, verifier.DuplicateGroup{CitizenID: g.citizen, FullName: g.name, Day: g.day, Visits: visits})
+			last = ledgerCursor{Day: day, Seq: g.seq}
+		}
+	}
+	return page, nil
+}
+
+// sweepGroups drops expired groups from the index, at most once per
+// ledgerSweepEvery. The caller holds l.groups.mu.
+func (l *Ledger) sweepGroups(now time.Time) {
+	if now.Before(l.groups.nextSweep) {
+		return
+	}
+	l.groups.nextSweep = now.Add(ledgerSweepEvery)
+	for day, gs := range l.groups.byDay {
+		gs = slices.DeleteFunc(gs, func(g *ledgerGroup) bool { return !g.expireAt.After(now) })
+		if len(gs) == 0 {
+			delete(l.groups.byDay, day)
+			if i, ok := slices.BinarySearch(l.groups.days, day); ok {
+				l.groups.days = slices.Delete(l.groups.days, i, i+1)
+			}
+			continue
+		}
+		l.groups.byDay[day] = gs
+	}
+}
+
+// Ping implements verifier.Ledger; memory always answers.
+func (l *Ledger) Ping(context.Context) error { return nil }
+
+const ledgerDayLayout = "2006-01-02"
+
+func checkLedgerRecording(r verifier.Recording) error {
+	v := r.Visit
+	bad := func(what string) error {
+		return verifier.Errorf(verifier.KindInternal, "invalid_recording", "the ledger was asked to record a visit without %s", what)
+	}
+	switch {
+	case v.CheckinID == "":
+		return bad("a check-in id")
+	case v.CitizenID == "":
+		return bad("a citizen")
+	case v.Facility == "":
+		return bad("a facility")
+	case v.At.IsZero():
+		return bad("a time")
+	}
+	if _, err := time.Parse(ledgerDayLayout, v.Day); err != nil {
+		return bad("a valid day")
+	}
+	return nil
+}
+
+func checkLedgerDays(days ...string) error {
+	for _, d := range days {
+		if d == "" {
+			continue
+		}
+		if _, err := time.Parse(ledgerDayLayout, d); err != nil {
+			return verifier.Errorf(verifier.KindInvalid, "invalid_day", "a day is written YYYY-MM-DD")
+		}
+	}
+	return nil
+}
