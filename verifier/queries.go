@@ -116,14 +116,16 @@ func (s *Service) Duplicates(ctx context.Context, q DuplicateQuery) (DuplicatePa
 	return s.Ledger.Duplicates(ctx, q)
 }
 
-// Visits returns a citizen's recorded visits on a local day ("" : today).
-func (s *Service) Visits(ctx context.Context, id CitizenID, day string) ([]Visit, error) {
+// Visits returns a citizen's recorded visits on a local day ("" : today)
+// and the day it answered for.
+func (s *Service) Visits(ctx context.Context, id CitizenID, day string) (string, []Visit, error) {
 	if day == "" {
 		day = s.Day(s.Now())
 	} else if _, err := parseDay(day, "day"); err != nil {
-		return nil, err
+		return "", nil, err
 	}
-	return s.Ledger.Visits(ctx, id, day)
+	vs, err := s.Ledger.Visits(ctx, id, day)
+	return day, vs, err
 }
 
 // parseDay parses a full local day YYYY-MM-DD named by a request field.
