@@ -201,9 +201,15 @@ func (s *Service) checkIdentity(p Presented, c Citizen, today Date) IdentityChec
 		ic.Source = SourceCCCDQRDegraded
 	}
 	if p.FullName != "" {
-		same := SameName(p.FullName, c.FullName)
-		if p.Degraded {
-			same = LooselySameName(p.FullName, c.FullName) || SameName(p.FullName, c.FullName)
+		var same bool
+		switch {
+		case p.Source == SourceMRZ:
+			// The MRZ prints names in capitals without diacritics.
+			same = FoldName(p.FullName) == FoldName(c.FullName)
+		case p.Degraded:
+			same = LooselySameName(p.FullName, c.FullName)
+		default:
+			same = SameName(p.FullName, c.FullName)
 		}
 		if !same {
 			ic.Mismatches = append(ic.Mismatches, "full_name")
