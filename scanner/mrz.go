@@ -82,9 +82,9 @@ func mrzValue(c byte) int {
 	return 0
 }
 
-// CheckDigit returns the ICAO 9303 check digit of s: the sum of the
+// MRZCheckDigit returns the ICAO 9303 check digit of s: the sum of the
 // character values weighted 7, 3, 1, 7, 3, 1, … modulo 10.
-func CheckDigit(s string) byte {
+func MRZCheckDigit(s string) byte {
 	weights := [3]int{7, 3, 1}
 	sum := 0
 	for i := 0; i < len(s); i++ {
@@ -99,7 +99,7 @@ func checkOK(field string, c byte) bool {
 	if c == '<' {
 		return strings.Trim(field, "<") == ""
 	}
-	return c == CheckDigit(field)
+	return c == MRZCheckDigit(field)
 }
 
 func parseMRZ(l [3]string) (Result, error) {
@@ -143,7 +143,7 @@ func parseMRZ(l [3]string) (Result, error) {
 	if !checkOK(l2[8:14], l2[14]) {
 		bad = append(bad, "expiry date")
 	}
-	if l2[29] != CheckDigit(l1[5:30]+l2[0:7]+l2[8:15]+l2[18:29]) {
+	if l2[29] != MRZCheckDigit(l1[5:30]+l2[0:7]+l2[8:15]+l2[18:29]) {
 		bad = append(bad, "composite")
 	}
 	if len(bad) > 0 {
@@ -157,7 +157,7 @@ func parseMRZ(l [3]string) (Result, error) {
 	switch {
 	case len(opt) >= 12 && allDigits(opt[:12]):
 		m.ID = verifier.CitizenID(opt[:12])
-		if rest := opt[12:]; len(rest) == 3 && rest[:2] == "<<" && rest[2] != '<' && rest[2] != CheckDigit(opt[:12]) {
+		if rest := opt[12:]; len(rest) == 3 && rest[:2] == "<<" && rest[2] != '<' && rest[2] != MRZCheckDigit(opt[:12]) {
 			res.warn("mrz_id_check_digit")
 		}
 	case len(m.DocNumber) == 12 && allDigits(m.DocNumber):

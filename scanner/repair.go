@@ -180,6 +180,8 @@ func baseLetter(r rune) rune {
 // (E1 BB 81/8D/8F/90/9D), so they are worth guessing back.
 var undefined1252 = []byte{0x81, 0x8D, 0x8F, 0x90, 0x9D}
 
+var droppedBytes = []byte{0x81, 0x8D, 0x8F, 0x90, 0x9D, 0xA0}
+
 // Slot values for bytes that were lost on the way.
 const (
 	slotLost     = -1 // U+FFFD: some byte stood here
@@ -217,17 +219,33 @@ func unMojibake(s string) (out string, exact, ok bool) {
 // "Lã" is never "repaired" from a guessed missing byte). Repairs twice at
 // most, for text that went through two wrong decodings.
 func unMojibakeRun(s string) (string, bool, bool) {
-	out, exact, ok := unMojibakeOnce(s)
+	if out, exact, ok := unMojibakeOnce(s, repairedRuneOK); ok {
+		return out, exact, true
+	}
+	// Garbled twice: the first reversal gives mojibake again, made of
+	// single-byte characters, which the second reversal must accept.
+	mid, exact, ok := unMojibakeOnce(s, singleByteRune)
 	if !ok {
 		return s, false, false
 	}
-	if r, ex, ok2 := unMojibakeOnce(out); ok2 {
-		return r, exact && ex, true
+	out, ex, ok := unMojibakeOnce(mid, repairedRuneOK)
+	if !ok {
+		return s, false, false
 	}
-	return out, exact, true
+	return out, exact && ex, true
 }
 
-func unMojibakeOnce(s string) (string, bool, bool) {
+// singleByteRune reports whether r is a Windows-1252 or Latin-1
+// character, i.e. possibly one byte of a further layer of mojibake.
+func singleByteRune(r rune) bool {
+	if r <= 0xFF {
+		return true
+	}
+	_, ok := charmap.Windows1252.EncodeRune(r)
+	return ok
+}
+
+func unMojibakeOnce(s string, accept func(rune) bool) (string, bool, bool) {
 	slots := make([]int, 0, len(s))
 	for _, r := range s {
 		switch {
@@ -247,19 +265,20 @@ func unMojibakeOnce(s string) (string, bool, bool) {
 			}
 		}
 	}
-	chars, strong, ok := decodeSlots(slots)
+	chars, strong, inferred, ok := decodeSlots(slots, accept)
 	if !ok || !strong {
 		return "", false, false
 	}
 	text, exact := resolve(chars)
-	return norm.NFC.String(text), exact, true
+	return norm.NFC.String(text), exact && !inferred, true
 }
 
-// decodeSlots decodes bytes (some lost) as UTF-8. Each output position is
-// the set of characters it may have been: one when every byte arrived,
-// several when a lost byte had to be guessed. strong reports that at least
-// one multi-byte character arrived whole.
-func decodeSlots(slots []int) (chars [][]rune, strong, ok bool) {
+// decodeSlots decodes bytes (some lost) as UTF-8, keeping the characters
+// accept allows. Each output position is the set of characters it may have
+// been: one when every byte arrived, several when a lost byte had to be
+// guessed. strong reports that at least one multi-byte character arrived
+// whole; inferred that some lost byte was filled in.
+func decodeSlots(slots []int, accept func(rune) bool) (chars [][]rune, strong, inferred, ok bool) {
 	chars = make([][]rune, 0, len(slots))
 	for i := 0; i < len(slots); {
 		b := slots[i]
@@ -275,7 +294,7 @@ func decodeSlots(slots []int) (chars [][]rune, strong, ok bool) {
 		}
 		n := seqLen(byte(b))
 		if n == 0 {
-			return nil, false, false
+			return nil, false, false, false
 		}
 		var opts [3][]byte
 		soft := 0
@@ -300,23 +319,27 @@ func decodeSlots(slots []int) (chars [][]rune, strong, ok bool) {
 					continue
 				}
 			}
-			opts[k] = undefined1252 // the byte was dropped
+			// The byte was dropped: an undefined one, or a trailing
+			// no-break space trimmed as white space.
+			opts[k] = droppedBytes
 			soft++
 		}
 		if soft > 1 {
-			return nil, false, false
+			return nil, false, false, false
 		}
-		cands := seqCandidates(byte(b), opts[:n])
+		cands := seqCandidates(byte(b), opts[:n], accept)
 		if len(cands) == 0 {
-			return nil, false, false
+			return nil, false, false, false
 		}
 		if soft == 0 {
 			strong = true
+		} else {
+			inferred = true
 		}
 		chars = append(chars, cands)
 		i = j
 	}
-	return chars, strong, true
+	return chars, strong, inferred, true
 }
 
 // seqLen returns how many continuation bytes a UTF-8 lead byte needs, or
@@ -335,7 +358,7 @@ func seqLen(b byte) int {
 
 // seqCandidates returns the acceptable characters the lead byte and the
 // continuation options can encode.
-func seqCandidates(lead byte, opts [][]byte) []rune {
+func seqCandidates(lead byte, opts [][]byte, accept func(rune) bool) []rune {
 	var out []rune
 	var buf [4]byte
 	buf[0] = lead
@@ -343,7 +366,7 @@ func seqCandidates(lead byte, opts [][]byte) []rune {
 	walk = func(k int) {
 		if k == len(opts) {
 			r, size := utf8.DecodeRune(buf[:k+1])
-			if r != utf8.RuneError && size == k+1 && repairedRuneOK(r) && !containsRune(out, r) {
+			if r != utf8.RuneError && size == k+1 && accept(r) && !containsRune(out, r) {
 				out = append(out, r)
 			}
 			return
@@ -411,7 +434,7 @@ func resolve(chars [][]rune) (string, bool) {
 			start++
 			continue
 		}
-		decideWord(out[start:end], chars[start:end])
+		decideWord(out[start:end], chars[start:end], out)
 		start = end
 	}
 	return string(out), false
@@ -419,17 +442,34 @@ func resolve(chars [][]rune) (string, bool) {
 
 func isCombining(r rune) bool { return r >= 0x0300 && r <= 0x036F }
 
-// decideWord fills the undecided (0) positions of word from cands.
-func decideWord(word []rune, cands [][]rune) {
-	// Letter case: a lowercase letter after the first one means the word
-	// is written in lower or title case, so its inner letters are
-	// lowercase; likewise for all capitals.
-	lower, upper := false, false
-	for i, r := range word {
-		if i > 0 && r != 0 && unicode.IsLetter(r) {
+// letterCase reports whether the letters after the first of each word
+// are lowercase (title or lower case text) and whether they are upper
+// case (capitals), ignoring undecided (0) positions.
+func letterCase(text []rune) (lower, upper bool) {
+	first := true
+	for _, r := range text {
+		switch {
+		case r == 0:
+			first = false
+		case !unicode.IsLetter(r):
+			first = true
+		case first:
+			first = false
+		default:
 			lower = lower || unicode.IsLower(r)
 			upper = upper || unicode.IsUpper(r)
 		}
+	}
+	return lower, upper
+}
+
+// decideWord fills the undecided (0) positions of word from cands. The
+// letter case of the word, or failing that of the whole text, rules out
+// candidates: inside a title-case word the letter is lowercase.
+func decideWord(word []rune, cands [][]rune, text []rune) {
+	lower, upper := letterCase(word)
+	if !lower && !upper {
+		lower, upper = letterCase(text)
 	}
 	opts := make([][]rune, len(word))
 	combos := 1
@@ -539,7 +579,8 @@ func plausibleSyllable(word string) bool {
 			if !strings.HasSuffix(rest, fin) || len(rest) == len(fin) {
 				continue
 			}
-			if !nuclei[rest[:len(rest)-len(fin)]] {
+			nuc := rest[:len(rest)-len(fin)]
+			if !nuclei[nuc] || nuc == "y" && fin != "" {
 				continue
 			}
 			stop := fin == "c" || fin == "ch" || fin == "p" || fin == "t"

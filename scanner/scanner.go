@@ -118,7 +118,7 @@ func Parse(text string) (Result, error) {
 			return parseCCCD(fields)
 		case bhytCodeShape(f0) && (strings.HasSuffix(s, "$") || len(fields) > 1 && looksHex(fields[1])):
 			return parseBHYT(fields)
-		case allDigits(f0) && len(f0) > 0 && len(fields) >= 6:
+		case len(fields) >= 6 && len(f0) > 0 && len(f0) <= 24 && 2*countDigits(f0) > len(f0):
 			// A CCCD layout whose ID is damaged: say so precisely.
 			_, err := verifier.ParseCitizenID(f0)
 			return Result{}, err
@@ -164,6 +164,16 @@ func trimField(s string) string {
 }
 
 func isASCIILetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+func countDigits(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			n++
+		}
+	}
+	return n
+}
 
 func allDigits(s string) bool {
 	for i := 0; i < len(s); i++ {
