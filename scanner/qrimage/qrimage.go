@@ -252,3 +252,19 @@ func JoinStructuredAppend(parts []Result) (string, bool) {
 	}
 	return string(out), true
 }
+
+// Sniff reports whether data starts like one of the supported image formats
+// (by magic bytes, not by file name) and which.
+func Sniff(data []byte) (format string, ok bool) {
+	switch {
+	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
+		return "png", true
+	case bytes.HasPrefix(data, []byte{0xff, 0xd8, 0xff}):
+		return "jpeg", true
+	case bytes.HasPrefix(data, []byte("GIF87a")), bytes.HasPrefix(data, []byte("GIF89a")):
+		return "gif", true
+	case len(data) >= 12 && bytes.HasPrefix(data, []byte("RIFF")) && string(data[8:12]) == "WEBP":
+		return "webp", true
+	}
+	return "", false
+}

@@ -330,3 +330,29 @@ func wantVerifierError(t *testing.T, err error) {
 		t.Fatalf("unexpected code %q", e.Code)
 	}
 }
+
+// TestBoundedWork: a big, cluttered photo without a code must give up
+// within about the work budget.
+func TestBoundedWork(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow")
+	}
+	g := newGray(4000, 3000)
+	x := uint32(2463534242)
+	for i := range g.pix {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		g.pix[i] = byte(x)
+	}
+	for _, work := range []time.Duration{300 * time.Millisecond, DefaultMaxWork} {
+		t0 := time.Now()
+		_, err := DecodeImage(context.Background(), g.image(), Options{MaxWork: work})
+		wantErr(t, err, verifier.KindUnprocessable, CodeNoCode)
+		d := time.Since(t0)
+		t.Logf("budget %v: gave up after %v", work, d)
+		if d > work+time.Second {
+			t.Errorf("budget %v: took %v", work, d)
+		}
+	}
+}

@@ -59,8 +59,10 @@ func decodeMulti(b gozxing.Binarizer, h hints) (res []*gozxing.Result) {
 
 // views caches derived images of one input.
 type views struct {
-	g     *gray
+	g     *gray // working image (the input, reduced when huge)
+	full  *gray // the input at full resolution
 	cache map[string]*gray
+	stop  func() bool // budget exhausted
 }
 
 func (v *views) get(name string, make func() *gray) *gray {
@@ -159,12 +161,20 @@ func strategies(w, h int) []strategy {
 		add("hybrid@2+harder", func(v *views) []*gozxing.Result { return hybrid(v.scaled(2), hintsHarder) })
 	}
 	add("otsu", func(v *views) []*gozxing.Result { return decodeOne(otsuBinarizer(v.g), hintsHarder) })
-	add("multi+harder", func(v *views) []*gozxing.Result {
-		return decodeMulti(gozxing.NewHybridBinarizer(newLumSource(v.g)), hintsHarder)
-	})
-	add("pad+multi", func(v *views) []*gozxing.Result {
-		return decodeMulti(gozxing.NewHybridBinarizer(newLumSource(pad(v))), hintsHarder)
-	})
+	// The multi-symbol reader tries many finder-pattern triples; its cost
+	// grows fast with clutter, so it only sees images up to ~1000 px.
+	if long <= maxMultiDim {
+		add("multi+harder", func(v *views) []*gozxing.Result {
+			return decodeMulti(gozxing.NewHybridBinarizer(newLumSource(v.g)), hintsHarder)
+		})
+		add("pad+multi", func(v *views) []*gozxing.Result {
+			return decodeMulti(gozxing.NewHybridBinarizer(newLumSource(pad(v))), hintsHarder)
+		})
+	} else {
+		add("multi@small+harder", func(v *views) []*gozxing.Result {
+			return decodeMulti(gozxing.NewHybridBinarizer(newLumSource(v.scaled(float64(maxMultiDim)/float64(long)))), hintsHarder)
+		})
+	}
 	add("inverted+pad", func(v *views) []*gozxing.Result {
 		return hybrid(v.get("invpad", func() *gray { return inv(v).pad(padFor(v.g), 255) }), hintsHarder)
 	})
@@ -237,16 +247,48 @@ func itoa(i int) string {
 	return string(b)
 }
 
-// tiles decodes overlapping crops (2x2 grid with 50% overlap), each scaled
-// so that its longer side is at most 800 px or doubled when small.
+const (
+	maxWorkDim  = 2048 // longer side of the working image
+	maxMultiDim = 1000
+	maxTileDim  = 1024
+)
+
+// tiles decodes overlapping crops of the full-resolution input: for a
+// normal image a 3x3 grid of 2/3-size crops (small ones doubled), for a
+// huge one crops of maxTileDim px with 50% overlap, centre first.
 func tiles(v *views) []*gozxing.Result {
-	g := v.g
+	g := v.full
 	tw, th := g.w*2/3, g.h*2/3
+	if tw > maxTileDim {
+		tw = maxTileDim
+	}
+	if th > maxTileDim {
+		th = maxTileDim
+	}
 	if tw < 60 || th < 60 {
 		return nil
 	}
-	for _, oy := range []int{0, g.h - th, (g.h - th) / 2} {
-		for _, ox := range []int{0, g.w - tw, (g.w - tw) / 2} {
+	pos := func(size, tile int) []int {
+		if size <= tile {
+			return []int{0}
+		}
+		mid := (size - tile) / 2
+		out := []int{mid}
+		for o := 0; o+tile <= size; o += tile / 2 {
+			if o != mid {
+				out = append(out, o)
+			}
+		}
+		if last := size - tile; last != mid && last%(tile/2) != 0 {
+			out = append(out, last)
+		}
+		return out
+	}
+	for _, oy := range pos(g.h, th) {
+		for _, ox := range pos(g.w, tw) {
+			if v.stop != nil && v.stop() {
+				return nil
+			}
 			c := g.crop(image.Rect(ox, oy, ox+tw, oy+th))
 			if c == nil {
 				continue
@@ -306,8 +348,11 @@ func (s *search) ctxErr() error {
 // accepted result; with all it runs every strategy and returns all distinct
 // accepted results.
 func (s *search) run(g *gray) ([]Result, bool) {
-	v := &views{g: g, cache: map[string]*gray{}}
-	for i, st := range strategies(g.w, g.h) {
+	v := &views{g: g, full: g, cache: map[string]*gray{}, stop: func() bool { return s.ctxErr() != nil }}
+	if long := max(g.w, g.h); long > maxWorkDim {
+		v.g = g.scaleDown((long + maxWorkDim - 1) / maxWorkDim)
+	}
+	for i, st := range strategies(v.g.w, v.g.h) {
 		if s.only != "" && st.name != s.only {
 			continue
 		}
