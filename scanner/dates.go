@@ -52,11 +52,14 @@ func parseSlashDate(s string) (verifier.Date, bool) {
 	width := 0
 	for i := 0; i <= len(s); i++ {
 		if i == len(s) || s[i] == '/' {
-			if width == 0 || n == len(parts) {
+			if width == 0 {
 				return verifier.Date{}, false
 			}
 			n++
 			width = 0
+			if i < len(s) && n == len(parts) { // a fourth part
+				return verifier.Date{}, false
+			}
 			continue
 		}
 		c := s[i]

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -37,7 +38,21 @@ func FuzzParse(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
-		r, err := Parse(in)
+		// Work is bounded: no input may take long (a check-in waits on it).
+		var (
+			r    Result
+			err  error
+			done = make(chan struct{})
+		)
+		go func() {
+			defer close(done)
+			r, err = Parse(in)
+		}()
+		select {
+		case <-done:
+		case <-time.After(2 * time.Second):
+			t.Fatalf("Parse took over 2s on %d bytes", len(in))
+		}
 		if err != nil {
 			var e *verifier.Error
 			if !errors.As(err, &e) || e.Kind != verifier.KindUnprocessable || e.Code == "" {

@@ -156,8 +156,30 @@ func isVowel(r rune) bool {
 	return false
 }
 
+// vietBase maps every non-ASCII Vietnamese letter to its base letter.
+var vietBase = map[rune]rune{}
+
+func init() {
+	for _, r := range "àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝăĂđĐĩĨũŨơƠưƯ" {
+		vietBase[r] = decomposeBase(r)
+	}
+	for r := rune(0x1EA0); r <= 0x1EF9; r++ {
+		vietBase[r] = decomposeBase(r)
+	}
+}
+
 // baseLetter strips every diacritic from a letter: "ễ" → "e", "đ" → "d".
 func baseLetter(r rune) rune {
+	if r < utf8.RuneSelf {
+		return r
+	}
+	if b, ok := vietBase[r]; ok {
+		return b
+	}
+	return decomposeBase(r)
+}
+
+func decomposeBase(r rune) rune {
 	switch r {
 	case 'đ':
 		return 'd'
@@ -193,6 +215,9 @@ const (
 // field still gets its garbled words back). It reports whether every
 // repaired character was recovered without guessing.
 func unMojibake(s string) (out string, exact, ok bool) {
+	if !hasContinuationRune(s) {
+		return s, false, false // the common case: genuine text
+	}
 	if r, ex, good := unMojibakeRun(s); good {
 		return r, ex, true
 	}
@@ -211,6 +236,25 @@ func unMojibake(s string) (out string, exact, ok bool) {
 		return s, false, false
 	}
 	return strings.Join(words, " "), exact, true
+}
+
+// hasContinuationRune reports whether s holds a character that stands for
+// a UTF-8 continuation byte (0x80–0xBF) in Windows-1252 or Latin-1. Every
+// mojibake repair needs one (the "strong" evidence of unMojibakeRun), and
+// Vietnamese text has none but a few punctuation marks.
+func hasContinuationRune(s string) bool {
+	for _, r := range s {
+		if r < 0x80 || r > 0xFF && r < 0x152 || r > 0x2122 {
+			continue
+		}
+		if r <= 0xBF {
+			return true
+		}
+		if b, ok := charmap.Windows1252.EncodeRune(r); ok && b >= 0x80 && b <= 0xBF {
+			return true
+		}
+	}
+	return false
 }
 
 // unMojibakeRun reverses one run of mojibake; it fails unless the result
