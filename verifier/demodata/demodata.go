@@ -218,16 +218,16 @@ func (g *gen) newPerson(p *person, hh *household, age int, female bool, family s
 	}
 }
 
-// household draws the next unit: a person without household data (30%) or
-// a household of a head with spouse, children and perhaps a parent, sharing
-// address, household number and the father's family name.
+// household draws the next unit: a person without household data (half of
+// the units) or a household of a head with spouse, children and perhaps a
+// parent, sharing address, household number and the father's family name.
 func (g *gen) household(hh *household) {
 	r := g.r
 	hh.members = hh.members[:0]
 	hh.prov = g.geo.pick(r)
 	hh.address = address(r, hh.prov)
 	hh.id = ""
-	if r.IntN(100) < 30 {
+	if r.IntN(100) < 50 {
 		hh.members = append(hh.members, person{})
 		g.newPerson(&hh.members[0], hh, g.age(0), r.IntN(2) == 0, "", "")
 		return
