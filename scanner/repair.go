@@ -507,6 +507,29 @@ func letterCase(text []rune) (lower, upper bool) {
 	return lower, upper
 }
 
+// initialsUpper reports whether text has other words and every decided
+// word starts with a capital, as names are written, so that an undecided
+// initial is a capital too.
+func initialsUpper(text []rune) bool {
+	words := 0
+	start := true
+	for _, r := range text {
+		switch {
+		case r == 0:
+			start = false
+		case !unicode.IsLetter(r):
+			start = true
+		case start:
+			if !unicode.IsUpper(r) {
+				return false
+			}
+			words++
+			start = false
+		}
+	}
+	return words > 0
+}
+
 // decideWord fills the undecided (0) positions of word from cands. The
 // letter case of the word, or failing that of the whole text, rules out
 // candidates: inside a title-case word the letter is lowercase.
@@ -515,6 +538,7 @@ func decideWord(word []rune, cands [][]rune, text []rune) {
 	if !lower && !upper {
 		lower, upper = letterCase(text)
 	}
+	titled := initialsUpper(text)
 	opts := make([][]rune, len(word))
 	combos := 1
 	for i, r := range word {
@@ -525,6 +549,9 @@ func decideWord(word []rune, cands [][]rune, text []rune) {
 		var keep []rune
 		for _, c := range cands[i] {
 			if i > 0 && (lower && !upper && unicode.IsUpper(c) || upper && !lower && unicode.IsLower(c)) {
+				continue
+			}
+			if i == 0 && titled && unicode.IsLower(c) {
 				continue
 			}
 			keep = append(keep, c)
