@@ -109,34 +109,11 @@ func decodeOne(name string, timeout time.Duration, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("decode %s: %w", name, err)
 	}
-	out := scanOutput{Kind: res.Kind, Fields: fieldsOf(res), Warnings: res.Warnings}
+	out := scanOutput{Kind: res.Kind, Fields: res.Fields(), Warnings: res.Warnings}
 	if out.Warnings == nil {
 		out.Warnings = []string{}
 	}
 	return writeJSON(stdout, out)
-}
-
-// fieldsOf returns Result.Fields(). The assertion keeps this file building
-// while the scanner package gains that method; until then the parsed
-// struct itself is shown.
-func fieldsOf(res scanner.Result) map[string]any {
-	if f, ok := any(res).(interface{ Fields() map[string]any }); ok {
-		return f.Fields()
-	}
-	var v any
-	switch res.Kind {
-	case scanner.KindCCCD:
-		v = res.CCCD
-	case scanner.KindBHYT:
-		v = res.BHYT
-	case scanner.KindMRZ:
-		v = res.MRZ
-	}
-	m := map[string]any{}
-	if b, err := json.Marshal(v); err == nil {
-		_ = json.Unmarshal(b, &m)
-	}
-	return m
 }
 
 type rawOutput struct {

@@ -123,6 +123,7 @@ func TestDecodeParsed(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
+		t.Logf("%s: %s", filepath.Base(f), out.String())
 		var m map[string]any
 		if err := json.Unmarshal(out.Bytes(), &m); err != nil {
 			t.Fatalf("%s: %v: %s", f, err, out.String())
