@@ -42,6 +42,11 @@ type Config struct {
 	Image qrimage.Limits
 	// Metrics receives the server's metrics; nil: a private registry.
 	Metrics *Metrics
+	// Idempotency stores first answers to Idempotency-Key requests; nil:
+	// an in-process store.
+	Idempotency IdempotencyStore
+	// MaxBatchBody bounds a batch of queued check-ins (default 1 MiB).
+	MaxBatchBody int64
 }
 
 // Server is the HTTP server's handler and its state.
@@ -53,7 +58,10 @@ type Server struct {
 	maxBody int64
 	image   qrimage.Limits
 	metrics *Metrics
+	idem    IdempotencyStore
 	engine  *gin.Engine
+
+	maxBatchBody int64
 }
 
 // New builds the server and its routes.
@@ -62,6 +70,13 @@ func New(cfg Config) *Server {
 	s := &Server{
 		v: cfg.Verifier, keys: cfg.Keys, log: cfg.Logger, ready: cfg.Ready,
 		maxBody: cfg.MaxBody, image: cfg.Image, metrics: cfg.Metrics,
+		idem: cfg.Idempotency, maxBatchBody: cfg.MaxBatchBody,
+	}
+	if s.idem == nil {
+		s.idem = NewMemoryIdempotency(nil)
+	}
+	if s.maxBatchBody == 0 {
+		s.maxBatchBody = 1 << 20
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -99,8 +114,10 @@ func New(cfg Config) *Server {
 	v1 := e.Group("/v1")
 	desk := []Role{RoleKiosk, RoleHIS}
 	v1.POST("/decode", s.authenticate(desk...), s.decode)
-	v1.POST("/checkins", s.authenticate(desk...), s.checkin)
+	v1.POST("/checkins", s.authenticate(desk...), s.idempotent, s.checkin)
+	v1.POST("/checkins/batch", s.authenticate(desk...), s.idempotent, s.checkinBatch)
 	v1.POST("/eligibility", s.authenticate(desk...), s.eligibility)
+	v1.POST("/gateway/check-card", s.authenticate(desk...), s.gatewayCheckCard)
 	v1.GET("/duplicates", s.authenticate(RoleAuditor), s.duplicates)
 	v1.GET("/citizens/:id/visits", s.authenticate(RoleAuditor, RoleHIS), s.visits)
 	s.engine = e

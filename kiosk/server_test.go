@@ -16,6 +16,7 @@ import (
 
 const (
 	kioskTok   = "kiosk-token-0123456789abcdef"
+	kiosk2Tok  = "kiosk2-token-0123456789abcde"
 	auditorTok = "auditor-token-0123456789abcd"
 )
 
@@ -48,6 +49,7 @@ func newServer(tb testing.TB, n int) *kiosk.Server {
 	svc.Location, _ = time.LoadLocation("Asia/Ho_Chi_Minh")
 	svc.Defaults()
 	keys, err := kiosk.ParseKeys([]byte(`[{"name":"k","role":"kiosk","facility":"08001","token":"` + kioskTok + `"},
+		{"name":"k2","role":"kiosk","facility":"08002","token":"` + kiosk2Tok + `"},
 		{"name":"a","role":"auditor","token":"` + auditorTok + `"}]`))
 	if err != nil {
 		tb.Fatal(err)
@@ -128,5 +130,112 @@ func BenchmarkCheckinHandler(b *testing.B) {
 			b.Fatalf("%d %s", w.Code, w.Body)
 		}
 		i++
+	}
+}
+
+func TestIdempotencyKey(t *testing.T) {
+	s := newServer(t, 2)
+	send := func(key, body string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("POST", "/v1/checkins", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+kioskTok)
+		req.Header.Set("Idempotency-Key", key)
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, req)
+		return w
+	}
+	first := send("retry-1", `{"citizen_id":"008095000000"}`)
+	second := send("retry-1", `{"citizen_id":"008095000000"}`)
+	if first.Code != 200 || second.Code != 200 || first.Body.String() != second.Body.String() {
+		t.Fatalf("a retried request got a different answer:\n%s\n%s", first.Body, second.Body)
+	}
+	if second.Header().Get("Idempotent-Replayed") != "true" {
+		t.Error("the replayed answer is not marked")
+	}
+	// Without the key, the same check-in again is a repeat: proof that the
+	// keyed retry did not reach the window.
+	third := post(s, "/v1/checkins", kioskTok, `{"citizen_id":"008095000000"}`)
+	if !strings.Contains(third.Body.String(), `"repeat":true`) || strings.Contains(first.Body.String(), `"repeat":true`) {
+		t.Errorf("first %s / third %s", first.Body, third.Body)
+	}
+	if w := send("retry-1", `{"citizen_id":"008095000001"}`); w.Code != 422 || !strings.Contains(w.Body.String(), "idempotency_key_reused") {
+		t.Errorf("a key reused for another request: %d %s", w.Code, w.Body)
+	}
+	// An error answer is final too, and replayed.
+	a, b := send("bad-1", `{"citizen_id":"1"}`), send("bad-1", `{"citizen_id":"1"}`)
+	if a.Code != 422 || b.Code != 422 || b.Header().Get("Idempotent-Replayed") != "true" {
+		t.Errorf("error answers: %d %d", a.Code, b.Code)
+	}
+}
+
+func TestBatch(t *testing.T) {
+	s := newServer(t, 2)
+	now := time.Now().UTC()
+	body := `{"items":[
+		{"citizen_id":"008095000000","scanned_at":"` + now.Add(-time.Hour).Format(time.RFC3339) + `"},
+		{"citizen_id":"12"},
+		{"citizen_id":"008095000001","facility":"08002"},
+		{"scan":"008095000001||Nguyễn Văn An|14031995|Nam|Thôn 3|15082021"}]}`
+	w := post(s, "/v1/checkins/batch", kioskTok, body)
+	var got struct {
+		Results []struct {
+			Index  int
+			Status int
+			Result *verifier.CheckinResult
+			Error  *struct{ Code string }
+		}
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || w.Code != 200 || len(got.Results) != 4 {
+		t.Fatalf("batch: %d %s", w.Code, w.Body)
+	}
+	want := []int{200, 422, 403, 200}
+	for i, r := range got.Results {
+		if r.Index != i || r.Status != want[i] {
+			t.Errorf("item %d: index %d status %d, want %d", i, r.Index, r.Status, want[i])
+		}
+	}
+	if got.Results[1].Error == nil || got.Results[1].Error.Code != "invalid_citizen_id" {
+		t.Errorf("item 1 error: %+v", got.Results[1].Error)
+	}
+	if r := got.Results[0].Result; r == nil || !r.Visit.At.Equal(now.Add(-time.Hour).Truncate(time.Second)) {
+		t.Errorf("item 0 not placed at its scanned_at: %+v", r)
+	}
+	items := strings.Repeat(`{"citizen_id":"008095000000"},`, kiosk.MaxBatch)
+	if w := post(s, "/v1/checkins/batch", kioskTok, `{"items":[`+items+`{"citizen_id":"008095000000"}]}`); w.Code != 413 {
+		t.Errorf("oversized batch: %d %s", w.Code, w.Body)
+	}
+	if w := post(s, "/v1/checkins/batch", kioskTok, `{"items":[]}`); w.Code != 400 {
+		t.Errorf("empty batch: %d", w.Code)
+	}
+}
+
+func TestGatewayCheckCard(t *testing.T) {
+	s := newServer(t, 1)
+	// Seen at 08002 first, then checked at 08001 in the gateway's words.
+	if w := post(s, "/v1/checkins", kiosk2Tok, `{"citizen_id":"008095000000"}`); w.Code != 200 {
+		t.Fatal(w.Body)
+	}
+	w := post(s, "/v1/gateway/check-card", kioskTok, `{"maThe":"0800000000","hoTen":"Nguyễn Văn An","ngaySinh":"14/03/1995","gioiTinh":1}`)
+	var got map[string]any
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || w.Code != 200 {
+		t.Fatalf("gateway: %d %s", w.Code, w.Body)
+	}
+	want := map[string]any{"maKetQua": "000", "maThe": "0800000000", "hoTen": "Nguyễn Văn An", "ngaySinh": "14/03/1995",
+		"gioiTinh": "Nam", "maDKBD": "08002", "gtTheTu": "01/01/2020", "mucHuong": float64(0)}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %v, want %v", k, got[k], v)
+		}
+	}
+	hist, _ := got["dsLichSuKT2018"].([]any)
+	if len(hist) != 1 || hist[0].(map[string]any)["maCSKCB"] != "08002" {
+		t.Errorf("check history = %v, want the visit at 08002", got["dsLichSuKT2018"])
+	}
+	w = post(s, "/v1/gateway/check-card", kioskTok, `{"maThe":"0800000000","hoTen":"Trần Văn An","ngaySinh":"1995"}`)
+	if !strings.Contains(w.Body.String(), `"maKetQua":"060"`) {
+		t.Errorf("wrong name: %s", w.Body)
+	}
+	w = post(s, "/v1/gateway/check-card", kioskTok, `{"maThe":"XX9990000000000"}`)
+	if !strings.Contains(w.Body.String(), `"maKetQua":"053"`) {
+		t.Errorf("bad benefit character: %s", w.Body)
 	}
 }

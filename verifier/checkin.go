@@ -145,6 +145,7 @@ func (s *Service) Checkin(ctx context.Context, req CheckinRequest) (CheckinResul
 		Visit: Visit{
 			CheckinID: s.NewID(), CitizenID: cit.ID, Facility: fac.Code, VisitType: vt,
 			At: at.UTC(), Day: localAt.Format(time.DateOnly), Kiosk: req.Kiosk,
+			EligibilityCode: res.Eligibility.Code,
 		},
 		RepeatWithin: s.RepeatWithin,
 		ExpireAt:     s.windowExpiry(localAt),

@@ -1,6 +1,9 @@
 package verifier
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // Eligibility statuses.
 const (
@@ -31,6 +34,20 @@ type Eligibility struct {
 	// Reason says why the status is unknown when no result code explains
 	// it (e.g. "insurance_registry_unavailable").
 	Reason string `json:"reason,omitempty"`
+	// History lists the holder's check-ins today at other facilities, like
+	// the gateway's check history; nil when not asked for or unavailable.
+	History []CheckRecord `json:"history,omitzero"`
+	// Holder is the holder's data as printed on the card, for answers in
+	// the gateway's format; it is not part of the JSON decision.
+	Holder *Stated `json:"-"`
+}
+
+// CheckRecord is one check of a card at a facility.
+type CheckRecord struct {
+	Facility  string    `json:"facility"`
+	At        time.Time `json:"at"`
+	VisitType VisitType `json:"visit_type"`
+	Code      string    `json:"code,omitempty"`
 }
 
 // CardTerms is the number and validity of a card that replaced another.
@@ -71,6 +88,7 @@ func (r *CoverageRules) Decide(d Decision) Eligibility {
 		return result(Ineligible, CodeNoCard)
 	}
 	e := result(Ineligible, CodeOK)
+	e.Holder = &Stated{FullName: c.FullName, DOB: c.DOB, Gender: c.Gender}
 	e.CardNo, e.BenefitLevel, e.ObjectCode = c.CardNo, c.BenefitLevel, c.ObjectCode
 	e.ValidFrom, e.ValidTo, e.FiveYearsSince = c.ValidFrom, c.ValidTo, c.FiveYearsSince
 	e.RegisteredFacility, e.ReplacedBy = c.RegisteredFacility, c.ReplacedBy

@@ -65,7 +65,9 @@ func (s *Service) Eligibility(ctx context.Context, req EligibilityRequest) (Elig
 			return unknownBecause(err), nil
 		}
 		card := CurrentCard(cards, on)
-		return s.decide(ctx, card, req.Stated, c.DOB, withFacility(card), vt, on), nil
+		e := s.decide(ctx, card, req.Stated, c.DOB, withFacility(card), vt, on)
+		e.History = s.history(ctx, c.ID, on, req.Facility)
+		return e, nil
 	}
 
 	if code := CheckCardNo(req.CardNo); code != "" {
@@ -83,7 +85,26 @@ func (s *Service) Eligibility(ctx context.Context, req EligibilityRequest) (Elig
 	default:
 		return unknownBecause(err), nil
 	}
-	return s.decide(ctx, &card, req.Stated, Date{}, withFacility(&card), vt, on), nil
+	e := s.decide(ctx, &card, req.Stated, Date{}, withFacility(&card), vt, on)
+	e.History = s.history(ctx, card.CitizenID, on, req.Facility)
+	return e, nil
+}
+
+// history returns the citizen's check-ins on a day at facilities other
+// than the asking one. It is best effort: without the window the decision
+// is still answered, without history.
+func (s *Service) history(ctx context.Context, id CitizenID, on Date, facility string) []CheckRecord {
+	visits, err := s.Ledger.Visits(ctx, id, on.String())
+	if err != nil {
+		return nil
+	}
+	out := []CheckRecord{}
+	for _, v := range visits {
+		if v.Facility != facility {
+			out = append(out, CheckRecord{Facility: v.Facility, At: v.At.In(s.Location), VisitType: v.VisitType, Code: v.EligibilityCode})
+		}
+	}
+	return out
 }
 
 // MaxDuplicateRange bounds an auditor's day range, so one query cannot

@@ -38,6 +38,10 @@ type Visit struct {
 	Day       string    `json:"day"` // the local calendar day of At, YYYY-MM-DD
 	Kiosk     string    `json:"kiosk,omitempty"`
 	Ticket    int       `json:"ticket,omitempty"` // queue number at the facility for Day
+	// EligibilityCode is the insurer result code the check-in answered,
+	// kept so that later eligibility checks can show the card's check
+	// history like the insurer's gateway does.
+	EligibilityCode string `json:"eligibility_code,omitempty"`
 }
 
 // Recording is what the service asks a ledger to record: the visit and the
