@@ -109,7 +109,7 @@ type ledgerGroup struct {
 	seq      uint64
 	citizen  verifier.CitizenID
 	day      string
-	name     string
+	name     string // as when the group was first flagged
 	visits   []verifier.Visit
 	expireAt time.Time
 }
@@ -169,7 +169,7 @@ func (l *Ledger) Record(_ context.Context, r verifier.Recording) (verifier.Recor
 		l.groups.mu.Lock()
 		if g == nil {
 			l.groups.seq++
-			g = &ledgerGroup{seq: l.groups.seq, citizen: v.CitizenID, day: v.Day, visits: slices.Clone(w.visits), expireAt: expire}
+			g = &ledgerGroup{seq: l.groups.seq, citizen: v.CitizenID, day: v.Day, name: r.FullName, visits: slices.Clone(w.visits), expireAt: expire}
 			if _, ok := l.groups.byDay[v.Day]; !ok {
 				i, _ := slices.BinarySearch(l.groups.days, v.Day)
 				l.groups.days = slices.Insert(l.groups.days, i, v.Day)
@@ -182,7 +182,6 @@ func (l *Ledger) Record(_ context.Context, r verifier.Recording) (verifier.Recor
 				g.expireAt = expire
 			}
 		}
-		g.name = r.FullName
 		l.groups.mu.Unlock()
 	}
 	if len(c.windows) == 0 && len(c.groups) == 0 {

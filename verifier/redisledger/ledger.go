@@ -1,0 +1,563 @@
+// Package redisledger is the verifier.Ledger kept in Redis (a single server
+// or a Redis Cluster), shared by every kioskd process of a deployment.
+//
+// Key layout (P is Options.KeyPrefix, ps the citizen's pseudonym, see
+// verifier.CitizenID.Pseudonym; day is the local day YYYY-MM-DD):
+//
+//	P{ps}:w:<day>      LIST   the citizen's visit records of the day (no
+//	                          citizen ID inside); expires at Recording.ExpireAt
+//	P{ps}:g:<day>      STRING the day's duplicate group: a header line
+//	                          {"c": citizen ID, "n": full name, "d": day},
+//	                          then one visit record per line (appended);
+//	                          expires at ExpireAt + Retention
+//	P{ps}:gd           STRING the citizen's days with a group, comma-
+//	                          separated; expires with the newest group
+//	P{idx}:g           ZSET   every group: member "<ps>:<day>", score
+//	                          day number * 2^31 + filing sequence; trimmed
+//	P{idx}:f:<fac>     ZSET   the groups with a visit at facility fac, same
+//	                          members and scores; trimmed
+//	P{idx}:seq         STRING the filing sequence
+//
+// A citizen's keys share the hash tag {ps} and so one cluster slot: Record
+// is one Lua script (recordScript), one round trip. The {idx} keys live in
+// another slot and are written by a second script (indexScript) only when
+// the first one reports a duplicate group, which is the rare path.
+//
+// Keys hold no citizen ID in clear, nor do windows; only the group
+// records, which auditors read, hold the ID and name. A visit record is the
+// JSON array [checkin id, facility, unix seconds, nanoseconds, visit type,
+// kiosk, ticket].
+package redisledger
+
+import (
+	"cmp"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/vnhealth/cccd-checkin/verifier"
+)
+
+// Options configure a Ledger. The zero value of every field means its default.
+type Options struct {
+	// KeyPrefix starts every key (default "ck:"). It must not contain '{'
+	// or '}', which would move the cluster hash tag.
+	KeyPrefix string
+	// PseudonymKey keys the HMAC that turns citizen IDs into key names. It
+	// must be secret and stable for the life of the data: with it, the keys
+	// of a Redis copy cannot be traced back to people; changing it orphans
+	// the stored windows and groups.
+	PseudonymKey []byte
+	// Retention is how long a duplicate group is kept after its window
+	// expires (default 400 days).
+	Retention time.Duration
+	// Now is the clock used only to trim index entries older than the
+	// retention (default time.Now). Expiry is taken from the recordings.
+	Now func() time.Time
+	// WriteTimeout bounds a Record, which runs to completion even when its
+	// caller's context is cancelled (default 3s).
+	WriteTimeout time.Duration
+}
+
+// Defaults.
+const (
+	DefaultKeyPrefix    = "ck:"
+	DefaultRetention    = 400 * 24 * time.Hour
+	DefaultWriteTimeout = 3 * time.Second
+	// DefaultLimit and MaxLimit bound DuplicateQuery.Limit.
+	DefaultLimit = 100
+	MaxLimit     = 1000
+)
+
+// trimMargin keeps index entries this much longer than the retention, for
+// groups whose window expiry lies days after their day (offline delay).
+const trimMargin = 31 * 24 * time.Hour
+
+// seqBits is the width of the filing sequence in an index score: scores are
+// exact in a float64 up to day numbers of 2^22 (year 13453).
+const seqBits = 31
+
+// Ledger is a verifier.Ledger kept in Redis. It is safe for concurrent use,
+// and Record is atomic per citizen across every process sharing the Redis.
+type Ledger struct {
+	rdb redis.UniversalClient
+	o   Options
+}
+
+var _ verifier.Ledger = (*Ledger)(nil)
+
+// New returns a Ledger that stores its keys through client. It panics when
+// opts.KeyPrefix contains a brace.
+func New(client redis.UniversalClient, opts Options) *Ledger {
+	if opts.KeyPrefix == "" {
+		opts.KeyPrefix = DefaultKeyPrefix
+	}
+	if strings.ContainsAny(opts.KeyPrefix, "{}") {
+		panic("redisledger: KeyPrefix must not contain '{' or '}'")
+	}
+	if opts.Retention <= 0 {
+		opts.Retention = DefaultRetention
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.WriteTimeout <= 0 {
+		opts.WriteTimeout = DefaultWriteTimeout
+	}
+	return &Ledger{rdb: client, o: opts}
+}
+
+// Key names.
+func (l *Ledger) pseudonym(id verifier.CitizenID) string { return id.Pseudonym(l.o.PseudonymKey) }
+func (l *Ledger) windowKey(ps, day string) string        { return l.o.KeyPrefix + "{" + ps + "}:w:" + day }
+func (l *Ledger) groupKey(ps, day string) string         { return l.o.KeyPrefix + "{" + ps + "}:g:" + day }
+func (l *Ledger) groupDaysKey(ps string) string          { return l.o.KeyPrefix + "{" + ps + "}:gd" }
+func (l *Ledger) indexKey() string                       { return l.o.KeyPrefix + "{idx}:g" }
+func (l *Ledger) facilityKey(fac string) string          { return l.o.KeyPrefix + "{idx}:f:" + fac }
+func (l *Ledger) seqKey() string                         { return l.o.KeyPrefix + "{idx}:seq" }
+
+// record is a stored visit, encoded as the JSON array
+// [checkin id, facility, unix seconds, nanoseconds, visit type, kiosk, ticket]
+// (the script reads elements 1 to 4). The citizen and day are in the key.
+type record struct {
+	CheckinID string
+	Facility  string
+	Sec, Nsec int64
+	VisitType verifier.VisitType
+	Kiosk     string
+	Ticket    int
+}
+
+func encodeRecord(v verifier.Visit) string {
+	b, _ := json.Marshal([]any{v.CheckinID, v.Facility, v.At.Unix(), v.At.Nanosecond(), v.VisitType, v.Kiosk, v.Ticket})
+	return string(b)
+}
+
+func decodeRecord(s string, id verifier.CitizenID, day string) (verifier.Visit, error) {
+	var r record
+	f := []any{&r.CheckinID, &r.Facility, &r.Sec, &r.Nsec, &r.VisitType, &r.Kiosk, &r.Ticket}
+	var raw []json.RawMessage
+	err := json.Unmarshal([]byte(s), &raw)
+	if err == nil && len(raw) != len(f) {
+		err = fmt.Errorf("%d fields, want %d", len(raw), len(f))
+	}
+	for i := 0; err == nil && i < len(f); i++ {
+		err = json.Unmarshal(raw[i], f[i])
+	}
+	if err != nil {
+		return verifier.Visit{}, verifier.Wrap(err, verifier.KindInternal, "ledger_corrupt", "a stored visit cannot be read")
+	}
+	return verifier.Visit{
+		CheckinID: r.CheckinID, CitizenID: id, Facility: r.Facility, VisitType: r.VisitType,
+		At: time.Unix(r.Sec, r.Nsec).UTC(), Day: day, Kiosk: r.Kiosk, Ticket: r.Ticket,
+	}, nil
+}
+
+// header is the first line of a group record.
+type header struct {
+	CitizenID verifier.CitizenID `json:"c"`
+	FullName  string             `json:"n"`
+	Day       string             `json:"d"`
+}
+
+func groupHeader(id verifier.CitizenID, name, day string) string {
+	b, _ := json.Marshal(header{id, name, day})
+	return string(b)
+}
+
+// unavailable translates a driver error at the package boundary.
+func unavailable(err error) error {
+	return verifier.Wrap(err, verifier.KindUnavailable, "ledger_unavailable", "the visit ledger does not answer")
+}
+
+const dayLayout = "2006-01-02"
+
+// dayNumber returns the days from 1970-01-01 to day (YYYY-MM-DD).
+func dayNumber(day string) (int64, error) {
+	t, err := time.Parse(dayLayout, day)
+	if err != nil {
+		return 0, err
+	}
+	return t.Unix() / 86400, nil
+}
+
+// trimDay is the day number before which index entries have expired.
+func (l *Ledger) trimDay() int64 {
+	return l.o.Now().Add(-l.o.Retention-trimMargin).Unix() / 86400
+}
+
+// Record implements verifier.Ledger with one call of recordScript, plus one
+// of indexScript when the day has a duplicate group. It is not cancelled by
+// ctx (a kiosk hanging up must not lose a recorded visit) but bounded by
+// Options.WriteTimeout. When only the index write fails, Record returns the
+// Recorded together with the error: the visit is stored, and the next
+// Record of that citizen and day (a retry is a re-scan) files the group.
+func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Recorded, error) {
+	v := r.Visit
+	dayNum, err := checkRecording(r)
+	if err != nil {
+		return verifier.Recorded{}, err
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), l.o.WriteTimeout)
+	defer cancel()
+
+	ps := l.pseudonym(v.CitizenID)
+	trim := l.trimDay()
+	res, err := recordScript.Run(ctx, l.rdb,
+		[]string{l.windowKey(ps, v.Day), l.groupKey(ps, v.Day), l.groupDaysKey(ps)},
+		encodeRecord(v), v.CheckinID, v.Facility,
+		v.At.Unix(), v.At.Nanosecond(), r.RepeatWithin.Nanoseconds(),
+		r.ExpireAt.UnixMilli(), r.ExpireAt.Add(l.o.Retention).UnixMilli(),
+		groupHeader(v.CitizenID, r.FullName, v.Day), v.Day, time.Unix(trim*86400, 0).UTC().Format(dayLayout),
+	).Slice()
+	if err != nil {
+		return verifier.Recorded{}, unavailable(err)
+	}
+	if len(res) < 3 {
+		return verifier.Recorded{}, verifier.Errorf(verifier.KindInternal, "ledger_corrupt", "unexpected reply from the record script")
+	}
+	repeat, _ := res[0].(int64)
+	storedRec, _ := res[1].(string)
+	group, _ := res[2].(int64)
+	stored, err := decodeRecord(storedRec, v.CitizenID, v.Day)
+	if err != nil {
+		return verifier.Recorded{}, err
+	}
+	out := verifier.Recorded{Visit: stored, Repeat: repeat == 1}
+	facilities := []string{}
+	for _, x := range res[3:] {
+		s, _ := x.(string)
+		o, err := decodeRecord(s, v.CitizenID, v.Day)
+		if err != nil {
+			return verifier.Recorded{}, err
+		}
+		if !slices.Contains(facilities, o.Facility) {
+			facilities = append(facilities, o.Facility)
+		}
+		if o.Facility != stored.Facility {
+			out.Others = append(out.Others, o)
+		}
+	}
+	sortVisits(out.Others)
+	if group == 0 {
+		return out, nil
+	}
+	keys := []string{l.seqKey(), l.indexKey()}
+	for _, f := range facilities {
+		keys = append(keys, l.facilityKey(f))
+	}
+	err = indexScript.Run(ctx, l.rdb, keys, ps+":"+v.Day, dayNum, strconv.FormatInt(trim<<seqBits, 10)).Err()
+	if err != nil {
+		return out, unavailable(err)
+	}
+	return out, nil
+}
+
+func checkRecording(r verifier.Recording) (int64, error) {
+	v := r.Visit
+	bad := func(what string) error {
+		return verifier.Errorf(verifier.KindInternal, "invalid_recording", "the ledger was asked to record a visit without %s", what)
+	}
+	switch {
+	case v.CheckinID == "":
+		return 0, bad("a check-in id")
+	case v.CitizenID == "":
+		return 0, bad("a citizen")
+	case v.Facility == "":
+		return 0, bad("a facility")
+	case v.At.IsZero():
+		return 0, bad("a time")
+	}
+	n, err := dayNumber(v.Day)
+	if err != nil {
+		return 0, bad("a valid day")
+	}
+	return n, nil
+}
+
+func sortVisits(vs []verifier.Visit) {
+	slices.SortStableFunc(vs, func(a, b verifier.Visit) int {
+		if c := a.At.Compare(b.At); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.CheckinID, b.CheckinID)
+	})
+}
+
+// Visits implements verifier.Ledger: the visits of the citizen's window for
+// day, together with those kept in the day's duplicate group (which outlives
+// the window), in one round trip.
+func (l *Ledger) Visits(ctx context.Context, id verifier.CitizenID, day string) ([]verifier.Visit, error) {
+	ps := l.pseudonym(id)
+	pipe := l.rdb.Pipeline()
+	w := pipe.LRange(ctx, l.windowKey(ps, day), 0, -1)
+	g := pipe.Get(ctx, l.groupKey(ps, day))
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, unavailable(err)
+	}
+	out := make([]verifier.Visit, 0, len(w.Val()))
+	for _, s := range w.Val() {
+		v, err := decodeRecord(s, id, day)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	if grp, ok, err := decodeGroup(g.Val()); err != nil {
+		return nil, err
+	} else if ok {
+		for _, v := range grp.Visits {
+			if !slices.ContainsFunc(out, func(o verifier.Visit) bool { return o.CheckinID == v.CheckinID }) {
+				out = append(out, v)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	sortVisits(out)
+	return out, nil
+}
+
+// cursor is the position after the last group of a page: its index score.
+type cursor struct {
+	Score *int64 `json:"s"`
+}
+
+func badCursor() error {
+	return verifier.Errorf(verifier.KindInvalid, "invalid_cursor", "the cursor is not one this server returned")
+}
+
+func badDay() error {
+	return verifier.Errorf(verifier.KindInvalid, "invalid_day", "a day is written YYYY-MM-DD")
+}
+
+// scoredGroup is a group found in the index, with its score.
+type scoredGroup struct {
+	score int64
+	group verifier.DuplicateGroup
+}
+
+// Duplicates implements verifier.Ledger. Groups come in index score order
+// (day, then filing order); the opaque cursor is the score of the last group
+// returned, so groups filed later never shift it.
+//
+// Cost: without a citizen filter, one ZRANGEBYSCORE on the whole index or on
+// the facility's index, plus one pipelined HGETALL per group returned; with
+// a citizen filter, one ZRANGEBYSCORE on the citizen's group days plus one
+// pipeline of ZSCORE and HGETALL per day in range (the facility filter is
+// then applied in Go to at most 400 groups).
+func (l *Ledger) Duplicates(ctx context.Context, q verifier.DuplicateQuery) (verifier.DuplicatePage, error) {
+	lo, hi := int64(-1<<62), int64(1<<62) // day numbers, inclusive
+	if q.From != "" {
+		n, err := dayNumber(q.From)
+		if err != nil {
+			return verifier.DuplicatePage{}, badDay()
+		}
+		lo = n
+	}
+	if q.To != "" {
+		n, err := dayNumber(q.To)
+		if err != nil {
+			return verifier.DuplicatePage{}, badDay()
+		}
+		hi = n
+	}
+	after := int64(-1 << 62) // scores strictly greater are wanted
+	if q.Cursor != "" {
+		b, err := base64.RawURLEncoding.DecodeString(q.Cursor)
+		var c cursor
+		if err != nil || json.Unmarshal(b, &c) != nil || c.Score == nil {
+			return verifier.DuplicatePage{}, badCursor()
+		}
+		after = *c.Score
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	limit = min(limit, MaxLimit)
+
+	var found []scoredGroup
+	var err error
+	if q.Citizen != "" {
+		found, err = l.citizenGroups(ctx, q, lo, hi, after, limit+1)
+	} else {
+		found, err = l.indexGroups(ctx, q, lo, hi, after, limit+1)
+	}
+	if err != nil {
+		return verifier.DuplicatePage{}, err
+	}
+	var page verifier.DuplicatePage
+	if len(found) > limit {
+		found = found[:limit]
+		b, _ := json.Marshal(cursor{Score: &found[limit-1].score})
+		page.NextCursor = base64.RawURLEncoding.EncodeToString(b)
+	}
+	for _, g := range found {
+		page.Items = append(page.Items, g.group)
+	}
+	return page, nil
+}
+
+func scoreBound(day int64, exclusive bool) string {
+	switch {
+	case day <= -1<<62:
+		return "-inf"
+	case day >= 1<<62:
+		return "+inf"
+	}
+	s := strconv.FormatInt(day<<seqBits, 10)
+	if exclusive {
+		return "(" + s
+	}
+	return s
+}
+
+// indexGroups reads up to want groups from the whole index or the
+// facility's, skipping entries whose group has expired.
+func (l *Ledger) indexGroups(ctx context.Context, q verifier.DuplicateQuery, lo, hi, after int64, want int) ([]scoredGroup, error) {
+	key := l.indexKey()
+	if q.Facility != "" {
+		key = l.facilityKey(q.Facility)
+	}
+	minScore, maxScore := scoreBound(lo, false), scoreBound(hi+1, true)
+	if after > -1<<62 && (lo <= -1<<62 || after >= lo<<seqBits) {
+		minScore = "(" + strconv.FormatInt(after, 10)
+	}
+	var out []scoredGroup
+	for len(out) < want {
+		n := want - len(out)
+		zs, err := l.rdb.ZRangeByScoreWithScores(ctx, key, &redis.ZRangeBy{Min: minScore, Max: maxScore, Count: int64(n)}).Result()
+		if err != nil {
+			return nil, unavailable(err)
+		}
+		if len(zs) == 0 {
+			break
+		}
+		pipe := l.rdb.Pipeline()
+		cmds := make([]*redis.StringCmd, len(zs))
+		for i, z := range zs {
+			ps, day, _ := strings.Cut(z.Member.(string), ":")
+			cmds[i] = pipe.Get(ctx, l.groupKey(ps, day))
+		}
+		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+			return nil, unavailable(err)
+		}
+		for i, z := range zs {
+			g, ok, err := decodeGroup(cmds[i].Val())
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				out = append(out, scoredGroup{score: int64(z.Score), group: g})
+			}
+		}
+		if len(zs) < n {
+			break
+		}
+		minScore = "(" + strconv.FormatInt(int64(zs[len(zs)-1].Score), 10)
+	}
+	return out, nil
+}
+
+// citizenGroups reads up to want groups of one citizen.
+func (l *Ledger) citizenGroups(ctx context.Context, q verifier.DuplicateQuery, lo, hi, after int64, want int) ([]scoredGroup, error) {
+	ps := l.pseudonym(q.Citizen)
+	lo = max(lo, after>>seqBits)
+	list, err := l.rdb.Get(ctx, l.groupDaysKey(ps)).Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, unavailable(err)
+	}
+	var days []string
+	for _, day := range strings.Split(list, ",") {
+		if n, err := dayNumber(day); err == nil && n >= lo && n <= hi {
+			days = append(days, day)
+		}
+	}
+	if len(days) == 0 {
+		return nil, nil
+	}
+	slices.Sort(days)
+	pipe := l.rdb.Pipeline()
+	scores := make([]*redis.FloatCmd, len(days))
+	groups := make([]*redis.StringCmd, len(days))
+	for i, day := range days {
+		scores[i] = pipe.ZScore(ctx, l.indexKey(), ps+":"+day)
+		groups[i] = pipe.Get(ctx, l.groupKey(ps, day))
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, unavailable(err)
+	}
+	var out []scoredGroup
+	for i := range days {
+		score, err := scores[i].Result()
+		if errors.Is(err, redis.Nil) {
+			continue // not filed (yet): invisible, as in the other queries
+		}
+		if err != nil {
+			return nil, unavailable(err)
+		}
+		if int64(score) <= after {
+			continue
+		}
+		g, ok, err := decodeGroup(groups[i].Val())
+		if err != nil {
+			return nil, err
+		}
+		if !ok || q.Facility != "" && !slices.ContainsFunc(g.Visits, func(v verifier.Visit) bool { return v.Facility == q.Facility }) {
+			continue
+		}
+		out = append(out, scoredGroup{score: int64(score), group: g})
+		if len(out) == want {
+			break
+		}
+	}
+	return out, nil
+}
+
+// decodeGroup reads a group record; ok is false when there is none (it
+// expired). Visits are deduplicated by check-in id and put in time order.
+func decodeGroup(s string) (g verifier.DuplicateGroup, ok bool, err error) {
+	if s == "" {
+		return g, false, nil
+	}
+	lines := strings.Split(s, "\n")
+	var h header
+	if err := json.Unmarshal([]byte(lines[0]), &h); err != nil || h.CitizenID == "" || h.Day == "" || len(lines) < 2 {
+		return g, false, verifier.Errorf(verifier.KindInternal, "ledger_corrupt", "a stored duplicate group cannot be read")
+	}
+	g = verifier.DuplicateGroup{CitizenID: h.CitizenID, FullName: h.FullName, Day: h.Day}
+	for _, line := range lines[1:] {
+		v, err := decodeRecord(line, g.CitizenID, g.Day)
+		if err != nil {
+			return g, false, err
+		}
+		if !slices.ContainsFunc(g.Visits, func(o verifier.Visit) bool { return o.CheckinID == v.CheckinID }) {
+			g.Visits = append(g.Visits, v)
+		}
+	}
+	sortVisits(g.Visits)
+	return g, true, nil
+}
+
+// Ping implements verifier.Ledger.
+func (l *Ledger) Ping(ctx context.Context) error {
+	if err := l.rdb.Ping(ctx).Err(); err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// String describes the ledger for logs, without secrets.
+func (l *Ledger) String() string {
+	return fmt.Sprintf("redisledger(prefix=%q, retention=%s)", l.o.KeyPrefix, l.o.Retention)
+}

@@ -1,0 +1,442 @@
+package redisledger
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/vnhealth/cccd-checkin/verifier"
+	"github.com/vnhealth/cccd-checkin/verifier/ledgertest"
+)
+
+// testClient connects to the real Redis of REDIS_TEST_URL (default DB 9 on
+// the local server). Without a Redis the tests are skipped, except in CI.
+func testClient(t testing.TB) *redis.Client {
+	t.Helper()
+	url := os.Getenv("REDIS_TEST_URL")
+	if url == "" {
+		url = "redis://127.0.0.1:6379/9"
+	}
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatalf("REDIS_TEST_URL: %v", err)
+	}
+	c := redis.NewClient(opt)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := c.Ping(ctx).Err(); err != nil {
+		c.Close()
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("Redis at %s: %v", url, err)
+		}
+		t.Skipf("no Redis at %s: %v", url, err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// newTestLedger returns a ledger on its own random key prefix, whose keys
+// are deleted (SCAN + DEL of the prefix, nothing else) when the test ends.
+func newTestLedger(t testing.TB, c *redis.Client, opts Options) (*Ledger, string) {
+	t.Helper()
+	b := make([]byte, 6)
+	rand.Read(b)
+	prefix := "test:" + hex.EncodeToString(b) + ":"
+	opts.KeyPrefix = prefix
+	if opts.PseudonymKey == nil {
+		opts.PseudonymKey = []byte("test pseudonym key")
+	}
+	t.Cleanup(func() {
+		ctx := context.Background()
+		keys := scanKeys(t, c, prefix)
+		for i := 0; i < len(keys); i += 500 {
+			c.Del(ctx, keys[i:min(i+500, len(keys))]...)
+		}
+	})
+	return New(c, opts), prefix
+}
+
+func scanKeys(t testing.TB, c *redis.Client, prefix string) []string {
+	t.Helper()
+	var keys []string
+	iter := c.Scan(context.Background(), 0, prefix+"*", 1000).Iterator()
+	for iter.Next(context.Background()) {
+		keys = append(keys, iter.Val())
+	}
+	if err := iter.Err(); err != nil {
+		t.Fatalf("SCAN %s*: %v", prefix, err)
+	}
+	return keys
+}
+
+func TestConformance(t *testing.T) {
+	c := testClient(t)
+	ledgertest.Run(t, func(t *testing.T) verifier.Ledger {
+		l, _ := newTestLedger(t, c, Options{})
+		return l
+	})
+}
+
+func today() time.Time {
+	now := time.Now().In(ledgertest.Zone)
+	return time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, ledgertest.Zone)
+}
+
+// flag records a duplicate group of citizen n today and returns its two
+// recordings.
+func flag(t *testing.T, l *Ledger, n int) (a, b verifier.Recording) {
+	t.Helper()
+	ctx := context.Background()
+	a = ledgertest.NewRecording(fmt.Sprintf("a%d", n), ledgertest.Citizen(n), "08001", today().Add(8*time.Hour))
+	b = ledgertest.NewRecording(fmt.Sprintf("b%d", n), ledgertest.Citizen(n), "01002", today().Add(9*time.Hour))
+	for _, r := range []verifier.Recording{a, b} {
+		if _, err := l.Record(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return a, b
+}
+
+func TestExpiry(t *testing.T) {
+	c := testClient(t)
+	l, _ := newTestLedger(t, c, Options{Retention: 30 * 24 * time.Hour})
+	ctx := context.Background()
+	a, b := flag(t, l, 1)
+	ps := l.pseudonym(a.Visit.CitizenID)
+	for _, k := range []struct {
+		key  string
+		want time.Time
+	}{
+		{l.windowKey(ps, a.Visit.Day), a.ExpireAt},
+		{l.groupKey(ps, a.Visit.Day), a.ExpireAt.Add(30 * 24 * time.Hour)},
+		{l.groupDaysKey(ps), a.ExpireAt.Add(30 * 24 * time.Hour)},
+	} {
+		got, err := c.PExpireTime(ctx, k.key).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != time.Duration(k.want.UnixMilli())*time.Millisecond {
+			t.Errorf("PEXPIRETIME %s = %d, want %d (%s)", k.key, got.Milliseconds(), k.want.UnixMilli(), k.want)
+		}
+	}
+	// A recording with an earlier ExpireAt never shortens the window.
+	early := ledgertest.NewRecording("c1", a.Visit.CitizenID, "79003", today().Add(10*time.Hour))
+	early.ExpireAt = b.ExpireAt.Add(-time.Hour)
+	if _, err := l.Record(ctx, early); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := c.PExpireTime(ctx, l.windowKey(ps, a.Visit.Day)).Result(); got.Milliseconds() != a.ExpireAt.UnixMilli() {
+		t.Errorf("window expiry moved to %d by an earlier ExpireAt, want %d", got.Milliseconds(), a.ExpireAt.UnixMilli())
+	}
+	// The index keys have no TTL: they are trimmed by score instead.
+	if ttl, _ := c.PTTL(ctx, l.indexKey()).Result(); ttl != -1 {
+		t.Errorf("PTTL %s = %v, want none", l.indexKey(), ttl)
+	}
+}
+
+// keySlot is the Redis Cluster slot of key: CRC16-XMODEM of its hash tag
+// (the part between the first '{' and the next '}', when non-empty) mod 16384.
+func keySlot(key string) int {
+	if i := strings.IndexByte(key, '{'); i >= 0 {
+		if j := strings.IndexByte(key[i+1:], '}'); j > 0 {
+			key = key[i+1 : i+1+j]
+		}
+	}
+	var crc uint16
+	for k := 0; k < len(key); k++ {
+		crc ^= uint16(key[k]) << 8
+		for range 8 {
+			if crc&0x8000 != 0 {
+				crc = crc<<1 ^ 0x1021
+			} else {
+				crc <<= 1
+			}
+		}
+	}
+	return int(crc) % 16384
+}
+
+func TestKeySlot(t *testing.T) {
+	// Reference values from the Redis Cluster specification and CLUSTER KEYSLOT.
+	for key, want := range map[string]int{"123456789": 12739, "foo": 12182, "{user1000}.following": 3443, "{user1000}.followers": 3443, "foo{}{bar}": 8363} {
+		if got := keySlot(key); got != want {
+			t.Errorf("keySlot(%q) = %d, want %d", key, got, want)
+		}
+	}
+}
+
+func TestCitizenKeysShareASlot(t *testing.T) {
+	c := testClient(t)
+	l, prefix := newTestLedger(t, c, Options{})
+	ctx := context.Background()
+	a, _ := flag(t, l, 1)
+	yesterday := ledgertest.NewRecording("y1", a.Visit.CitizenID, "08001", today().Add(-10*time.Hour))
+	if _, err := l.Record(ctx, yesterday); err != nil {
+		t.Fatal(err)
+	}
+	flag(t, l, 2)
+	ps := l.pseudonym(a.Visit.CitizenID)
+	slots := map[string]map[int][]string{}
+	for _, k := range scanKeys(t, c, prefix) {
+		tag := k[strings.IndexByte(k, '{')+1 : strings.IndexByte(k, '}')]
+		if slots[tag] == nil {
+			slots[tag] = map[int][]string{}
+		}
+		slots[tag][keySlot(k)] = append(slots[tag][keySlot(k)], k)
+	}
+	if len(slots) != 3 {
+		t.Fatalf("hash tags %v: want two citizens and the index", slots)
+	}
+	for tag, s := range slots {
+		if len(s) != 1 {
+			t.Errorf("keys tagged {%s} span slots: %v", tag, s)
+		}
+	}
+	for _, keys := range slots[ps] {
+		if len(keys) != 4 { // windows of today and yesterday, today's group, group days
+			t.Errorf("keys of citizen 1: %v, want 4", keys)
+		}
+	}
+	if n := len(slots["idx"]); n != 1 {
+		t.Errorf("index keys in %d slots", n)
+	}
+}
+
+func TestNoCitizenIDInKeysOrWindows(t *testing.T) {
+	c := testClient(t)
+	l, prefix := newTestLedger(t, c, Options{})
+	ctx := context.Background()
+	var ids []string
+	for n := 1; n <= 5; n++ {
+		a, _ := flag(t, l, n)
+		ids = append(ids, string(a.Visit.CitizenID))
+		lone := ledgertest.NewRecording(fmt.Sprintf("lone%d", n), ledgertest.Citizen(100+n), "08001", today().Add(8*time.Hour))
+		if _, err := l.Record(ctx, lone); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, string(lone.Visit.CitizenID))
+	}
+	keys := scanKeys(t, c, prefix)
+	if len(keys) == 0 {
+		t.Fatal("no keys written")
+	}
+	for _, k := range keys {
+		for _, id := range ids {
+			if strings.Contains(k, id) {
+				t.Errorf("key %q holds citizen ID %s in clear", k, id)
+			}
+		}
+		if strings.Contains(k, ":w:") {
+			vals, err := c.LRange(ctx, k, 0, -1).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range vals {
+				for _, id := range ids {
+					if strings.Contains(v, id) {
+						t.Errorf("window %q holds citizen ID %s", k, id)
+					}
+				}
+			}
+		}
+	}
+	// Another pseudonym key gives other key names.
+	other := New(c, Options{KeyPrefix: prefix, PseudonymKey: []byte("another key")})
+	if other.pseudonym(ledgertest.Citizen(1)) == l.pseudonym(ledgertest.Citizen(1)) {
+		t.Error("pseudonym does not depend on the key")
+	}
+}
+
+func TestGroupsSurviveWindowDeletion(t *testing.T) {
+	c := testClient(t)
+	l, prefix := newTestLedger(t, c, Options{})
+	ctx := context.Background()
+	a, b := flag(t, l, 1)
+	for _, k := range scanKeys(t, c, prefix) {
+		if strings.Contains(k, ":w:") {
+			c.Del(ctx, k)
+		}
+	}
+	p, err := l.Duplicates(ctx, verifier.DuplicateQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Items) != 1 || len(p.Items[0].Visits) != 2 {
+		t.Fatalf("groups after the windows were deleted: %+v", p.Items)
+	}
+	g := p.Items[0]
+	if g.CitizenID != a.Visit.CitizenID || g.FullName != a.FullName || g.Visits[0].CheckinID != a.Visit.CheckinID || g.Visits[1].CheckinID != b.Visit.CheckinID {
+		t.Errorf("group = %+v", g)
+	}
+	vs, err := l.Visits(ctx, a.Visit.CitizenID, a.Visit.Day)
+	if err != nil || len(vs) != 2 {
+		t.Errorf("Visits from the group = %v, %v", vs, err)
+	}
+}
+
+func TestIndexHealsOnRescan(t *testing.T) {
+	// If the index write after a flag was lost, the next Record of that
+	// citizen and day (a retry is a re-scan) files the group.
+	c := testClient(t)
+	l, _ := newTestLedger(t, c, Options{})
+	ctx := context.Background()
+	_, b := flag(t, l, 1)
+	c.Del(ctx, l.indexKey(), l.facilityKey("08001"), l.facilityKey("01002"))
+	if p, _ := l.Duplicates(ctx, verifier.DuplicateQuery{}); len(p.Items) != 0 {
+		t.Fatalf("index not deleted: %d groups", len(p.Items))
+	}
+	got, err := l.Record(ctx, ledgertest.NewRecording("retry", b.Visit.CitizenID, b.Visit.Facility, b.Visit.At.Add(time.Second)))
+	if err != nil || !got.Repeat {
+		t.Fatalf("re-scan: %+v, %v", got, err)
+	}
+	for _, fac := range []string{"", "08001", "01002"} {
+		p, err := l.Duplicates(ctx, verifier.DuplicateQuery{Facility: fac})
+		if err != nil || len(p.Items) != 1 {
+			t.Errorf("Duplicates(facility %q) after the re-scan: %d groups, %v", fac, len(p.Items), err)
+		}
+	}
+}
+
+func TestRecordOutlivesCancelledContext(t *testing.T) {
+	c := testClient(t)
+	l, _ := newTestLedger(t, c, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := ledgertest.NewRecording("x1", ledgertest.Citizen(1), "08001", today().Add(8*time.Hour))
+	if _, err := l.Record(ctx, r); err != nil {
+		t.Fatalf("Record with a cancelled context: %v", err)
+	}
+	vs, err := l.Visits(context.Background(), r.Visit.CitizenID, r.Visit.Day)
+	if err != nil || len(vs) != 1 {
+		t.Errorf("visit not stored: %v, %v", vs, err)
+	}
+}
+
+func TestUnavailable(t *testing.T) {
+	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
+	defer c.Close()
+	l := New(c, Options{WriteTimeout: time.Second})
+	ctx := context.Background()
+	r := ledgertest.NewRecording("x1", ledgertest.Citizen(1), "08001", today().Add(8*time.Hour))
+	check := func(what string, err error) {
+		t.Helper()
+		var e *verifier.Error
+		if !errors.As(err, &e) || e.Kind != verifier.KindUnavailable || e.Code != "ledger_unavailable" {
+			t.Errorf("%s = %v, want KindUnavailable ledger_unavailable", what, err)
+		}
+	}
+	_, err := l.Record(ctx, r)
+	check("Record", err)
+	_, err = l.Visits(ctx, r.Visit.CitizenID, r.Visit.Day)
+	check("Visits", err)
+	_, err = l.Duplicates(ctx, verifier.DuplicateQuery{})
+	check("Duplicates", err)
+	_, err = l.Duplicates(ctx, verifier.DuplicateQuery{Citizen: r.Visit.CitizenID})
+	check("Duplicates(citizen)", err)
+	check("Ping", l.Ping(ctx))
+}
+
+func TestNewRejectsBraceInPrefix(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("New accepted a prefix with a brace")
+		}
+	}()
+	New(nil, Options{KeyPrefix: "ck:{x}:"})
+}
+
+// TestMemoryPerGroup measures, with MEMORY USAGE, what a retained duplicate
+// group costs once its windows have expired: the group hash, the citizen's
+// group-days set, and its share of the index sets.
+func TestMemoryPerGroup(t *testing.T) {
+	c := testClient(t)
+	l, prefix := newTestLedger(t, c, Options{})
+	ctx := context.Background()
+	const groups, facilities = 3000, 20
+	base := today().Add(8 * time.Hour)
+	pipeErr := func(err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for n := range groups {
+		id := ledgertest.Citizen(n)
+		for k := range 2 {
+			r := ledgertest.NewRecording(fmt.Sprintf("01JD%022d", 2*n+k), id, fmt.Sprintf("%02d%03d", 1+n%60, (n+k)%facilities), base.Add(time.Duration(k)*time.Hour))
+			r.Visit.Kiosk = "kiosk-12"
+			r.Visit.Ticket = 100 + n%400
+			_, err := l.Record(ctx, r)
+			pipeErr(err)
+		}
+	}
+	var total, groupBytes, daysBytes, indexBytes int64
+	for _, k := range scanKeys(t, c, prefix) {
+		if strings.Contains(k, ":w:") {
+			continue // windows expire with the day
+		}
+		n, err := c.MemoryUsage(ctx, k, 0).Result()
+		pipeErr(err)
+		total += n
+		switch {
+		case strings.Contains(k, "}:g:"):
+			groupBytes += n
+		case strings.HasSuffix(k, "}:gd"):
+			daysBytes += n
+		default:
+			indexBytes += n
+		}
+	}
+	per := total / groups
+	t.Logf("retained memory per duplicate group (2 visits, %d groups, %d facilities): %d bytes = group record %d + group days %d + index %d",
+		groups, facilities, per, groupBytes/groups, daysBytes/groups, indexBytes/groups)
+	if per >= 1024 {
+		t.Errorf("%d bytes per group, want under 1 KB", per)
+	}
+}
+
+func BenchmarkRecord(b *testing.B) {
+	c := testClient(b)
+	l, _ := newTestLedger(b, c, Options{})
+	ledgertest.Bench(b, l)
+}
+
+func TestIndexTrimmedAfterRetention(t *testing.T) {
+	c := testClient(t)
+	l, prefix := newTestLedger(t, c, Options{})
+	ctx := context.Background()
+	a, _ := flag(t, l, 1)
+	// Two years later (same keys), a new group trims the old entries.
+	later := New(c, Options{KeyPrefix: prefix, PseudonymKey: l.o.PseudonymKey, Now: func() time.Time { return time.Now().AddDate(2, 0, 0) }})
+	day := today().AddDate(2, 0, 0)
+	for i, fac := range []string{"08001", "79003"} {
+		r := ledgertest.NewRecording(fmt.Sprintf("late%d", i), ledgertest.Citizen(2), fac, day.Add(time.Duration(8+i)*time.Hour))
+		if _, err := later.Record(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	member := l.pseudonym(a.Visit.CitizenID) + ":" + a.Visit.Day
+	for _, k := range []string{l.indexKey(), l.facilityKey("08001")} {
+		if err := c.ZScore(ctx, k, member).Err(); !errors.Is(err, redis.Nil) {
+			t.Errorf("%s still holds the group of two years ago (%v)", k, err)
+		}
+	}
+	// 01002 was not touched: its stale entry stays, but a group that is
+	// gone (expired) is skipped without error.
+	c.Del(ctx, l.groupKey(l.pseudonym(a.Visit.CitizenID), a.Visit.Day))
+	p, err := later.Duplicates(ctx, verifier.DuplicateQuery{Facility: "01002"})
+	if err != nil || len(p.Items) != 0 {
+		t.Errorf("Duplicates at 01002 = %d groups, %v; want none", len(p.Items), err)
+	}
+	p, err = later.Duplicates(ctx, verifier.DuplicateQuery{})
+	if err != nil || len(p.Items) != 1 || p.Items[0].CitizenID != ledgertest.Citizen(2) {
+		t.Errorf("Duplicates = %+v, %v; want the new group", p.Items, err)
+	}
+}

@@ -1,0 +1,136 @@
+package redisledger
+
+import "github.com/redis/go-redis/v9"
+
+// recordScript records one check-in atomically: the re-scan rule, the write
+// to the citizen's window for the day, and the creation or update of the
+// day's duplicate group. All its keys belong to one citizen and share the
+// hash tag {<pseudonym>}, so they sit in one Redis Cluster slot. Times come
+// in as ARGV (the script never calls TIME). Needs Redis >= 7.0 (PEXPIREAT GT).
+//
+// KEYS[1] window:      <prefix>{<pseudonym>}:w:<day>  LIST of visit records
+// KEYS[2] group:       <prefix>{<pseudonym>}:g:<day>  STRING header line, then one visit record per line
+// KEYS[3] group days:  <prefix>{<pseudonym>}:gd       STRING days with a group, comma-separated
+//
+// ARGV[1]  the new visit record: JSON [checkin id, facility, unix seconds,
+//          nanoseconds, visit type, kiosk, ticket]; stored records are read
+//          with cjson, the new one's fields come in ARGV[2..5]
+// ARGV[2]  its check-in id
+// ARGV[3]  its facility
+// ARGV[4]  its time: unix seconds
+// ARGV[5]  its time: nanoseconds within the second
+// ARGV[6]  RepeatWithin in nanoseconds
+// ARGV[7]  window expiry, unix milliseconds (Recording.ExpireAt)
+// ARGV[8]  group expiry, unix milliseconds (ExpireAt + retention)
+// ARGV[9]  group header line (JSON with the citizen ID, full name and day)
+// ARGV[10] the local day, YYYY-MM-DD
+// ARGV[11] the oldest day kept in KEYS[3] (YYYY-MM-DD, retention)
+//
+// Returns {repeat, stored, group, r1, r2, ...}: repeat is 1 when stored is an
+// earlier record returned again (nothing written) and 0 when stored is the
+// new record; group is 0 (no group), 1 (group created), 2 (group updated) or
+// 3 (re-scan of a day that has a group); r1... are all the records of the
+// window for the day, the new one included, in arrival order.
+var recordScript = redis.NewScript(`
+local window, group, gdays = KEYS[1], KEYS[2], KEYS[3]
+local rec, ck, fac = ARGV[1], ARGV[2], ARGV[3]
+local sec, nsec, within = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+
+local function expireat(key, ms)
+  if redis.call('PTTL', key) < 0 then
+    redis.call('PEXPIREAT', key, ms)
+  else
+    redis.call('PEXPIREAT', key, ms, 'GT')
+  end
+end
+
+local recs = redis.call('LRANGE', window, 0, -1)
+local best, bestd, other = nil, nil, false
+for _, r in ipairs(recs) do
+  local v = cjson.decode(r)
+  if v[1] == ck then
+    best = r
+    break
+  end
+  if v[2] == fac then
+    -- exact: both terms are integers far below 2^53
+    local d = math.abs((v[3] - sec) * 1e9 + (v[4] - nsec))
+    if d <= within and (bestd == nil or d < bestd) then
+      best, bestd = r, d
+    end
+  else
+    other = true
+  end
+end
+
+if best then
+  local state = 0
+  if redis.call('EXISTS', group) == 1 then state = 3 end
+  return {1, best, state, unpack(recs)}
+end
+
+redis.call('RPUSH', window, rec)
+if #recs == 0 then
+  redis.call('PEXPIREAT', window, ARGV[7])
+else
+  redis.call('PEXPIREAT', window, ARGV[7], 'GT')
+end
+recs[#recs + 1] = rec
+
+local state = 0
+if redis.call('EXISTS', group) == 1 then
+  redis.call('APPEND', group, '\n' .. rec)
+  state = 2
+elseif other then
+  redis.call('SET', group, ARGV[9] .. '\n' .. table.concat(recs, '\n'))
+  local days = {}
+  local old = redis.call('GET', gdays)
+  if old then
+    for d in string.gmatch(old, '[^,]+') do
+      if d >= ARGV[11] and d ~= ARGV[10] then days[#days + 1] = d end
+    end
+  end
+  days[#days + 1] = ARGV[10]
+  redis.call('SET', gdays, table.concat(days, ','), 'KEEPTTL')
+  expireat(gdays, ARGV[8])
+  state = 1
+end
+if state > 0 then expireat(group, ARGV[8]) end
+
+return {0, rec, state, unpack(recs)}
+`)
+
+// indexScript files a duplicate group in the cross-citizen index that
+// Duplicates reads. It runs only after recordScript reported a group (the
+// rare path), as a second command: the index cannot live in the citizen's
+// slot. It is idempotent, so re-running it (after a failure, on a re-scan)
+// heals a missing entry without moving an existing one. All its keys share
+// the hash tag {idx}.
+//
+// KEYS[1]    sequence:       <prefix>{idx}:seq              STRING counter
+// KEYS[2]    all groups:     <prefix>{idx}:g                ZSET
+// KEYS[3...] by facility:    <prefix>{idx}:f:<facility>     ZSET, one per facility of the group
+//
+// ARGV[1] member: "<pseudonym>:<day>"
+// ARGV[2] day number (days since 1970-01-01)
+// ARGV[3] score below which entries are trimmed (retention)
+//
+// A group's score is day number * 2^31 + sequence, the sequence taken from
+// KEYS[1] when the group is first filed: groups sort by day, then by the order
+// they were filed, and a score never changes. Returns the score as a string.
+var indexScript = redis.NewScript(`
+local s = redis.call('ZSCORE', KEYS[2], ARGV[1])
+if s then
+  s = tonumber(s)
+else
+  s = tonumber(ARGV[2]) * 2147483648 + redis.call('INCR', KEYS[1])
+  redis.call('ZADD', KEYS[2], string.format('%.0f', s), ARGV[1])
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[3])
+end
+local score = string.format('%.0f', s)
+for i = 3, #KEYS do
+  redis.call('ZADD', KEYS[i], 'NX', score, ARGV[1])
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', '(' .. ARGV[3])
+end
+return score
+`)
