@@ -6,15 +6,15 @@ import "github.com/redis/go-redis/v9"
 // to the citizen's window for the day, and the creation or update of the
 // day's duplicate group. All its keys belong to one citizen and share the
 // hash tag {<pseudonym>}, so they sit in one Redis Cluster slot. Times come
-// in as ARGV (the script never calls TIME). Needs Redis >= 7.0 (PEXPIREAT GT).
+// in as ARGV (the script never calls TIME). Stored records are read with
+// cjson; the new record's fields come in ARGV[2..5]. Needs Redis >= 7.0
+// (PEXPIREAT GT).
 //
 // KEYS[1] window:      <prefix>{<pseudonym>}:w:<day>  LIST of visit records
 // KEYS[2] group:       <prefix>{<pseudonym>}:g:<day>  STRING header line, then one visit record per line
 // KEYS[3] group days:  <prefix>{<pseudonym>}:gd       STRING days with a group, comma-separated
 //
-// ARGV[1]  the new visit record: JSON [checkin id, facility, unix seconds,
-//          nanoseconds, visit type, kiosk, ticket]; stored records are read
-//          with cjson, the new one's fields come in ARGV[2..5]
+// ARGV[1]  the new visit record, JSON [checkin id, facility, unix seconds, nanoseconds, visit type, kiosk, ticket]
 // ARGV[2]  its check-in id
 // ARGV[3]  its facility
 // ARGV[4]  its time: unix seconds
