@@ -33,7 +33,7 @@ type Card struct {
 	ReducedReason string `json:"reduced_reason,omitempty"`
 	ReplacedBy    string `json:"replaced_by,omitempty"` // card_no of the newer card
 
-	Extra map[string]json.RawMessage `json:"-"`
+	Extra json.RawMessage `json:"-"` // a JSON object of the other members, or nil
 }
 
 // Facility is a health facility that may check patients in.
@@ -43,7 +43,7 @@ type Facility struct {
 	Province string `json:"province"` // 2 digits
 	Level    string `json:"level"`    // central, provincial, district, commune
 
-	Extra map[string]json.RawMessage `json:"-"`
+	Extra json.RawMessage `json:"-"` // a JSON object of the other members, or nil
 }
 
 // Facility levels.

@@ -17,5 +17,5 @@ type Citizen struct {
 	DeceasedOn         Date      `json:"deceased_on,omitzero"`
 	// Extra holds the record's other fields (birthplace, ethnicity, phone…)
 	// as they were in the file.
-	Extra map[string]json.RawMessage `json:"-"`
+	Extra json.RawMessage `json:"-"` // a JSON object of the other members, or nil
 }

@@ -1,0 +1,88 @@
+package verifier
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestCitizenJSONKeepsUnknownFields(t *testing.T) {
+	line := `{"id":"008095001234","old_id":"","full_name":"Nguyễn Văn An","dob":"1995-03","gender":"male",
+		"permanent_address":"Thôn 3","ethnicity":"Kinh","phone" : "0912345678",
+		"hometown":{"province":"Tuyên Quang","note":"a \"quoted\", {braced} value"},"tags":[1,[2,3],{"a":"]"}],
+		"n\u0061me_with_escape":true,"deceased_on":"","empty":null}`
+	var c Citizen
+	if err := json.Unmarshal([]byte(line), &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.ID != "008095001234" || c.DOB != (Date{Year: 1995, Month: 3}) || c.Gender != Male || c.FullName != "Nguyễn Văn An" {
+		t.Errorf("known fields: %+v", c)
+	}
+	var extra map[string]any
+	if err := json.Unmarshal(c.Extra, &extra); err != nil {
+		t.Fatalf("Extra is not a JSON object: %s", c.Extra)
+	}
+	for _, k := range []string{"ethnicity", "phone", "hometown", "tags", "name_with_escape", "empty"} {
+		if _, ok := extra[k]; !ok {
+			t.Errorf("extra lacks %q: %s", k, c.Extra)
+		}
+	}
+	for _, k := range []string{"id", "full_name", "dob", "deceased_on"} {
+		if _, ok := extra[k]; ok {
+			t.Errorf("extra holds the contract field %q", k)
+		}
+	}
+	if got := extra["hometown"].(map[string]any)["note"]; got != `a "quoted", {braced} value` {
+		t.Errorf("nested value = %q", got)
+	}
+
+	// Written back, every member is there once.
+	out, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back map[string]any
+	if err := json.Unmarshal(out, &back); err != nil {
+		t.Fatalf("marshalled record is not JSON: %s", out)
+	}
+	if back["id"] != "008095001234" || back["ethnicity"] != "Kinh" || back["phone"] != "0912345678" || back["dob"] != "1995-03" {
+		t.Errorf("round trip lost data: %s", out)
+	}
+	if strings.Count(string(out), `"id"`) != 1 {
+		t.Errorf("duplicate member: %s", out)
+	}
+}
+
+func TestRecordsWithoutExtras(t *testing.T) {
+	var f Facility
+	if err := json.Unmarshal([]byte(`{"code":"08001","name":"BV","province":"08","level":"provincial"}`), &f); err != nil {
+		t.Fatal(err)
+	}
+	if f.Extra != nil {
+		t.Errorf("Extra = %s, want nil", f.Extra)
+	}
+	for _, bad := range []string{`{"id":"123"}`, `{"id":"008095001234","gender":"nam"}`, `{"id":"008095001234","dob":"14/03/1995"}`} {
+		var c Citizen
+		if err := json.Unmarshal([]byte(bad), &c); err == nil {
+			t.Errorf("accepted %s", bad)
+		}
+	}
+}
+
+func FuzzCitizenJSON(f *testing.F) {
+	f.Add(`{"id":"008095001234","full_name":"A","x":{"y":[1,"]"]}}`)
+	f.Add(`{"id":"008095001234","\u0069d2":"x"}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		var c Citizen
+		if err := json.Unmarshal([]byte(s), &c); err != nil {
+			return
+		}
+		if c.Extra != nil && !json.Valid(c.Extra) {
+			t.Fatalf("Extra is not valid JSON: %s", c.Extra)
+		}
+		out, err := json.Marshal(c)
+		if err != nil || !json.Valid(out) {
+			t.Fatalf("re-encoding failed: %v %s", err, out)
+		}
+	})
+}
