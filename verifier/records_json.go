@@ -104,7 +104,9 @@ func (f *Facility) UnmarshalJSON(b []byte) error {
 }
 
 // MarshalJSON encodes a facility with its extra fields.
-func (f Facility) MarshalJSON() ([]byte, error) { return withExtra(facilityFields(f), f.Extra, facilityKeys) }
+func (f Facility) MarshalJSON() ([]byte, error) {
+	return withExtra(facilityFields(f), f.Extra, facilityKeys)
+}
 
 var (
 	citizenKeys  = jsonKeys(citizenFields{})
