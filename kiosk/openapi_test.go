@@ -204,7 +204,7 @@ func TestOpenAPIExamples(t *testing.T) {
 		}
 		n++
 		if err := schema.Value.VisitJSON(value, opts...); err != nil {
-			t.Errorf("%s: the example does not match its schema:\n%v", where, err)
+			t.Errorf("%s: the example does not match its schema:\n%s", where, describe(err))
 		}
 	}
 	examplesOf := func(mt *openapi3.MediaType) map[string]any {
@@ -520,11 +520,13 @@ func TestOpenAPIErrorCodes(t *testing.T) {
 		t.Fatalf("found only %d error codes in the source; the scan is broken", len(codes))
 	}
 	seen := map[string]bool{}
+	reported := map[found]bool{}
 	for _, c := range codes {
 		seen[c.code] = true
-		if _, ok := internalCodes[c.code]; ok || c.status >= 500 {
+		if _, ok := internalCodes[c.code]; ok || c.status >= 500 || reported[c] {
 			continue
 		}
+		reported[c] = true
 		if !slices.Contains(documented[c.status], c.code) {
 			t.Errorf("%s raises %s with status %d, but components.schemas.Error%d does not list it (it lists %v)", c.where, c.code, c.status, c.status, documented[c.status])
 		}
@@ -848,7 +850,7 @@ func (c *apiChecker) do(call apiCall, wantStatus int) apiResult {
 	}
 	if !call.badRequest {
 		if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
-			c.t.Errorf("%s: the request the test sends does not match the document:\n%v", name, err)
+			c.t.Errorf("%s: the request the test sends does not match the document:\n%s", name, describe(err))
 		}
 	}
 	out := &openapi3filter.ResponseValidationInput{
@@ -859,10 +861,39 @@ func (c *apiChecker) do(call apiCall, wantStatus int) apiResult {
 	}
 	out.SetBodyBytes(res.body)
 	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
-		c.t.Errorf("%s: the %d response disagrees with openapi.yaml (operation %s %s):\n%v\nbody: %s",
-			name, res.status, route.Method, route.Path, err, clip(res.body))
+		c.t.Errorf("%s: the %d response disagrees with openapi.yaml (operation %s %s):\n%s\nbody: %s",
+			name, res.status, route.Method, route.Path, describe(err), clip(res.body))
 	}
 	return res
+}
+
+// describe renders a kin-openapi validation error as one line per
+// disagreement, "at /json/pointer: reason", without the schema dumps.
+func describe(err error) string {
+	var lines []string
+	var walk func(error)
+	walk = func(err error) {
+		var me openapi3.MultiError
+		var se *openapi3.SchemaError
+		var re *openapi3filter.ResponseError
+		var qe *openapi3filter.RequestError
+		switch {
+		case errors.As(err, &me):
+			for _, e := range me {
+				walk(e)
+			}
+		case errors.As(err, &se):
+			lines = append(lines, fmt.Sprintf("  at %q: %s", "/"+strings.Join(se.JSONPointer(), "/"), se.Reason))
+		case errors.As(err, &re) && re.Err != nil:
+			walk(re.Err)
+		case errors.As(err, &qe) && qe.Err != nil:
+			walk(qe.Err)
+		default:
+			lines = append(lines, "  "+err.Error())
+		}
+	}
+	walk(err)
+	return strings.Join(lines, "\n")
 }
 
 func clip(b []byte) string {
