@@ -34,6 +34,8 @@ type Card struct {
 	ReplacedBy    string `json:"replaced_by,omitempty"` // card_no of the newer card
 
 	Extra json.RawMessage `json:"-"` // a JSON object of the other members, or nil
+	// FromCache: see Citizen.FromCache.
+	FromCache bool `json:"-"`
 }
 
 // Facility is a health facility that may check patients in.

@@ -57,6 +57,9 @@ type IdentityCheck struct {
 	Source     string   `json:"source"`
 	Mismatches []string `json:"mismatches"`
 	Warnings   []string `json:"warnings"`
+	// Cached reports that the population record came from a registry
+	// adapter's cache because the registry did not answer.
+	Cached bool `json:"cached,omitempty"`
 }
 
 // VisitView is the recorded visit as a check-in answer shows it.
@@ -222,6 +225,7 @@ func (s *Service) checkIdentity(p Presented, c Citizen, today Date) IdentityChec
 	if p.Gender != "" && c.Gender != "" && p.Gender != c.Gender {
 		ic.Mismatches = append(ic.Mismatches, "gender")
 	}
+	ic.Cached = c.FromCache
 	if !c.DeceasedOn.IsZero() {
 		ic.Warnings = append(ic.Warnings, "citizen_deceased")
 	}

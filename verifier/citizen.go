@@ -18,4 +18,7 @@ type Citizen struct {
 	// Extra holds the record's other fields (birthplace, ethnicity, phone…)
 	// as they were in the file.
 	Extra json.RawMessage `json:"-"` // a JSON object of the other members, or nil
+	// FromCache is set by a remote registry adapter that answered from its
+	// cache of recent answers because the registry did not.
+	FromCache bool `json:"-"`
 }

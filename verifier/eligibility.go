@@ -37,6 +37,9 @@ type Eligibility struct {
 	// History lists the holder's check-ins today at other facilities, like
 	// the gateway's check history; nil when not asked for or unavailable.
 	History []CheckRecord `json:"history,omitzero"`
+	// Cached reports that the decision rests on a cached copy of the card
+	// because the insurer's registry did not answer.
+	Cached bool `json:"cached,omitempty"`
 	// Holder is the holder's data as printed on the card, for answers in
 	// the gateway's format; it is not part of the JSON decision.
 	Holder *Stated `json:"-"`
@@ -88,6 +91,7 @@ func (r *CoverageRules) Decide(d Decision) Eligibility {
 		return result(Ineligible, CodeNoCard)
 	}
 	e := result(Ineligible, CodeOK)
+	e.Cached = c.FromCache || d.NewCard != nil && d.NewCard.FromCache
 	e.Holder = &Stated{FullName: c.FullName, DOB: c.DOB, Gender: c.Gender}
 	e.CardNo, e.BenefitLevel, e.ObjectCode = c.CardNo, c.BenefitLevel, c.ObjectCode
 	e.ValidFrom, e.ValidTo, e.FiveYearsSince = c.ValidFrom, c.ValidTo, c.FiveYearsSince
