@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
+	"slices"
 	"sync"
 
 	"github.com/vnhealth/cccd-checkin/verifier"
@@ -54,92 +56,104 @@ func LoadDir(dir string) (*Registry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("data directory %s: %w", dir, err)
 	}
+	// Parsing leaves several times the data's size as garbage; give it
+	// back to the system now rather than at the collector's leisure.
+	debug.FreeOSMemory()
 	return r, nil
 }
 
 // ReadJSONL decodes a JSON Lines stream of records of type T, checking each
-// with check. Lines are decoded in parallel (decoding dominates the load of
-// a large population file); the result keeps file order, and the error, if
-// any, is the first bad line's.
-func ReadJSONL[T any](r io.Reader, name string, check func(*T) error) ([]T, error) {
-	type batch struct {
-		firstLine int
-		lines     [][]byte
-		out       []T
-		err       error
-	}
-	const batchSize = 4096
+// with check, and returns them in file order. Blank lines are skipped; the
+// error, if any, names the first bad line. The stream is read in chunks of
+// lines, each decoded by all cores (decoding dominates the load of a large
+// population file) straight into the result, so memory holds the records
+// plus one chunk of raw lines. sizeHint, when positive, is the expected
+// number of records and sizes the result once.
+func ReadJSONL[T any](r io.Reader, name string, sizeHint int, check func(*T) error) ([]T, error) {
+	const chunk = 32 * 1024
 	workers := runtime.GOMAXPROCS(0)
-	jobs := make(chan *batch, workers)
-	var batches []*batch
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for b := range jobs {
-				b.out = make([]T, 0, len(b.lines))
-				for i, ln := range b.lines {
-					if ln == nil {
-						continue
-					}
-					var v T
-					err := json.Unmarshal(ln, &v)
+	out := make([]T, 0, max(sizeHint, 0))
+	lines := make([][]byte, 0, chunk)
+	lineNos := make([]int, 0, chunk)
+
+	decode := func() error {
+		base := len(out)
+		out = slices.Grow(out, len(lines))[:base+len(lines)]
+		errs := make([]error, workers)
+		var wg sync.WaitGroup
+		per := (len(lines) + workers - 1) / workers
+		for w := range workers {
+			lo, hi := w*per, min((w+1)*per, len(lines))
+			wg.Go(func() {
+				for i := lo; i < hi; i++ {
+					dst := &out[base+i]
+					err := json.Unmarshal(lines[i], dst)
 					if err == nil && check != nil {
-						err = check(&v)
+						err = check(dst)
 					}
 					if err != nil {
-						b.err = &LineError{File: name, Line: b.firstLine + i, Err: cleanJSONError(err)}
-						break
+						errs[w] = &LineError{File: name, Line: lineNos[i], Err: cleanJSONError(err)}
+						return
 					}
-					b.out = append(b.out, v)
 				}
-				b.lines = nil
+			})
+		}
+		wg.Wait()
+		lines, lineNos = lines[:0], lineNos[:0]
+		for _, err := range errs { // in line order: worker w holds earlier lines
+			if err != nil {
+				return err
 			}
-		})
+		}
+		return nil
 	}
 
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
-	cur := &batch{firstLine: 1}
 	lineNo := 0
-	flush := func(next int) {
-		batches = append(batches, cur)
-		jobs <- cur
-		cur = &batch{firstLine: next}
-	}
 	for sc.Scan() {
 		lineNo++
 		ln := bytes.TrimSpace(sc.Bytes())
 		if len(ln) == 0 {
-			// A blank line is not a record; keep line numbers right by
-			// giving it an empty slot that the worker skips.
-			cur.lines = append(cur.lines, nil)
-		} else {
-			cur.lines = append(cur.lines, bytes.Clone(ln))
+			continue
 		}
-		if len(cur.lines) == batchSize {
-			flush(lineNo + 1)
+		lines = append(lines, bytes.Clone(ln))
+		lineNos = append(lineNos, lineNo)
+		if len(lines) == chunk {
+			if err := decode(); err != nil {
+				return nil, err
+			}
 		}
 	}
-	if len(cur.lines) > 0 {
-		flush(lineNo + 1)
-	}
-	close(jobs)
-	wg.Wait()
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("%s: line %d: %w", name, lineNo+1, err)
 	}
-	n := 0
-	for _, b := range batches {
-		if b.err != nil {
-			return nil, b.err
+	if len(lines) > 0 {
+		if err := decode(); err != nil {
+			return nil, err
 		}
-		n += len(b.out)
 	}
-	out := make([]T, 0, n)
-	for _, b := range batches {
-		out = append(out, b.out...)
+	return slices.Clip(out), nil
+}
+
+// countLines counts the newlines of a file, to size the result of a load
+// once instead of growing it; reading the file twice costs less than
+// copying a million records.
+func countLines(path string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
 	}
-	return out, nil
+	defer f.Close()
+	buf := make([]byte, 1<<20)
+	n := 0
+	for {
+		k, err := f.Read(buf)
+		n += bytes.Count(buf[:k], []byte{'\n'})
+		if err != nil {
+			return n + 1
+		}
+	}
 }
 
 func loadFile[T any](path string, dst *[]T, check func(*T) error) error {
@@ -148,7 +162,7 @@ func loadFile[T any](path string, dst *[]T, check func(*T) error) error {
 		return fmt.Errorf("data file: %w", err)
 	}
 	defer f.Close()
-	v, err := ReadJSONL(f, filepath.Base(path), check)
+	v, err := ReadJSONL(f, filepath.Base(path), countLines(path), check)
 	if err != nil {
 		return err
 	}
