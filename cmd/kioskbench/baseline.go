@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// The baseline is the floor of the machine: an HTTP handler that reads the
+// request, does exactly one Redis round trip (an EVALSHA of a tiny script,
+// as the service's Redis window does one script per check-in) and answers
+// a small JSON object. The service's figures divided by the baseline's are
+// comparable across machines.
+
+const (
+	baselinePrefix = "kioskbench:floor:"
+	baselineKeys   = 64 // spread over a few keys, like per-citizen keys
+	baselineTTL    = 3600
+)
+
+// baselineScript increments a counter that expires by itself: nothing of
+// the tool's outlives an hour, and nothing else is touched.
+var baselineScript = redis.NewScript(`
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n`)
+
+// baselineHandler is the trivial service.
+type baselineHandler struct {
+	rdb  *redis.Client
+	next atomic.Uint64
+}
+
+func (h *baselineHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if _, err := io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, 16<<20)); err != nil {
+		http.Error(w, `{"error":{"code":"body","message":"unreadable body"}}`, http.StatusBadRequest)
+		return
+	}
+	key := baselinePrefix + strconv.FormatUint(h.next.Add(1)%baselineKeys, 10)
+	n, err := baselineScript.EvalSha(r.Context(), h.rdb, []string{key}, baselineTTL).Int64()
+	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+		n, err = baselineScript.Eval(r.Context(), h.rdb, []string{key}, baselineTTL).Int64()
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	if err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, `{"error":{"code":"redis_unavailable","message":"redis"}}`)
+		return
+	}
+	io.WriteString(w, `{"ok":true,"n":`+strconv.FormatInt(n, 10)+"}\n")
+}
+
+// openBaselineRedis connects the baseline's Redis with the client options
+// kioskd gets from the same kind of URL (go-redis defaults: a pool of ten
+// connections per CPU), loads the script and checks it runs.
+func openBaselineRedis(ctx context.Context, o options) (*redis.Client, error) {
+	opt, err := redis.ParseURL(o.Redis)
+	if err != nil {
+		return nil, fmt.Errorf("-redis: %w", err)
+	}
+	if !o.AllowRemote {
+		host, _, err := net.SplitHostPort(opt.Addr)
+		if err != nil {
+			return nil, fmt.Errorf("-redis %s: %w", o.Redis, err)
+		}
+		if err := checkLoopback(ctx, host); err != nil {
+			return nil, fmt.Errorf("-redis: %w", err)
+		}
+	}
+	rdb := redis.NewClient(opt)
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := rdb.Ping(pctx).Err(); err != nil {
+		rdb.Close()
+		return nil, fmt.Errorf("baseline: cannot reach Redis at %s: %w", opt.Addr, err)
+	}
+	if err := baselineScript.Load(pctx, rdb).Err(); err != nil {
+		rdb.Close()
+		return nil, fmt.Errorf("baseline: loading the script: %w", err)
+	}
+	return rdb, nil
+}
+
+// cleanBaseline deletes the tool's own keys (they would expire anyway).
+func cleanBaseline(rdb *redis.Client) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	keys := make([]string, baselineKeys)
+	for i := range keys {
+		keys[i] = baselinePrefix + strconv.Itoa(i)
+	}
+	rdb.Del(ctx, keys...)
+}
+
+// startBaseline serves the baseline handler on 127.0.0.1:0 with the same
+// server timeouts as kioskd; stop shuts it down.
+func startBaseline(rdb *redis.Client) (base string, stop func(), err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	hs := &http.Server{
+		Handler:           &baselineHandler{rdb: rdb},
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      5 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+	}
+	done := make(chan error, 1)
+	go func() { done <- hs.Serve(ln) }()
+	stop = func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		hs.Shutdown(ctx)
+		if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			_ = err
+		}
+	}
+	return "http://" + ln.Addr().String(), stop, nil
+}
+
+// runBaseline measures the floor with the same load shape as the target.
+func runBaseline(ctx context.Context, o options, ds *dataset, stderr io.Writer) (*report, error) {
+	rdb, err := openBaselineRedis(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	defer rdb.Close()
+	defer cleanBaseline(rdb)
+	base, stop, err := startBaseline(rdb)
+	if err != nil {
+		return nil, err
+	}
+	defer stop()
+	// The same tokens as the target when there are some (the same header
+	// sizes); otherwise made-up ones, one per facility.
+	tokens, _, err := loadTokens(o, ds)
+	if err != nil {
+		tokens = nil
+		for _, f := range ds.facilities {
+			tokens = append(tokens, facilityToken{facility: f, auth: "Bearer " + keyPrefix + f + "-baseline000000000000000000"})
+		}
+	}
+	p, err := newPlan(o, ds, tokens, stderr)
+	if err != nil {
+		return nil, err
+	}
+	p.name, p.base = "baseline", base
+	r := p.execute(ctx)
+	r.URL = base + " (in-process: one EVALSHA on " + redactRedis(o.Redis) + " per request)"
+	return r, nil
+}
+
+// redactRedis hides a password in a Redis URL.
+func redactRedis(u string) string {
+	opt, err := redis.ParseURL(u)
+	if err != nil {
+		return "redis"
+	}
+	return fmt.Sprintf("redis://%s/%d", opt.Addr, opt.DB)
+}

@@ -1,0 +1,346 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vnhealth/cccd-checkin/kiosk"
+	"github.com/vnhealth/cccd-checkin/verifier"
+	"github.com/vnhealth/cccd-checkin/verifier/demodata"
+	"github.com/vnhealth/cccd-checkin/verifier/inmem"
+)
+
+const testCitizens = 2000
+
+// startKioskd builds the real server as kioskd wires it (demo data set,
+// in-process window, a keys file written by -write-keys) and serves it on
+// a loopback port. It returns the base URL and the keys file.
+func startKioskd(t *testing.T) (string, string) {
+	t.Helper()
+	loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := demodata.Generate(demodata.Options{N: testCitizens, Seed: 1, Now: verifier.NewDate(time.Now().In(loc))})
+	reg, err := inmem.NewRegistry(set.Citizens, set.Cards, set.Facilities)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := &verifier.Service{
+		Population: reg, Insurance: reg, Facilities: reg, Ledger: inmem.NewLedger(),
+		Coverage: verifier.DefaultCoverageRules(), Location: loc,
+	}
+	svc.Defaults()
+
+	keysFile := filepath.Join(t.TempDir(), "keys.json")
+	var out bytes.Buffer
+	if code, err := run(context.Background(), []string{"-write-keys", keysFile, "-demo-citizens", "2000"}, &out, &out); err != nil || code != 0 {
+		t.Fatalf("-write-keys: %d %v\n%s", code, err, out.String())
+	}
+	b, err := os.ReadFile(keysFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := kiosk.ParseKeys(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(kiosk.New(kiosk.Config{Verifier: svc, Keys: keys}))
+	t.Cleanup(ts.Close)
+	return ts.URL, keysFile
+}
+
+func runJSON(t *testing.T, args ...string) (*output, int) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code, err := run(context.Background(), append([]string{"-json", "-q"}, args...), &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+	var o output
+	if err := json.Unmarshal(stdout.Bytes(), &o); err != nil {
+		t.Fatalf("report is not JSON: %v\n%s", err, stdout.String())
+	}
+	return &o, code
+}
+
+func TestAgainstRealServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load run")
+	}
+	base, keysFile := startKioskd(t)
+	o, code := runJSON(t, "-url", base, "-keys", keysFile, "-demo-citizens", "2000",
+		"-d", "2s", "-c", "8", "-malformed", "0.1", "-frames", "2", "-seed", "42",
+		"-mix", "checkin=70,repeat=10,dup=10,eligibility=5,image=5")
+	r := o.Target
+	if r == nil || o.Baseline != nil || o.Ratio != nil {
+		t.Fatalf("want a target report only: %+v", o)
+	}
+	if r.Requests < 100 {
+		t.Fatalf("only %d requests in 2 s", r.Requests)
+	}
+	// The counts add up: kinds to the total, statuses to the requests.
+	var byKind, byStatus uint64
+	for name, k := range r.Kinds {
+		byKind += k.Requests
+		var st uint64
+		for _, n := range k.Status {
+			st += n
+		}
+		if st != k.Requests || k.Latency.Count != k.Requests {
+			t.Errorf("%s: %d requests, %d by status, %d latencies", name, k.Requests, st, k.Latency.Count)
+		}
+		if k.Latency.P50 > k.Latency.P90 || k.Latency.P90 > k.Latency.P99 || k.Latency.P99 > k.Latency.Max {
+			t.Errorf("%s: percentiles out of order: %+v", name, k.Latency)
+		}
+	}
+	for _, n := range r.Status {
+		byStatus += n
+	}
+	if byKind != r.Requests || byStatus != r.Requests || r.Latency.Count != r.Requests {
+		t.Errorf("%d requests, %d by kind, %d by status", r.Requests, byKind, byStatus)
+	}
+	for _, k := range kindNames {
+		if r.Kinds[k] == nil {
+			t.Errorf("no %s requests in the run", k)
+		}
+	}
+
+	c := r.Checks
+	if c == nil {
+		t.Fatal("no checks in the target report")
+	}
+	if !c.Passed || code != 0 {
+		t.Errorf("checks failed (exit %d): %+v\nstatus by kind: %v", code, c, kindsStatus(r))
+	}
+	if c.Status5xx != 0 || c.TransportErrors != 0 {
+		t.Errorf("%d 5xx, %d transport errors %v", c.Status5xx, c.TransportErrors, r.Errors)
+	}
+	if c.MalformedTotal == 0 || c.MalformedRefused4xx != c.MalformedTotal {
+		t.Errorf("malformed: %d of %d got a 4xx: %v", c.MalformedRefused4xx, c.MalformedTotal, r.Kinds["malformed"].Variants)
+	}
+	if c.ValidCheckinsTotal == 0 || r.Kinds["checkin"].Status["200"]+r.Kinds["repeat"].Status["200"]+r.Kinds["dup"].Status["200"] != c.ValidCheckinsTotal {
+		t.Errorf("valid check-ins not all 200: %v", kindsStatus(r))
+	}
+	if c.RepeatsNotDetected != 0 || c.DupsNotFlagged != 0 || c.WrongDecodes != 0 {
+		t.Errorf("the window missed: %+v", c)
+	}
+	if got := len(r.Kinds["malformed"].Variants); got < len(malformedVariants)/2 {
+		t.Errorf("only %d kinds of malformed request sent", got)
+	}
+}
+
+func kindsStatus(r *report) map[string]map[string]uint64 {
+	m := map[string]map[string]uint64{}
+	for k, kr := range r.Kinds {
+		m[k] = kr.Status
+	}
+	return m
+}
+
+// Every malformed variant gets a 4xx from the real server.
+func TestMalformedVariantsAre4xx(t *testing.T) {
+	base, keysFile := startKioskd(t)
+	o := options{Keys: keysFile, DemoCitizens: testCitizens, Pool: 500, Frames: 1, Seed: 3, Mix: defaultMix, Concurrency: 1, Timeout: 10 * time.Second}
+	ds, err := loadDataset(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens, _, err := loadTokens(o, ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := newPlan(o, ds, tokens, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.base, p.checkBodies = base, true
+	g := newGenerator(ds, tokens, p.frames, p.mix, 1, 1, 0, oversizedBody())
+	seen := map[string]bool{}
+	for i := 0; len(seen) < len(malformedVariants) && i < 2000; i++ {
+		req := g.malformed()
+		if seen[req.variant] {
+			continue
+		}
+		seen[req.variant] = true
+		out, _ := p.send(context.Background(), &req, nil)
+		if out.status < 400 || out.status > 499 {
+			t.Errorf("%s: status %d %s", req.variant, out.status, out.errKind)
+		}
+	}
+	if len(seen) != len(malformedVariants) {
+		t.Errorf("generated %d of %d variants", len(seen), len(malformedVariants))
+	}
+}
+
+func TestBaselineAgainstRedis(t *testing.T) {
+	const url = "redis://127.0.0.1:6379/15"
+	o := options{Redis: url}
+	rdb, err := openBaselineRedis(context.Background(), o)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("Redis is required under CI=true: %v", err)
+		}
+		t.Skipf("no Redis on 127.0.0.1:6379: %v", err)
+	}
+	defer rdb.Close()
+
+	// The handler: one round trip, a counter under the tool's own prefix
+	// that expires by itself.
+	h := &baselineHandler{rdb: rdb}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("POST", "/v1/checkins", strings.NewReader(`{"scan":"x"}`)))
+	if rec.Code != 200 || !strings.HasPrefix(rec.Body.String(), `{"ok":true,"n":`) {
+		t.Fatalf("baseline answer %d %s", rec.Code, rec.Body)
+	}
+	key := baselinePrefix + "1"
+	if ttl := rdb.TTL(context.Background(), key).Val(); ttl <= 0 || ttl > baselineTTL*time.Second {
+		t.Errorf("key %s has TTL %v, want ≤ %ds", key, ttl, baselineTTL)
+	}
+
+	// A short run through the command.
+	out, code := runJSON(t, "-baseline", "-redis", url, "-d", "1s", "-c", "4", "-demo-citizens", "200", "-frames", "1")
+	b := out.Baseline
+	if code != 0 || b == nil || out.Target != nil {
+		t.Fatalf("want a baseline report only (exit %d): %+v", code, out)
+	}
+	if b.Requests < 50 || b.Status["200"] != b.Requests {
+		t.Errorf("baseline: %d requests, status %v, errors %v", b.Requests, b.Status, b.Errors)
+	}
+	if b.Checks != nil {
+		t.Error("the baseline has no checks to pass")
+	}
+	// Its keys are gone afterwards.
+	if n := rdb.Exists(context.Background(), key).Val(); n != 0 {
+		t.Errorf("baseline key %s left behind", key)
+	}
+}
+
+func TestRefusesRemoteTargets(t *testing.T) {
+	ctx := context.Background()
+	for _, h := range []string{"127.0.0.1", "::1", "[::1]", "localhost", "127.8.9.10"} {
+		if err := checkLoopback(ctx, h); err != nil {
+			t.Errorf("%s refused: %v", h, err)
+		}
+	}
+	for _, h := range []string{"10.0.0.1", "192.168.1.2", "8.8.8.8", "::ffff:10.0.0.1", ""} {
+		if err := checkLoopback(ctx, h); err == nil {
+			t.Errorf("%s accepted", h)
+		}
+	}
+	var buf bytes.Buffer
+	_, err := run(ctx, []string{"-url", "http://10.1.2.3:8080", "-token", "x", "-demo-citizens", "10", "-q"}, &buf, &buf)
+	if err == nil || !strings.Contains(err.Error(), "loopback") {
+		t.Errorf("a remote -url: %v", err)
+	}
+	_, err = run(ctx, []string{"-baseline", "-redis", "redis://10.1.2.3:6379/15", "-demo-citizens", "10", "-q"}, &buf, &buf)
+	if err == nil || !strings.Contains(err.Error(), "loopback") {
+		t.Errorf("a remote -redis: %v", err)
+	}
+}
+
+func TestWriteKeysKeepsForeignFiles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys.json")
+	os.WriteFile(path, []byte(`[{"name":"desk-1","role":"kiosk","facility":"08001","token":"secret-secret-secret"}]`), 0o600)
+	var buf bytes.Buffer
+	if err := writeKeysFile(path, []string{"08001"}, &buf); err == nil {
+		t.Fatal("overwrote a keys file kioskbench did not write")
+	}
+	os.Remove(path)
+	if err := writeKeysFile(path, []string{"08001", "08002"}, &buf); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeKeysFile(path, []string{"08001", "08002"}, &buf); err != nil {
+		t.Fatalf("rewriting its own file: %v", err)
+	}
+	b, _ := os.ReadFile(path)
+	ks, err := kiosk.ParseKeys(b)
+	if err != nil || ks.Plain != 3 {
+		t.Fatalf("kioskd cannot read the file: %v", err)
+	}
+}
+
+func TestHistogramQuantiles(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	var h hist
+	var vals []time.Duration
+	for range 100000 {
+		v := time.Duration(r.ExpFloat64() * float64(3*time.Millisecond))
+		if r.IntN(100) == 0 {
+			v *= 40
+		}
+		vals = append(vals, v)
+		h.record(v)
+	}
+	slices.Sort(vals)
+	for _, q := range []float64{0.5, 0.9, 0.99, 0.999, 1} {
+		exact := vals[int(q*float64(len(vals))+0.999999)-1]
+		got := h.quantile(q)
+		if d := float64(got-exact) / float64(exact); d > 0.016 || d < -0.016 {
+			t.Errorf("q%.3f = %v, exact %v (%.2f%%)", q, got, exact, 100*d)
+		}
+	}
+	if h.max != vals[len(vals)-1] || h.min != vals[0] {
+		t.Error("min/max not exact")
+	}
+	// Merging is adding.
+	var a, b hist
+	for i, v := range vals {
+		if i%2 == 0 {
+			a.record(v)
+		} else {
+			b.record(v)
+		}
+	}
+	a.merge(&b)
+	if a.counts != h.counts || a.n != h.n || a.max != h.max {
+		t.Error("merged histogram differs")
+	}
+	for _, v := range []time.Duration{0, 1, 127, 128, 129, 255, 256, 1000, time.Second, 10 * time.Minute} {
+		lo, w := bucketRange(bucketOf(v))
+		if uint64(v) < lo || uint64(v) >= lo+w {
+			t.Errorf("%d lands in [%d, %d)", v, lo, lo+w)
+		}
+	}
+	if bucketOf(time.Hour) != histBuckets-1 {
+		t.Error("an hour is not clamped to the last bucket")
+	}
+}
+
+func TestParseMix(t *testing.T) {
+	m, err := parseMix(defaultMix)
+	if err != nil || m.total != 100 || mixString(m) != defaultMix {
+		t.Fatalf("%v %+v %s", err, m, mixString(m))
+	}
+	for _, bad := range []string{"checkin", "checkin=-1", "bogus=3", "checkin=0", "malformed=5"} {
+		if _, err := parseMix(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+// A target that answers 500 fails the checks and the exit code says so.
+func TestFailingTargetExitsNonZero(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" || r.URL.Path == "/v1/eligibility" {
+			w.Write([]byte(`{}`))
+			return
+		}
+		http.Error(w, `{"error":{}}`, 500)
+	}))
+	defer ts.Close()
+	o, code := runJSON(t, "-url", ts.URL, "-token", "tok-tok-tok-tok-tok", "-demo-citizens", "50", "-n", "40", "-c", "2", "-frames", "1")
+	if code != 1 || o.Target.Checks.Passed || o.Target.Checks.Status5xx == 0 || o.Target.Requests != 40 {
+		t.Errorf("exit %d, checks %+v, %d requests", code, o.Target.Checks, o.Target.Requests)
+	}
+}
