@@ -37,7 +37,11 @@ type Visit struct {
 	At        time.Time `json:"at"`  // when the card was scanned (UTC instant)
 	Day       string    `json:"day"` // the local calendar day of At, YYYY-MM-DD
 	Kiosk     string    `json:"kiosk,omitempty"`
-	Ticket    int       `json:"ticket,omitempty"` // queue number at the facility for Day
+	// Ticket is the queue number of the visit at its facility on Day: the
+	// ledger numbers new visits 1, 2, 3… per facility and local day (a
+	// re-scan keeps its number). Numbers increase; a number may be skipped
+	// on a Redis Cluster, where it is drawn before the visit is known new.
+	Ticket int `json:"ticket,omitempty"`
 	// EligibilityCode is the insurer result code the check-in answered,
 	// kept so that later eligibility checks can show the card's check
 	// history like the insurer's gateway does.

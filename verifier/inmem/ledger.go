@@ -37,6 +37,12 @@ type Ledger struct {
 		days      []string                  // sorted keys of byDay
 		nextSweep time.Time
 	}
+
+	// tickets numbers new visits per facility and local day.
+	tickets struct {
+		mu   sync.Mutex
+		next map[string]int // facility + " " + day → last number given
+	}
 }
 
 var _ verifier.Ledger = (*Ledger)(nil)
@@ -83,6 +89,7 @@ func NewLedger(opts ...LedgerOption) *Ledger {
 		l.shards[i].citizens = map[verifier.CitizenID]*ledgerCitizen{}
 	}
 	l.groups.byDay = map[string][]*ledgerGroup{}
+	l.tickets.next = map[string]int{}
 	return l
 }
 
@@ -161,6 +168,7 @@ func (l *Ledger) Record(_ context.Context, r verifier.Recording) (verifier.Recor
 	} else if r.ExpireAt.After(w.expireAt) {
 		w.expireAt = r.ExpireAt
 	}
+	v.Ticket = l.nextTicket(v.Facility, v.Day, now)
 	w.visits = append(w.visits, v)
 	others := othersOf(w.visits, v.Facility)
 
@@ -188,6 +196,25 @@ func (l *Ledger) Record(_ context.Context, r verifier.Recording) (verifier.Recor
 		delete(s.citizens, v.CitizenID)
 	}
 	return verifier.Recorded{Visit: v, Others: others}, nil
+}
+
+// nextTicket returns the next queue number of a facility's day. Days older
+// than two days are forgotten when the map grows, which bounds it by the
+// facilities of the last few days.
+func (l *Ledger) nextTicket(facility, day string, now time.Time) int {
+	l.tickets.mu.Lock()
+	defer l.tickets.mu.Unlock()
+	if len(l.tickets.next) > 10_000 {
+		oldest := now.AddDate(0, 0, -3).Format(time.DateOnly)
+		for k := range l.tickets.next {
+			if k[len(k)-10:] < oldest {
+				delete(l.tickets.next, k)
+			}
+		}
+	}
+	k := facility + " " + day
+	l.tickets.next[k]++
+	return l.tickets.next[k]
 }
 
 // repeatOf returns the index of the visit that v repeats, or -1: the same

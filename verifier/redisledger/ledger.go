@@ -90,6 +90,9 @@ const seqBits = 31
 type Ledger struct {
 	rdb redis.UniversalClient
 	o   Options
+	// cluster: the ticket counter of a facility's day lives in another
+	// slot than the citizen's keys, so it is drawn before the script.
+	cluster bool
 }
 
 var _ verifier.Ledger = (*Ledger)(nil)
@@ -112,7 +115,8 @@ func New(client redis.UniversalClient, opts Options) *Ledger {
 	if opts.WriteTimeout <= 0 {
 		opts.WriteTimeout = DefaultWriteTimeout
 	}
-	return &Ledger{rdb: client, o: opts}
+	_, cluster := client.(*redis.ClusterClient)
+	return &Ledger{rdb: client, o: opts, cluster: cluster}
 }
 
 // Key names.
@@ -123,10 +127,13 @@ func (l *Ledger) groupDaysKey(ps string) string          { return l.o.KeyPrefix 
 func (l *Ledger) indexKey() string                       { return l.o.KeyPrefix + "{idx}:g" }
 func (l *Ledger) facilityKey(fac string) string          { return l.o.KeyPrefix + "{idx}:f:" + fac }
 func (l *Ledger) seqKey() string                         { return l.o.KeyPrefix + "{idx}:seq" }
+func (l *Ledger) ticketKey(fac, day string) string       { return l.o.KeyPrefix + "{t:" + fac + "}:" + day }
 
 // record is a stored visit, encoded as the JSON array
-// [checkin id, facility, unix seconds, nanoseconds, visit type, kiosk, ticket]
-// (the script reads elements 1 to 4). The citizen and day are in the key.
+// [checkin id, facility, unix seconds, nanoseconds, visit type, kiosk, ticket,
+// eligibility code] (the script reads elements 1 to 4 and sets 7). The
+// citizen and day are in the key. Records written before the eligibility
+// code was kept have seven elements.
 type record struct {
 	CheckinID string
 	Facility  string
@@ -134,22 +141,23 @@ type record struct {
 	VisitType verifier.VisitType
 	Kiosk     string
 	Ticket    int
+	Code      string
 }
 
 func encodeRecord(v verifier.Visit) string {
-	b, _ := json.Marshal([]any{v.CheckinID, v.Facility, v.At.Unix(), v.At.Nanosecond(), v.VisitType, v.Kiosk, v.Ticket})
+	b, _ := json.Marshal([]any{v.CheckinID, v.Facility, v.At.Unix(), v.At.Nanosecond(), v.VisitType, v.Kiosk, v.Ticket, v.EligibilityCode})
 	return string(b)
 }
 
 func decodeRecord(s string, id verifier.CitizenID, day string) (verifier.Visit, error) {
 	var r record
-	f := []any{&r.CheckinID, &r.Facility, &r.Sec, &r.Nsec, &r.VisitType, &r.Kiosk, &r.Ticket}
+	f := []any{&r.CheckinID, &r.Facility, &r.Sec, &r.Nsec, &r.VisitType, &r.Kiosk, &r.Ticket, &r.Code}
 	var raw []json.RawMessage
 	err := json.Unmarshal([]byte(s), &raw)
-	if err == nil && len(raw) != len(f) {
+	if err == nil && len(raw) != len(f) && len(raw) != len(f)-1 {
 		err = fmt.Errorf("%d fields, want %d", len(raw), len(f))
 	}
-	for i := 0; err == nil && i < len(f); i++ {
+	for i := 0; err == nil && i < len(raw); i++ {
 		err = json.Unmarshal(raw[i], f[i])
 	}
 	if err != nil {
@@ -158,6 +166,7 @@ func decodeRecord(s string, id verifier.CitizenID, day string) (verifier.Visit, 
 	return verifier.Visit{
 		CheckinID: r.CheckinID, CitizenID: id, Facility: r.Facility, VisitType: r.VisitType,
 		At: time.Unix(r.Sec, r.Nsec).UTC(), Day: day, Kiosk: r.Kiosk, Ticket: r.Ticket,
+		EligibilityCode: r.Code,
 	}, nil
 }
 
@@ -211,8 +220,21 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 
 	ps := l.pseudonym(v.CitizenID)
 	trim := l.trimDay()
-	res, err := recordScript.Run(ctx, l.rdb,
-		[]string{l.windowKey(ps, v.Day), l.groupKey(ps, v.Day), l.groupDaysKey(ps)},
+	keys := []string{l.windowKey(ps, v.Day), l.groupKey(ps, v.Day), l.groupDaysKey(ps)}
+	if l.cluster {
+		// A second round trip, on a cluster only; a re-scan then skips
+		// the number it drew.
+		pipe := l.rdb.Pipeline()
+		incr := pipe.Incr(ctx, l.ticketKey(v.Facility, v.Day))
+		pipe.ExpireAt(ctx, l.ticketKey(v.Facility, v.Day), r.ExpireAt)
+		if _, err := pipe.Exec(ctx); err != nil {
+			return verifier.Recorded{}, unavailable(err)
+		}
+		v.Ticket = int(incr.Val())
+	} else {
+		keys = append(keys, l.ticketKey(v.Facility, v.Day))
+	}
+	res, err := recordScript.Run(ctx, l.rdb, keys,
 		encodeRecord(v), v.CheckinID, v.Facility,
 		v.At.Unix(), v.At.Nanosecond(), r.RepeatWithin.Nanoseconds(),
 		r.ExpireAt.UnixMilli(), r.ExpireAt.Add(l.o.Retention).UnixMilli(),
@@ -250,7 +272,7 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 	if group == 0 {
 		return out, nil
 	}
-	keys := []string{l.seqKey(), l.indexKey()}
+	keys = []string{l.seqKey(), l.indexKey()}
 	for _, f := range facilities {
 		keys = append(keys, l.facilityKey(f))
 	}

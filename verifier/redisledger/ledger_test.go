@@ -187,6 +187,11 @@ func TestCitizenKeysShareASlot(t *testing.T) {
 	slots := map[string]map[int][]string{}
 	for _, k := range scanKeys(t, c, prefix) {
 		tag := k[strings.IndexByte(k, '{')+1 : strings.IndexByte(k, '}')]
+		if strings.HasPrefix(tag, "t:") {
+			// A facility's ticket counter for a day: one key in its own
+			// slot, touched by the record script only on a single Redis.
+			continue
+		}
 		if slots[tag] == nil {
 			slots[tag] = map[int][]string{}
 		}

@@ -13,8 +13,13 @@ import "github.com/redis/go-redis/v9"
 // KEYS[1] window:      <prefix>{<pseudonym>}:w:<day>  LIST of visit records
 // KEYS[2] group:       <prefix>{<pseudonym>}:g:<day>  STRING header line, then one visit record per line
 // KEYS[3] group days:  <prefix>{<pseudonym>}:gd       STRING days with a group, comma-separated
+// KEYS[4] tickets:     <prefix>{t:<facility>}:<day>   STRING the facility's last queue number of the day
 //
-// ARGV[1]  the new visit record, JSON [checkin id, facility, unix seconds, nanoseconds, visit type, kiosk, ticket]
+// KEYS[4] is optional: it is given on a single Redis, where the script
+// numbers a new visit (a re-scan keeps its number); on a cluster it lives in
+// another slot, and the caller draws the number into ARGV[1] instead.
+//
+// ARGV[1]  the new visit record, JSON [checkin id, facility, unix seconds, nanoseconds, visit type, kiosk, ticket, eligibility code]
 // ARGV[2]  its check-in id
 // ARGV[3]  its facility
 // ARGV[4]  its time: unix seconds
@@ -69,6 +74,13 @@ if best then
   return {1, best, state, unpack(recs)}
 end
 
+if KEYS[4] then
+  local t = redis.call('INCR', KEYS[4])
+  if t == 1 then redis.call('PEXPIREAT', KEYS[4], ARGV[7]) end
+  local v = cjson.decode(rec)
+  v[7] = t
+  rec = cjson.encode(v)
+end
 redis.call('RPUSH', window, rec)
 if #recs == 0 then
   redis.call('PEXPIREAT', window, ARGV[7])
