@@ -140,7 +140,7 @@ func (s *Server) authenticate(roles ...Role) gin.HandlerFunc {
 				return
 			}
 		}
-		s.abort(c, verifier.Errorf(verifier.KindForbidden, "forbidden_role", "a %s key may not use this endpoint", k.Role))
+		s.abort(c, verifier.Errorf(verifier.KindForbidden, "forbidden_role", "an API key of role %q may not use this endpoint", k.Role))
 	}
 }
 

@@ -52,6 +52,8 @@ type CitizenView struct {
 }
 
 // IdentityCheck says how the presented card compares with the record.
+// Verified means a card was read (not an ID typed by a clerk) and what it
+// says agrees with the population record: the clerk need not look further.
 type IdentityCheck struct {
 	Verified   bool     `json:"verified"`
 	Source     string   `json:"source"`
@@ -226,6 +228,13 @@ func (s *Service) checkIdentity(p Presented, c Citizen, today Date) IdentityChec
 		ic.Mismatches = append(ic.Mismatches, "gender")
 	}
 	ic.Cached = c.FromCache
+	switch ic.Source {
+	case SourceManual, SourceCardNo:
+		// Nothing read from a document: the clerk checks the card by eye.
+		ic.Verified = false
+	default:
+		ic.Verified = len(ic.Mismatches) == 0
+	}
 	if !c.DeceasedOn.IsZero() {
 		ic.Warnings = append(ic.Warnings, "citizen_deceased")
 	}

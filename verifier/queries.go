@@ -134,7 +134,16 @@ func (s *Service) Duplicates(ctx context.Context, q DuplicateQuery) (DuplicatePa
 	case q.Limit < 0 || q.Limit > 1000:
 		return DuplicatePage{}, Errorf(KindUnprocessable, "invalid_limit", "limit must be between 1 and 1000")
 	}
-	return s.Ledger.Duplicates(ctx, q)
+	page, err := s.Ledger.Duplicates(ctx, q)
+	// Times as the facility's clock showed them: that is what an auditor
+	// compares with the paper records.
+	for i := range page.Items {
+		for j := range page.Items[i].Visits {
+			v := &page.Items[i].Visits[j]
+			v.At = v.At.In(s.Location)
+		}
+	}
+	return page, err
 }
 
 // Visits returns a citizen's recorded visits on a local day ("" : today)
@@ -146,6 +155,9 @@ func (s *Service) Visits(ctx context.Context, id CitizenID, day string) (string,
 		return "", nil, err
 	}
 	vs, err := s.Ledger.Visits(ctx, id, day)
+	for i := range vs {
+		vs[i].At = vs[i].At.In(s.Location)
+	}
 	return day, vs, err
 }
 

@@ -212,13 +212,16 @@ func TestIdentityCheck(t *testing.T) {
 			if res.Identity.Source != tt.source || !slices.Equal(res.Identity.Mismatches, tt.mismatches) {
 				t.Errorf("identity = %+v, want source %s mismatches %v", res.Identity, tt.source, tt.mismatches)
 			}
+			if res.Identity.Verified != (len(tt.mismatches) == 0) {
+				t.Errorf("verified = %v with mismatches %v", res.Identity.Verified, res.Identity.Mismatches)
+			}
 			if tt.warning != "" && !slices.Contains(res.Identity.Warnings, tt.warning) {
 				t.Errorf("warnings %v lack %s", res.Identity.Warnings, tt.warning)
 			}
 		})
 	}
 	res, err := s.Checkin(context.Background(), verifier.CheckinRequest{Presented: verifier.Presented{Source: verifier.SourceManual, CitizenID: "008170000001"}, Facility: "08002"})
-	if err != nil || !slices.Contains(res.Identity.Warnings, "citizen_deceased") {
+	if err != nil || !slices.Contains(res.Identity.Warnings, "citizen_deceased") || res.Identity.Verified {
 		t.Errorf("a deceased citizen's check-in should warn: %v %+v", err, res.Identity)
 	}
 }
