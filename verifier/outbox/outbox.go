@@ -1,0 +1,750 @@
+// Package outbox keeps check-ins from being lost when the same-day window's
+// store (Redis) is down, slow or unreachable. Ledger wraps any
+// verifier.Ledger:
+//
+//   - every call to the window is bounded by a short timeout and goes
+//     through a circuit breaker (verifier/breaker), so that while the store
+//     is down a check-in fails over at once instead of waiting;
+//   - a visit the window could not take is appended to a local durable
+//     outbox file (JSON Lines with a checksum a line, fsync before the
+//     check-in is answered), and Record answers a KindUnavailable error, so
+//     the check-in is answered with "dedupe":"unavailable";
+//   - a background goroutine probes the store while the breaker is open and,
+//     once it answers, replays the queued visits in order. Record is
+//     idempotent by CheckinID, so a replay interrupted by a crash is simply
+//     done again; the flags the replayed visits raise are filed as duplicate
+//     groups for auditors like any other;
+//   - a Ledger that starts in a directory holding the outbox files of
+//     processes that stopped (a crash, or a Close while the store was down)
+//     adopts their visits and replays them too.
+//
+// One process writes one file, named outbox-<start ns>-<pid>.jsonl, and
+// holds an advisory lock (flock) on it, so that several processes may share
+// a directory: a file is adopted only when its lock is free, that is when
+// its process has gone.
+package outbox
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/vnhealth/cccd-checkin/verifier"
+	"github.com/vnhealth/cccd-checkin/verifier/breaker"
+)
+
+// Options configure a Ledger. The zero value of every field but Dir means
+// its default.
+type Options struct {
+	// Dir is the outbox directory (required). It must be on durable local
+	// disk: NFS locks and fsync cannot be trusted.
+	Dir string
+	// Timeout bounds every Record and Ping of the wrapped ledger, a replayed
+	// Record included (default 150 ms).
+	Timeout time.Duration
+	// ReadTimeout bounds Visits and Duplicates, whose answers can be large
+	// (default 1 s).
+	ReadTimeout time.Duration
+	// Failures is how many consecutive failed calls open the breaker (5).
+	Failures int
+	// OpenFor is how long the breaker stays open before the store is probed
+	// again (default 2 s).
+	OpenFor time.Duration
+	// ReplayEvery is how often the background goroutine looks for work:
+	// a probe while the breaker is open, a replay while visits are queued
+	// (default 250 ms).
+	ReplayEvery time.Duration
+	// Logger receives start-up, adoption, replay and drop events (default:
+	// discarded). Nothing personal is logged: counts and check-in IDs only.
+	Logger *slog.Logger
+	// Now is the breaker's clock (default time.Now).
+	Now func() time.Time
+	// OnBreakerChange, if set, is called on every change of the breaker's
+	// state (outside any lock).
+	OnBreakerChange func(from, to breaker.State)
+}
+
+// Defaults.
+const (
+	DefaultTimeout     = 150 * time.Millisecond
+	DefaultReadTimeout = time.Second
+	DefaultFailures    = 5
+	DefaultOpenFor     = 2 * time.Second
+	DefaultReplayEvery = 250 * time.Millisecond
+)
+
+const (
+	filePrefix = "outbox-"
+	fileSuffix = ".jsonl"
+	tmpSuffix  = ".tmp"
+)
+
+// entry is one queued recording and its line in the file.
+type entry struct {
+	r    verifier.Recording
+	line []byte
+	done bool // recorded in the window (or dropped); guarded by Ledger.mu
+}
+
+func key(id verifier.CitizenID, day string) string { return string(id) + "|" + day }
+
+// Ledger is a verifier.Ledger that bounds, breaks and queues the calls to
+// the ledger it wraps. It is safe for concurrent use.
+type Ledger struct {
+	inner verifier.Ledger
+	o     Options
+	br    *breaker.Breaker
+	log   *slog.Logger
+	path  string
+
+	// syncMu serialises fsyncs and file swaps; lock order: syncMu, then mu.
+	syncMu sync.Mutex
+	synced uint64 // the last write sequence made durable
+
+	mu      sync.Mutex
+	f       *os.File // nil once closed
+	size    int64    // bytes in f
+	written uint64   // write sequence
+	entries []*entry // file order, done ones until the next compaction
+	depth   int      // entries not done
+	pending map[string][]*entry
+
+	replayMu sync.Mutex // one replay at a time
+
+	stop      chan struct{}
+	stopped   chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+
+	queued, replayed, dropped, failures, adopted, skipped atomic.Uint64
+}
+
+var _ verifier.Ledger = (*Ledger)(nil)
+
+// New opens an outbox in opts.Dir in front of inner: it creates the
+// directory and this process's file, adopts the visits left in the files of
+// processes that have stopped, and starts the background replay. Call Close
+// when done.
+func New(inner verifier.Ledger, opts Options) (*Ledger, error) {
+	if opts.Dir == "" {
+		return nil, errors.New("outbox: no directory")
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.ReadTimeout <= 0 {
+		opts.ReadTimeout = DefaultReadTimeout
+	}
+	if opts.Failures <= 0 {
+		opts.Failures = DefaultFailures
+	}
+	if opts.OpenFor <= 0 {
+		opts.OpenFor = DefaultOpenFor
+	}
+	if opts.ReplayEvery <= 0 {
+		opts.ReplayEvery = DefaultReplayEvery
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("outbox: %w", err)
+	}
+	l := &Ledger{
+		inner:   inner,
+		o:       opts,
+		log:     opts.Logger,
+		pending: map[string][]*entry{},
+		stop:    make(chan struct{}),
+		stopped: make(chan struct{}),
+	}
+	l.br = breaker.New(breaker.Options{Failures: opts.Failures, OpenFor: opts.OpenFor, Now: opts.Now, OnChange: opts.OnBreakerChange})
+	l.path = filepath.Join(opts.Dir, fmt.Sprintf("%s%d-%d%s", filePrefix, time.Now().UnixNano(), os.Getpid(), fileSuffix))
+	f, err := os.OpenFile(l.path, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: %w", err)
+	}
+	if ok, err := tryLock(f); !ok {
+		f.Close()
+		os.Remove(l.path)
+		return nil, fmt.Errorf("outbox: cannot lock %s: %v", l.path, err)
+	}
+	l.f = f
+	if err := syncDir(opts.Dir); err != nil {
+		l.abandon()
+		return nil, fmt.Errorf("outbox: %w", err)
+	}
+	if err := l.adopt(); err != nil {
+		l.abandon()
+		return nil, fmt.Errorf("outbox: %w", err)
+	}
+	go l.run()
+	return l, nil
+}
+
+// abandon closes and removes this process's file after a failed New.
+func (l *Ledger) abandon() {
+	l.f.Close()
+	os.Remove(l.path)
+}
+
+// adopt moves the visits of stopped processes' files into this process's
+// file (made durable before the old files are removed) and queue.
+func (l *Ledger) adopt() error {
+	names, err := filepath.Glob(filepath.Join(l.o.Dir, filePrefix+"*"))
+	if err != nil {
+		return err
+	}
+	slices.Sort(names)
+	var adoptedFiles []string
+	for _, name := range names {
+		if name == l.path {
+			continue
+		}
+		tmp := strings.HasSuffix(name, tmpSuffix)
+		if !tmp && !strings.HasSuffix(name, fileSuffix) {
+			continue
+		}
+		f, err := os.OpenFile(name, os.O_RDWR, 0)
+		if errors.Is(err, os.ErrNotExist) {
+			continue // adopted by another process starting at the same time
+		}
+		if err != nil {
+			return err
+		}
+		if ok, _ := tryLock(f); !ok {
+			f.Close() // a running process's file
+			continue
+		}
+		if tmp {
+			// An interrupted compaction: the file it was to replace is intact.
+			f.Close()
+			os.Remove(name)
+			continue
+		}
+		recs, skipped, err := readFile(f)
+		if err != nil {
+			f.Close()
+			return fmt.Errorf("reading %s: %w", name, err)
+		}
+		for _, r := range recs {
+			if _, err := l.append(r); err != nil {
+				f.Close()
+				return err
+			}
+		}
+		l.adopted.Add(uint64(len(recs)))
+		l.skipped.Add(uint64(skipped))
+		if skipped > 0 {
+			l.log.Warn("outbox: skipped torn or corrupt lines", slog.String("file", filepath.Base(name)), slog.Int("lines", skipped))
+		}
+		adoptedFiles = append(adoptedFiles, name)
+		defer f.Close() // keep the lock until the old file is gone
+	}
+	if len(adoptedFiles) == 0 {
+		return nil
+	}
+	if err := l.f.Sync(); err != nil {
+		return err
+	}
+	l.synced = l.written
+	for _, name := range adoptedFiles {
+		if err := os.Remove(name); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	l.log.Info("outbox: adopted the visits of stopped processes", slog.Int("files", len(adoptedFiles)), slog.Uint64("visits", l.adopted.Load()))
+	return syncDir(l.o.Dir)
+}
+
+// Record implements verifier.Ledger. While the breaker is closed it records
+// through the wrapped ledger within Options.Timeout, first replaying the
+// queued visits of the same citizen and day so that the answer's Others
+// include them. When the wrapped ledger is unavailable, slow, or the breaker
+// is open, the recording is made durable in the outbox and Record returns a
+// KindUnavailable error (with the wrapped ledger's Recorded when it gave one
+// together with its error). An error from the outbox file itself means the
+// visit could not be kept at all. Record is not cancelled by ctx.
+func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Recorded, error) {
+	if err := checkRecording(r); err != nil {
+		return verifier.Recorded{}, err
+	}
+	ctx = context.WithoutCancel(ctx)
+	var cause error
+	var got verifier.Recorded
+	if l.br.State() == breaker.Closed && l.br.Allow() {
+		cctx, cancel := context.WithTimeout(ctx, l.o.Timeout)
+		var err error
+		got, err = l.recordLive(cctx, r)
+		cancel()
+		if err == nil || !retryable(err) {
+			l.br.Success() // the window answered
+			return got, err
+		}
+		l.br.Failure()
+		l.failures.Add(1)
+		cause = err
+	}
+	if _, err := l.append(r); err != nil {
+		l.log.Error("outbox: a visit could not be kept", slog.String("checkin_id", r.Visit.CheckinID), slog.String("error", err.Error()))
+		return got, verifier.Wrap(err, verifier.KindUnavailable, "outbox_unavailable", "the visit ledger does not answer and the outbox cannot keep the visit")
+	}
+	l.queued.Add(1)
+	if cause == nil {
+		cause = errors.New("circuit breaker open")
+	}
+	return got, verifier.Wrap(cause, verifier.KindUnavailable, "ledger_unavailable", "the visit ledger does not answer; the visit is queued in the outbox")
+}
+
+// recordLive records r after the queued visits of its citizen and day.
+func (l *Ledger) recordLive(ctx context.Context, r verifier.Recording) (verifier.Recorded, error) {
+	for _, e := range l.pendingOf(key(r.Visit.CitizenID, r.Visit.Day)) {
+		if err := l.replayOne(ctx, e); err != nil {
+			return verifier.Recorded{}, err
+		}
+	}
+	return l.inner.Record(ctx, r)
+}
+
+// replayOne records a queued entry and marks it done; a recording the
+// wrapped ledger refuses for good (not an outage) is dropped and logged.
+func (l *Ledger) replayOne(ctx context.Context, e *entry) error {
+	l.mu.Lock()
+	done := e.done
+	l.mu.Unlock()
+	if done {
+		return nil // replayed meanwhile by the other path
+	}
+	_, err := l.inner.Record(ctx, e.r)
+	if err != nil && retryable(err) {
+		return err
+	}
+	if err != nil {
+		l.dropped.Add(1)
+		l.log.Error("outbox: the window refused a queued visit; dropped", slog.String("checkin_id", e.r.Visit.CheckinID), slog.String("error", verifier.AsError(err).Code))
+	} else {
+		l.replayed.Add(1)
+	}
+	l.markDone(e)
+	return nil
+}
+
+// retryable reports whether err means the store did not answer (and so the
+// call may succeed later), as opposed to an answer that refuses.
+func retryable(err error) bool {
+	return verifier.KindOf(err) == verifier.KindUnavailable ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
+}
+
+// append queues r: its line is written to the file and made durable.
+func (l *Ledger) append(r verifier.Recording) (*entry, error) {
+	line, err := encodeLine(r)
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	if l.f == nil {
+		l.mu.Unlock()
+		return nil, errors.New("outbox closed")
+	}
+	if n, err := l.f.Write(line); err != nil {
+		if n > 0 {
+			// Never leave half a line for the next one to be glued to.
+			_ = l.f.Truncate(l.size)
+		}
+		l.mu.Unlock()
+		return nil, err
+	}
+	l.size += int64(len(line))
+	l.written++
+	seq := l.written
+	e := &entry{r: r, line: line}
+	l.entries = append(l.entries, e)
+	k := key(r.Visit.CitizenID, r.Visit.Day)
+	l.pending[k] = append(l.pending[k], e)
+	l.depth++
+	l.mu.Unlock()
+	return e, l.sync(seq)
+}
+
+// sync makes the writes up to seq durable. Concurrent callers share one
+// fsync (group commit).
+func (l *Ledger) sync(seq uint64) error {
+	l.syncMu.Lock()
+	defer l.syncMu.Unlock()
+	if l.synced >= seq {
+		return nil
+	}
+	l.mu.Lock()
+	f, target := l.f, l.written
+	l.mu.Unlock()
+	if f == nil {
+		return errors.New("outbox closed")
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	l.synced = target
+	return nil
+}
+
+// pendingOf returns the queued, not yet recorded entries of a citizen's day.
+func (l *Ledger) pendingOf(k string) []*entry {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.pending[k])
+}
+
+func (l *Ledger) markDone(e *entry) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if e.done {
+		return
+	}
+	e.done = true
+	l.depth--
+	k := key(e.r.Visit.CitizenID, e.r.Visit.Day)
+	ps := slices.DeleteFunc(l.pending[k], func(x *entry) bool { return x == e })
+	if len(ps) == 0 {
+		delete(l.pending, k)
+	} else {
+		l.pending[k] = ps
+	}
+}
+
+// Depth returns the number of visits queued in the outbox, not yet
+// recorded in the window.
+func (l *Ledger) Depth() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.depth
+}
+
+// BreakerState returns the state of the breaker in front of the window.
+func (l *Ledger) BreakerState() breaker.State { return l.br.State() }
+
+// Stats are counters since New.
+type Stats struct {
+	Queued   uint64 // visits written to the outbox
+	Replayed uint64 // queued visits recorded in the window since
+	Dropped  uint64 // queued visits the window refused for good (logged)
+	Failures uint64 // calls to the window that failed or timed out
+	Adopted  uint64 // visits adopted at start from stopped processes' files
+	Skipped  uint64 // torn or corrupt lines skipped in adopted files
+}
+
+// Stats returns the counters.
+func (l *Ledger) Stats() Stats {
+	return Stats{
+		Queued: l.queued.Load(), Replayed: l.replayed.Load(), Dropped: l.dropped.Load(),
+		Failures: l.failures.Load(), Adopted: l.adopted.Load(), Skipped: l.skipped.Load(),
+	}
+}
+
+// Path returns this process's outbox file.
+func (l *Ledger) Path() string { return l.path }
+
+// degraded is the error of a call refused because the breaker is open.
+func (l *Ledger) degraded(cause error) error {
+	if cause == nil {
+		cause = errors.New("circuit breaker open")
+	}
+	return verifier.Wrap(cause, verifier.KindUnavailable, "ledger_unavailable",
+		fmt.Sprintf("window unavailable, %d visits queued in the outbox", l.Depth()))
+}
+
+// read runs a read of the wrapped ledger through the breaker and timeout.
+func (l *Ledger) read(ctx context.Context, fn func(ctx context.Context) error) error {
+	if l.br.State() != breaker.Closed || !l.br.Allow() {
+		return l.degraded(nil)
+	}
+	ctx, cancel := context.WithTimeout(ctx, l.o.ReadTimeout)
+	defer cancel()
+	err := fn(ctx)
+	if err != nil && retryable(err) {
+		l.br.Failure()
+		l.failures.Add(1)
+		return verifier.Wrap(err, verifier.KindUnavailable, "ledger_unavailable", "the visit ledger does not answer")
+	}
+	l.br.Success()
+	return err
+}
+
+// Visits implements verifier.Ledger: the wrapped ledger's visits, with the
+// citizen's visits of that day still queued in this process's outbox merged
+// in (by check-in ID). While the window is unavailable it returns an error
+// rather than the queued visits alone, which would read as a complete day.
+func (l *Ledger) Visits(ctx context.Context, id verifier.CitizenID, day string) ([]verifier.Visit, error) {
+	var vs []verifier.Visit
+	err := l.read(ctx, func(ctx context.Context) (err error) {
+		vs, err = l.inner.Visits(ctx, id, day)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	added := false
+	for _, e := range l.pendingOf(key(id, day)) {
+		if !slices.ContainsFunc(vs, func(v verifier.Visit) bool { return v.CheckinID == e.r.Visit.CheckinID }) {
+			vs = append(vs, e.r.Visit)
+			added = true
+		}
+	}
+	if added {
+		slices.SortStableFunc(vs, func(a, b verifier.Visit) int {
+			if c := a.At.Compare(b.At); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.CheckinID, b.CheckinID)
+		})
+	}
+	return vs, nil
+}
+
+// Duplicates implements verifier.Ledger. Queued visits have not been
+// compared yet: the groups they will file appear once they are replayed.
+func (l *Ledger) Duplicates(ctx context.Context, q verifier.DuplicateQuery) (verifier.DuplicatePage, error) {
+	var p verifier.DuplicatePage
+	err := l.read(ctx, func(ctx context.Context) (err error) {
+		p, err = l.inner.Duplicates(ctx, q)
+		return err
+	})
+	return p, err
+}
+
+// Ping implements verifier.Ledger. It reports the degraded state: while the
+// breaker is open, or when the wrapped ledger does not answer its ping, a
+// KindUnavailable error "window unavailable, N visits queued in the
+// outbox". It does not move the breaker.
+func (l *Ledger) Ping(ctx context.Context) error {
+	if l.br.State() != breaker.Closed {
+		return l.degraded(nil)
+	}
+	ctx, cancel := context.WithTimeout(ctx, l.o.Timeout)
+	defer cancel()
+	if err := l.inner.Ping(ctx); err != nil {
+		return l.degraded(err)
+	}
+	return nil
+}
+
+// run is the background goroutine: probe and replay every ReplayEvery.
+func (l *Ledger) run() {
+	defer close(l.stopped)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-l.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	t := time.NewTicker(l.o.ReplayEvery)
+	defer t.Stop()
+	for {
+		l.step(ctx)
+		select {
+		case <-l.stop:
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// step probes the store when the breaker lets a probe through, and replays
+// the queue when the breaker is closed.
+func (l *Ledger) step(ctx context.Context) {
+	if l.br.State() != breaker.Closed {
+		if !l.br.Allow() {
+			return
+		}
+		pctx, cancel := context.WithTimeout(ctx, l.o.Timeout)
+		err := l.inner.Ping(pctx)
+		cancel()
+		if err != nil {
+			l.br.Failure()
+			l.failures.Add(1)
+			return
+		}
+		l.br.Success()
+		l.log.Info("outbox: the window answers again", slog.Int("queued", l.Depth()))
+	}
+	if l.Depth() > 0 {
+		l.replay(ctx)
+	}
+}
+
+// replay records the queued visits in file order until the queue is empty,
+// the store fails or ctx ends, then compacts the file.
+func (l *Ledger) replay(ctx context.Context) {
+	l.replayMu.Lock()
+	defer l.replayMu.Unlock()
+	l.mu.Lock()
+	todo := slices.Clone(l.entries)
+	l.mu.Unlock()
+	n := 0
+	for _, e := range todo {
+		if ctx.Err() != nil {
+			break
+		}
+		l.mu.Lock()
+		done := e.done
+		l.mu.Unlock()
+		if done {
+			continue
+		}
+		if l.br.State() != breaker.Closed || !l.br.Allow() {
+			break
+		}
+		rctx, cancel := context.WithTimeout(ctx, l.o.Timeout)
+		err := l.replayOne(rctx, e)
+		cancel()
+		if err != nil {
+			if ctx.Err() == nil {
+				l.br.Failure()
+				l.failures.Add(1)
+			}
+			break
+		}
+		l.br.Success()
+		n++
+	}
+	if n > 0 {
+		l.log.Info("outbox: replayed queued visits", slog.Int("visits", n), slog.Int("still_queued", l.Depth()))
+	}
+	if err := l.compact(false); err != nil {
+		l.log.Error("outbox: compaction failed", slog.String("error", err.Error()))
+	}
+}
+
+// compact drops done entries from memory and from the file: the file is
+// truncated when nothing is queued any more, and rewritten (new file,
+// fsync, rename over the old one) when at least half of it is done, or
+// always when force is set.
+func (l *Ledger) compact(force bool) error {
+	l.syncMu.Lock()
+	defer l.syncMu.Unlock()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil {
+		return nil
+	}
+	doneN := len(l.entries) - l.depth
+	switch {
+	case l.depth == 0:
+		if l.size == 0 {
+			return nil
+		}
+		if err := l.f.Truncate(0); err != nil {
+			return err
+		}
+		if err := l.f.Sync(); err != nil {
+			return err
+		}
+		l.entries, l.size, l.synced = nil, 0, l.written
+		return nil
+	case doneN == 0 || !force && doneN*2 < len(l.entries):
+		return nil
+	}
+	keep := make([]*entry, 0, l.depth)
+	for _, e := range l.entries {
+		if !e.done {
+			keep = append(keep, e)
+		}
+	}
+	tmp := l.path + tmpSuffix
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	fail := func(err error) error {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if ok, err := tryLock(f); !ok {
+		return fail(fmt.Errorf("cannot lock %s: %v", tmp, err))
+	}
+	var size int64
+	buf := make([]byte, 0, 1<<20)
+	for _, e := range keep {
+		buf = append(buf, e.line...)
+		if len(buf) >= 1<<20 {
+			if _, err := f.Write(buf); err != nil {
+				return fail(err)
+			}
+			size += int64(len(buf))
+			buf = buf[:0]
+		}
+	}
+	if _, err := f.Write(buf); err != nil {
+		return fail(err)
+	}
+	size += int64(len(buf))
+	if err := f.Sync(); err != nil {
+		return fail(err)
+	}
+	if err := os.Rename(tmp, l.path); err != nil {
+		return fail(err)
+	}
+	if err := syncDir(l.o.Dir); err != nil {
+		l.log.Warn("outbox: directory sync failed", slog.String("error", err.Error()))
+	}
+	l.f.Close()
+	l.f, l.entries, l.size, l.synced = f, keep, size, l.written
+	return nil
+}
+
+// Close stops the background replay, tries a last replay within ctx, and
+// closes the file: it is removed when nothing is left in it, and kept
+// otherwise, for the next Ledger opened on the directory to adopt and
+// replay. Record calls after Close still reach the wrapped ledger but can
+// no longer queue. Close does not close the wrapped ledger.
+func (l *Ledger) Close(ctx context.Context) error {
+	l.closeOnce.Do(func() {
+		close(l.stop)
+		<-l.stopped
+		if l.Depth() > 0 {
+			l.step(ctx)
+		}
+		if err := l.compact(true); err != nil {
+			l.log.Error("outbox: compaction failed", slog.String("error", err.Error()))
+		}
+		l.syncMu.Lock()
+		l.mu.Lock()
+		f, depth := l.f, l.depth
+		l.f = nil
+		l.mu.Unlock()
+		l.syncMu.Unlock()
+		var err error
+		if depth == 0 {
+			err = os.Remove(l.path)
+			if serr := syncDir(l.o.Dir); err == nil {
+				err = serr
+			}
+		} else {
+			err = f.Sync()
+			l.log.Warn("outbox: visits left queued for the next start", slog.Int("visits", depth), slog.String("file", l.path))
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		l.closeErr = err
+	})
+	return l.closeErr
+}
+
+// String describes the ledger for logs.
+func (l *Ledger) String() string {
+	return fmt.Sprintf("outbox(dir=%q, timeout=%s, breaker=%d failures/%s, inner=%v)", l.o.Dir, l.o.Timeout, l.o.Failures, l.o.OpenFor, l.inner)
+}
