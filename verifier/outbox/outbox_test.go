@@ -324,7 +324,7 @@ func TestRestartKeepsQueue(t *testing.T) {
 	b, _ := os.ReadFile(path)
 	lines := strings.SplitAfter(string(b), "\n")
 	f.WriteString(strings.Replace(lines[0], `"08000"`, `"08009"`, 1)) // checksum no longer matches
-	f.WriteString(lines[1][:len(lines[1])/2])                       // torn
+	f.WriteString(lines[1][:len(lines[1])/2])                         // torn
 	f.Close()
 
 	l2 := open(t, inner, fastOpts(dir))
