@@ -55,6 +55,9 @@ func (s *Server) duplicates(c *gin.Context) {
 	if page.Items == nil {
 		page.Items = []verifier.DuplicateGroup{}
 	}
+	for _, g := range page.Items {
+		readSubjects(c, g.CitizenID)
+	}
 	c.JSON(http.StatusOK, duplicatesResponse{Items: page.Items, NextCursor: page.NextCursor})
 }
 
@@ -78,6 +81,7 @@ func (s *Server) duplicatesCSV(c *gin.Context, q verifier.DuplicateQuery) {
 	_ = w.Write(csvHeader)
 	for {
 		for _, g := range page.Items {
+			readSubjects(c, g.CitizenID)
 			for _, v := range g.Visits {
 				_ = w.Write([]string{string(g.CitizenID), g.FullName, g.Day, v.Facility, string(v.VisitType),
 					v.At.Format(time.RFC3339), v.CheckinID, v.Kiosk})
@@ -119,5 +123,6 @@ func (s *Server) visits(c *gin.Context) {
 	if vs == nil {
 		vs = []verifier.Visit{}
 	}
+	readSubjects(c, id)
 	c.JSON(http.StatusOK, visitsResponse{CitizenID: id, Day: day, Visits: vs})
 }

@@ -79,6 +79,7 @@ func (s *Server) batchCheckin(c *gin.Context, i int, item checkinBody) batchItem
 		return fail(err)
 	}
 	s.countCheckin(res)
+	readSubjects(c, res.Citizen.ID)
 	return batchItem{Index: i, Status: http.StatusOK, Result: &res}
 }
 

@@ -98,6 +98,7 @@ func (s *Server) checkin(c *gin.Context) {
 		return
 	}
 	s.countCheckin(res)
+	readSubjects(c, res.Citizen.ID)
 	c.JSON(http.StatusOK, res)
 }
 

@@ -37,6 +37,9 @@ func (s *Server) eligibility(c *gin.Context) {
 		return
 	}
 	s.metrics.eligCodes.WithLabelValues(e.Code).Inc()
+	if e.CitizenID != "" {
+		readSubjects(c, e.CitizenID)
+	}
 	c.JSON(http.StatusOK, e)
 }
 

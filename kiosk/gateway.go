@@ -92,6 +92,9 @@ func (s *Server) gatewayCheckCard(c *gin.Context) {
 		return
 	}
 	s.metrics.eligCodes.WithLabelValues(e.Code).Inc()
+	if e.CitizenID != "" {
+		readSubjects(c, e.CitizenID)
+	}
 	c.JSON(http.StatusOK, toGateway(req.CardNo, e))
 }
 

@@ -19,6 +19,8 @@ type Metrics struct {
 	flags     prometheus.Counter
 	eligCodes *prometheus.CounterVec
 	decodes   *prometheus.CounterVec
+
+	accessDropped prometheus.Counter
 }
 
 // NewMetrics registers the metrics on reg (a new registry when nil), with
@@ -52,7 +54,11 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 			Help: "Image decodes by the strategy that succeeded, or \"none\".",
 		}, []string{"strategy"}),
 	}
-	reg.MustRegister(m.requests, m.checkins, m.flags, m.eligCodes, m.decodes)
+	m.accessDropped = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "kiosk_access_log_dropped_total",
+		Help: "Access-log entries that could not be written (queue full or store down).",
+	})
+	reg.MustRegister(m.requests, m.checkins, m.flags, m.eligCodes, m.decodes, m.accessDropped)
 	return m
 }
 

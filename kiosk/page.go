@@ -7,6 +7,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/goccy/go-yaml"
+
+	"github.com/vnhealth/cccd-checkin/verifier"
 )
 
 // The kiosk page and the API description ship inside the binary: a
@@ -22,6 +24,15 @@ func (s *Server) pageRoutes(e *gin.Engine) {
 	sub, _ := fs.Sub(webFiles, "web")
 	files := http.FileServerFS(sub)
 	serve := func(c *gin.Context) {
+		// Only real files: a missing one is the API's JSON 404, and a
+		// folder is never listed.
+		if name := c.Param("file"); name != "" {
+			st, err := fs.Stat(sub, "assets"+name)
+			if err != nil || st.IsDir() {
+				s.abort(c, verifier.Errorf(verifier.KindNotFound, "no_such_file", "no such file"))
+				return
+			}
+		}
 		c.Header("Cache-Control", "no-cache")
 		c.Header("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; script-src 'self'; connect-src 'self'")
 		c.Header("X-Content-Type-Options", "nosniff")

@@ -47,6 +47,18 @@ type Config struct {
 	Idempotency IdempotencyStore
 	// MaxBatchBody bounds a batch of queued check-ins (default 1 MiB).
 	MaxBatchBody int64
+	// RateLimits per role; a role not listed is not limited.
+	RateLimits map[Role]RateLimit
+	// AccessLog keeps who read whose data; nil: an in-process log of the
+	// newest 100,000 entries.
+	AccessLog AccessLog
+	// PseudonymKey keys the hash that stands for citizen IDs in the
+	// access log.
+	PseudonymKey []byte
+	// Location is the zone of "local day" in queries (Asia/Ho_Chi_Minh).
+	Location *time.Location
+	// CORSOrigins may call the API from a browser; none by default.
+	CORSOrigins []string
 }
 
 // Server is the HTTP server's handler and its state.
@@ -62,6 +74,12 @@ type Server struct {
 	engine  *gin.Engine
 
 	maxBatchBody int64
+	limiter      *limiter
+	access       *accessWriter
+	accessStore  AccessLog
+	pseudonymKey []byte
+	location     *time.Location
+	corsOrigins  []string
 }
 
 // New builds the server and its routes.
@@ -71,6 +89,14 @@ func New(cfg Config) *Server {
 		v: cfg.Verifier, keys: cfg.Keys, log: cfg.Logger, ready: cfg.Ready,
 		maxBody: cfg.MaxBody, image: cfg.Image, metrics: cfg.Metrics,
 		idem: cfg.Idempotency, maxBatchBody: cfg.MaxBatchBody,
+		accessStore: cfg.AccessLog, pseudonymKey: cfg.PseudonymKey, location: cfg.Location,
+		corsOrigins: cfg.CORSOrigins,
+	}
+	if s.location == nil {
+		s.location = time.UTC
+	}
+	if s.accessStore == nil {
+		s.accessStore = NewMemoryAccessLog(100_000)
 	}
 	if s.idem == nil {
 		s.idem = NewMemoryIdempotency(nil)
@@ -90,13 +116,15 @@ func New(cfg Config) *Server {
 	if s.metrics == nil {
 		s.metrics = NewMetrics(nil)
 	}
+	s.limiter = newLimiter(cfg.RateLimits, nil)
+	s.access = newAccessWriter(s.accessStore, s.log, s.metrics.accessDropped.Inc)
 	if s.keys == nil {
 		s.keys = &Keys{}
 	}
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
-	e.Use(s.recoverJSON, s.observe)
+	e.Use(s.recoverJSON, s.observe, s.cors)
 	e.NoRoute(func(c *gin.Context) {
 		s.abort(c, verifier.Errorf(verifier.KindNotFound, "no_such_route", "no such endpoint"))
 	})
@@ -113,16 +141,26 @@ func New(cfg Config) *Server {
 
 	v1 := e.Group("/v1")
 	desk := []Role{RoleKiosk, RoleHIS}
-	v1.POST("/decode", s.authenticate(desk...), s.decode)
-	v1.POST("/checkins", s.authenticate(desk...), s.idempotent, s.checkin)
-	v1.POST("/checkins/batch", s.authenticate(desk...), s.idempotent, s.checkinBatch)
-	v1.POST("/eligibility", s.authenticate(desk...), s.eligibility)
-	v1.POST("/gateway/check-card", s.authenticate(desk...), s.gatewayCheckCard)
-	v1.GET("/duplicates", s.authenticate(RoleAuditor), s.duplicates)
-	v1.GET("/citizens/:id/visits", s.authenticate(RoleAuditor, RoleHIS), s.visits)
+	// Each API route: who may call it, then the per-key rate limit, then
+	// the access log of HIS and auditor reads.
+	auth := func(roles ...Role) []gin.HandlerFunc {
+		return []gin.HandlerFunc{s.authenticate(roles...), s.rateLimited, s.auditReads}
+	}
+	v1.POST("/decode", append(auth(desk...), s.decode)...)
+	v1.POST("/checkins", append(auth(desk...), s.idempotent, s.checkin)...)
+	v1.POST("/checkins/batch", append(auth(desk...), s.idempotent, s.checkinBatch)...)
+	v1.POST("/eligibility", append(auth(desk...), s.eligibility)...)
+	v1.POST("/gateway/check-card", append(auth(desk...), s.gatewayCheckCard)...)
+	v1.GET("/duplicates", append(auth(RoleAuditor), s.duplicates)...)
+	v1.GET("/citizens/:id/visits", append(auth(RoleAuditor, RoleHIS), s.visits)...)
+	v1.GET("/access-log", append(auth(RoleAuditor), s.accessLog)...)
 	s.engine = e
 	return s
 }
+
+// Close writes the queued access-log entries; call it after the HTTP
+// server has drained.
+func (s *Server) Close(ctx context.Context) error { return s.access.Close(ctx) }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -237,5 +238,122 @@ func TestGatewayCheckCard(t *testing.T) {
 	w = post(s, "/v1/gateway/check-card", kioskTok, `{"maThe":"XX9990000000000"}`)
 	if !strings.Contains(w.Body.String(), `"maKetQua":"053"`) {
 		t.Errorf("bad benefit character: %s", w.Body)
+	}
+}
+
+func newServerWith(tb testing.TB, mod func(*kiosk.Config)) *kiosk.Server {
+	tb.Helper()
+	citizens := []verifier.Citizen{{ID: "008095000000", FullName: "Nguyễn Văn An", DOB: date("1995-03-14"), Gender: verifier.Male}}
+	facs := []verifier.Facility{{Code: "08001", Level: verifier.LevelProvincial}, {Code: "08002", Level: verifier.LevelDistrict}}
+	reg, err := inmem.NewRegistry(citizens, nil, facs)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	svc := &verifier.Service{Population: reg, Insurance: reg, Facilities: reg, Ledger: inmem.NewLedger()}
+	svc.Location, _ = time.LoadLocation("Asia/Ho_Chi_Minh")
+	svc.Defaults()
+	keys, err := kiosk.ParseKeys([]byte(`[{"name":"k","role":"kiosk","facility":"08001","token":"` + kioskTok + `"},
+		{"name":"his-08002","role":"his","facility":"08002","token":"` + kiosk2Tok + `"},
+		{"name":"a","role":"auditor","token":"` + auditorTok + `"}]`))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg := kiosk.Config{Verifier: svc, Keys: keys, Location: svc.Location, PseudonymKey: []byte("k")}
+	mod(&cfg)
+	return kiosk.New(cfg)
+}
+
+func TestRateLimit(t *testing.T) {
+	s := newServerWith(t, func(c *kiosk.Config) {
+		c.RateLimits = map[kiosk.Role]kiosk.RateLimit{kiosk.RoleKiosk: {Rate: 0.5, Burst: 3}}
+	})
+	codes := []int{}
+	var last *httptest.ResponseRecorder
+	for range 5 {
+		last = post(s, "/v1/eligibility", kioskTok, `{"citizen_id":"008095000000"}`)
+		codes = append(codes, last.Code)
+	}
+	if want := []int{200, 200, 200, 429, 429}; !slices.Equal(codes, want) {
+		t.Fatalf("statuses %v, want %v", codes, want)
+	}
+	if ra := last.Header().Get("Retry-After"); ra != "2" || !strings.Contains(last.Body.String(), `"rate_limited"`) {
+		t.Errorf("Retry-After %q body %s", ra, last.Body)
+	}
+	// Another key has its own budget; auditors are not limited here.
+	if w := post(s, "/v1/eligibility", kiosk2Tok, `{"citizen_id":"008095000000"}`); w.Code != 200 {
+		t.Errorf("another key: %d", w.Code)
+	}
+}
+
+func TestAccessLog(t *testing.T) {
+	store := kiosk.NewMemoryAccessLog(100)
+	s := newServerWith(t, func(c *kiosk.Config) { c.AccessLog = store })
+	// A kiosk read is not logged; the HIS reads are.
+	post(s, "/v1/eligibility", kioskTok, `{"citizen_id":"008095000000"}`)
+	post(s, "/v1/eligibility", kiosk2Tok, `{"citizen_id":"008095000000"}`)
+	req := httptest.NewRequest("GET", "/v1/citizens/008095000000/visits", nil)
+	req.Header.Set("Authorization", "Bearer "+kiosk2Tok)
+	s.ServeHTTP(httptest.NewRecorder(), req)
+	if err := s.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	day := time.Now().In(time.FixedZone("ICT", 7*3600)).Format(time.DateOnly)
+	req = httptest.NewRequest("GET", "/v1/access-log?from="+day+"&to="+day+"&citizen_id=008095000000", nil)
+	req.Header.Set("Authorization", "Bearer "+auditorTok)
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, req)
+	var got struct{ Items []kiosk.AccessEntry }
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || w.Code != 200 {
+		t.Fatalf("access log: %d %s", w.Code, w.Body)
+	}
+	actions := []string{}
+	for _, e := range got.Items {
+		actions = append(actions, e.Key+" "+e.Action)
+		if strings.Contains(e.Subject, "008095000000") {
+			t.Errorf("the access log holds the ID in clear: %+v", e)
+		}
+	}
+	want := []string{"his-08002 POST /v1/eligibility", "his-08002 GET /v1/citizens/:id/visits"}
+	if !slices.Equal(actions, want) {
+		t.Errorf("entries %v, want %v", actions, want)
+	}
+}
+
+func TestCORSClosedByDefault(t *testing.T) {
+	for _, allowed := range []bool{false, true} {
+		s := newServerWith(t, func(c *kiosk.Config) {
+			if allowed {
+				c.CORSOrigins = []string{"https://his.example.vn"}
+			}
+		})
+		req := httptest.NewRequest("POST", "/v1/eligibility", strings.NewReader(`{"citizen_id":"008095000000"}`))
+		req.Header.Set("Authorization", "Bearer "+kioskTok)
+		req.Header.Set("Origin", "https://his.example.vn")
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, req)
+		if got := w.Header().Get("Access-Control-Allow-Origin"); (got != "") != allowed {
+			t.Errorf("allowed=%v: Access-Control-Allow-Origin %q", allowed, got)
+		}
+		req = httptest.NewRequest("POST", "/v1/eligibility", strings.NewReader(`{}`))
+		req.Header.Set("Origin", "https://evil.example")
+		w = httptest.NewRecorder()
+		s.ServeHTTP(w, req)
+		if got := w.Header().Get("Access-Control-Allow-Origin"); got != "" {
+			t.Errorf("an unlisted origin got %q", got)
+		}
+	}
+}
+
+func TestAssets(t *testing.T) {
+	s := newServer(t, 1)
+	for path, want := range map[string]int{"/": 200, "/assets/kiosk.js": 200, "/assets/": 404, "/assets/nothing.js": 404, "/assets/../openapi.yaml": 404} {
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+		if w.Code != want {
+			t.Errorf("GET %s: %d, want %d", path, w.Code, want)
+		}
+		if want == 404 && !strings.Contains(w.Body.String(), `"error"`) {
+			t.Errorf("GET %s: not a JSON error: %s", path, w.Body)
+		}
 	}
 }

@@ -43,6 +43,8 @@ type Eligibility struct {
 	// Holder is the holder's data as printed on the card, for answers in
 	// the gateway's format; it is not part of the JSON decision.
 	Holder *Stated `json:"-"`
+	// CitizenID is the card holder's, for the access log; not in the JSON.
+	CitizenID CitizenID `json:"-"`
 }
 
 // CheckRecord is one check of a card at a facility.
@@ -93,6 +95,7 @@ func (r *CoverageRules) Decide(d Decision) Eligibility {
 	e := result(Ineligible, CodeOK)
 	e.Cached = c.FromCache || d.NewCard != nil && d.NewCard.FromCache
 	e.Holder = &Stated{FullName: c.FullName, DOB: c.DOB, Gender: c.Gender}
+	e.CitizenID = c.CitizenID
 	e.CardNo, e.BenefitLevel, e.ObjectCode = c.CardNo, c.BenefitLevel, c.ObjectCode
 	e.ValidFrom, e.ValidTo, e.FiveYearsSince = c.ValidFrom, c.ValidTo, c.FiveYearsSince
 	e.RegisteredFacility, e.ReplacedBy = c.RegisteredFacility, c.ReplacedBy

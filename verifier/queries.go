@@ -66,6 +66,7 @@ func (s *Service) Eligibility(ctx context.Context, req EligibilityRequest) (Elig
 		}
 		card := CurrentCard(cards, on)
 		e := s.decide(ctx, card, req.Stated, c.DOB, withFacility(card), vt, on)
+		e.CitizenID = c.ID
 		e.History = s.history(ctx, c.ID, on, req.Facility)
 		return e, nil
 	}

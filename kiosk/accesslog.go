@@ -1,0 +1,237 @@
+package kiosk
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/vnhealth/cccd-checkin/verifier"
+)
+
+// AccessEntry records that a hospital system or an auditor read a
+// citizen's data: who (the API key's name, never its token), when, through
+// which endpoint, and whose data, as the citizen ID's keyed pseudonym, so
+// the log itself does not reveal who was looked up.
+type AccessEntry struct {
+	At       time.Time `json:"at"`
+	Key      string    `json:"key"`
+	Role     Role      `json:"role"`
+	Facility string    `json:"facility,omitempty"`
+	Action   string    `json:"action"` // method and route template
+	Subject  string    `json:"subject"`
+	Status   int       `json:"status"`
+}
+
+// AccessQuery selects access entries: a time range (inclusive from,
+// exclusive to), and optionally one subject pseudonym and one key name.
+type AccessQuery struct {
+	From, To time.Time
+	Subject  string
+	Key      string
+	Limit    int
+}
+
+// AccessLog stores access entries for the retention period.
+type AccessLog interface {
+	Append(ctx context.Context, entries []AccessEntry) error
+	Query(ctx context.Context, q AccessQuery) ([]AccessEntry, error)
+}
+
+const ctxRead = "kiosk.read"
+
+// readSubjects notes which citizens a handler returned data about.
+func readSubjects(c *gin.Context, ids ...verifier.CitizenID) {
+	prev, _ := c.Get(ctxRead)
+	list, _ := prev.([]verifier.CitizenID)
+	c.Set(ctxRead, append(list, ids...))
+}
+
+// auditReads queues an access entry per citizen read by an HIS or auditor
+// key. Writing happens in the background; the request does not wait.
+func (s *Server) auditReads(c *gin.Context) {
+	c.Next()
+	k := keyOf(c)
+	if k == nil || (k.Role != RoleHIS && k.Role != RoleAuditor) || s.access == nil {
+		return
+	}
+	v, _ := c.Get(ctxRead)
+	ids, _ := v.([]verifier.CitizenID)
+	if len(ids) == 0 {
+		return
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	now := time.Now().UTC()
+	action := c.Request.Method + " " + c.FullPath()
+	entries := make([]AccessEntry, 0, len(ids))
+	for _, id := range ids {
+		entries = append(entries, AccessEntry{At: now, Key: k.Name, Role: k.Role, Facility: k.Facility, Action: action,
+			Subject: id.Pseudonym(s.pseudonymKey), Status: c.Writer.Status()})
+	}
+	s.access.enqueue(entries)
+}
+
+// accessWriter batches entries into the AccessLog from one goroutine.
+type accessWriter struct {
+	log     AccessLog
+	logger  *slog.Logger
+	ch      chan []AccessEntry
+	done    chan struct{}
+	dropped func()
+	once    sync.Once
+}
+
+func newAccessWriter(l AccessLog, logger *slog.Logger, dropped func()) *accessWriter {
+	w := &accessWriter{log: l, logger: logger, ch: make(chan []AccessEntry, 4096), done: make(chan struct{}), dropped: dropped}
+	go w.run()
+	return w
+}
+
+func (w *accessWriter) enqueue(e []AccessEntry) {
+	select {
+	case w.ch <- e:
+	case <-time.After(50 * time.Millisecond):
+		// The store is far behind: a reader must not wait on the audit
+		// trail, but the loss is counted and logged.
+		w.dropped()
+		w.logger.Warn("access log queue full: entries dropped", slog.Int("entries", len(e)))
+	}
+}
+
+func (w *accessWriter) run() {
+	defer close(w.done)
+	for batch := range w.ch {
+		// Gather what else is queued into one write.
+	more:
+		for len(batch) < 1000 {
+			select {
+			case e, ok := <-w.ch:
+				if !ok {
+					break more
+				}
+				batch = append(batch, e...)
+			default:
+				break more
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := w.log.Append(ctx, batch); err != nil {
+			w.dropped()
+			w.logger.Error("access log write failed", slog.Int("entries", len(batch)), slog.String("error", verifier.AsError(err).Message))
+		}
+		cancel()
+	}
+}
+
+// Close writes what is queued and stops the writer.
+func (w *accessWriter) Close(ctx context.Context) error {
+	w.once.Do(func() { close(w.ch) })
+	select {
+	case <-w.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+type accessResponse struct {
+	Items []AccessEntry `json:"items"`
+}
+
+// accessLog answers GET /v1/access-log for auditors: who read whose data.
+func (s *Server) accessLog(c *gin.Context) {
+	from, err := time.Parse(time.DateOnly, c.Query("from"))
+	if err != nil {
+		s.abort(c, verifier.Errorf(verifier.KindUnprocessable, "invalid_date", "from must be a day as YYYY-MM-DD"))
+		return
+	}
+	to, err := time.Parse(time.DateOnly, c.Query("to"))
+	if err != nil {
+		s.abort(c, verifier.Errorf(verifier.KindUnprocessable, "invalid_date", "to must be a day as YYYY-MM-DD"))
+		return
+	}
+	if to.Before(from) || to.Sub(from) > 31*24*time.Hour {
+		s.abort(c, verifier.Errorf(verifier.KindUnprocessable, "invalid_range", "from..to must be a range of at most 31 days"))
+		return
+	}
+	// Local days, as the auditor means them.
+	q := AccessQuery{
+		From:  time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, s.location),
+		To:    time.Date(to.Year(), to.Month(), to.Day()+1, 0, 0, 0, 0, s.location),
+		Key:   c.Query("key"),
+		Limit: 1000,
+	}
+	if id := c.Query("citizen_id"); id != "" {
+		cid, err := verifier.ParseCitizenID(id)
+		if err != nil {
+			s.abort(c, err)
+			return
+		}
+		q.Subject = cid.Pseudonym(s.pseudonymKey)
+	}
+	if l := c.Query("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 10000 {
+			s.abort(c, badRequest("invalid_limit", "limit must be a whole number from 1 to 10000"))
+			return
+		}
+		q.Limit = n
+	}
+	items, err := s.accessStore.Query(c.Request.Context(), q)
+	if err != nil {
+		s.abort(c, err)
+		return
+	}
+	if items == nil {
+		items = []AccessEntry{}
+	}
+	c.JSON(http.StatusOK, accessResponse{Items: items})
+}
+
+// MemoryAccessLog keeps the newest entries in process memory, up to a cap.
+type MemoryAccessLog struct {
+	mu      sync.Mutex
+	max     int
+	entries []AccessEntry
+}
+
+// NewMemoryAccessLog keeps at most max entries (the oldest go first).
+func NewMemoryAccessLog(max int) *MemoryAccessLog { return &MemoryAccessLog{max: max} }
+
+func (m *MemoryAccessLog) Append(_ context.Context, e []AccessEntry) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.entries = append(m.entries, e...)
+	if over := len(m.entries) - m.max; over > 0 {
+		m.entries = slices.Delete(m.entries, 0, over)
+	}
+	return nil
+}
+
+func (m *MemoryAccessLog) Query(_ context.Context, q AccessQuery) ([]AccessEntry, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return FilterAccess(m.entries, q), nil
+}
+
+// FilterAccess returns the entries that match q, oldest first, at most
+// q.Limit of them. Stores that keep entries by day use it on each day.
+func FilterAccess(entries []AccessEntry, q AccessQuery) []AccessEntry {
+	var out []AccessEntry
+	for _, e := range entries {
+		if e.At.Before(q.From) || !e.At.Before(q.To) || q.Subject != "" && e.Subject != q.Subject || q.Key != "" && e.Key != q.Key {
+			continue
+		}
+		out = append(out, e)
+		if q.Limit > 0 && len(out) == q.Limit {
+			break
+		}
+	}
+	return out
+}
