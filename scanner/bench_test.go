@@ -19,8 +19,3 @@ func BenchmarkParseCCCDTelex(b *testing.B) {
 func BenchmarkParseBHYT(b *testing.B)      { benchmarkParse(b, bhytExample) }
 func BenchmarkParseBHYTTelex(b *testing.B) { benchmarkParse(b, imeTelex(bhytExample)) }
 func BenchmarkParseMRZ(b *testing.B)       { benchmarkParse(b, mrzExample) }
-func BenchmarkNameMatchesLoosely(b *testing.B) {
-	for b.Loop() {
-		NameMatchesLoosely("Nguy?n V?n ?nh", "Nguyễn Văn Ánh")
-	}
-}

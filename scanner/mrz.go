@@ -245,7 +245,7 @@ func mrzName(s string) string {
 }
 
 // FullName returns the name as "SURNAME GIVEN NAMES", the order of a
-// Vietnamese name, for comparison with FoldName.
+// Vietnamese name, for comparison with verifier.FoldName.
 func (m *MRZ) FullName() string {
 	return strings.TrimSpace(m.Surname + " " + m.GivenNames)
 }

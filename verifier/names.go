@@ -3,6 +3,7 @@ package verifier
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -20,38 +21,94 @@ func SameName(a, b string) bool {
 	return strings.ToLower(NormalizeName(a)) == strings.ToLower(NormalizeName(b))
 }
 
-// FoldName returns a comparison key without diacritics: lower case, đ as d,
-// combining marks removed, white space folded. It is for comparing a name
-// that a scanner may have damaged, never for identifying a citizen.
+// FoldName returns the comparison key of a name, for comparing a name
+// that a scanner may have damaged, never for identifying a citizen: NFC first (so NFD input
+// folds alike), lower case, diacritics removed, đ → d, runs of white space
+// collapsed to one space, no leading or trailing space. U+FFFD becomes
+// "?", the mark of a lost character that LooselySameName understands.
+// "Nguyễn  Văn Đạt" and "NGUYEN VAN DAT" fold to "nguyen van dat".
 func FoldName(s string) string {
 	var b strings.Builder
-	for _, r := range norm.NFD.String(strings.ToLower(NormalizeName(s))) {
+	b.Grow(len(s))
+	space := false
+	for _, r := range norm.NFD.String(norm.NFC.String(s)) {
 		switch {
 		case unicode.Is(unicode.Mn, r):
 			continue
-		case r == 'đ':
+		case unicode.IsSpace(r):
+			space = b.Len() > 0
+			continue
+		case r == 'đ' || r == 'Đ':
 			r = 'd'
+		case r == utf8.RuneError:
+			r = '?'
+		default:
+			r = unicode.ToLower(r)
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
 		}
 		b.WriteRune(r)
 	}
 	return b.String()
 }
 
-// LooselySameName reports whether a possibly damaged scanned name can be the
-// recorded name: equal after FoldName, where a '?' or U+FFFD in the scanned
-// name (what a scanner types for a letter it cannot) stands for any one
-// letter of the record.
+// maxLooseRunes bounds the quadratic matching in LooselySameName; real
+// names are far shorter.
+const maxLooseRunes = 256
+
+// LooselySameName reports whether a scanned name, possibly damaged by a
+// keyboard-wedge scanner, can be the recorded name. Both are folded with
+// FoldName; then every "?" of the scanned name matches any single
+// character of the record except a space (a lost letter never stands for
+// a word break). A run of n "?" also matches fewer characters, down to
+// n/3, because a decoder may write one "?" per lost UTF-8 byte and a
+// Vietnamese letter has up to three. Without "?" the folded names must be
+// equal.
 func LooselySameName(scanned, recorded string) bool {
-	s, r := []rune(FoldName(scanned)), []rune(FoldName(recorded))
-	if len(s) != len(r) {
+	a, b := FoldName(scanned), FoldName(recorded)
+	if !strings.Contains(a, "?") {
+		return a == b
+	}
+	ar, br := []rune(a), []rune(b)
+	if len(ar) > maxLooseRunes || len(br) > maxLooseRunes {
 		return false
 	}
-	for i := range s {
-		if s[i] != r[i] && s[i] != '?' && s[i] != unicode.ReplacementChar {
-			return false
+	// reach[j]: the pattern consumed so far can match br[:j].
+	reach := make([]bool, len(br)+1)
+	next := make([]bool, len(br)+1)
+	reach[0] = true
+	for i := 0; i < len(ar); {
+		clear(next)
+		if ar[i] != '?' {
+			for j := 0; j < len(br); j++ {
+				if reach[j] && br[j] == ar[i] {
+					next[j+1] = true
+				}
+			}
+			i++
+		} else {
+			n := 0
+			for i < len(ar) && ar[i] == '?' {
+				n++
+				i++
+			}
+			lo := (n + 2) / 3
+			for j := 0; j <= len(br); j++ {
+				if !reach[j] {
+					continue
+				}
+				for m := 1; m <= n && j+m <= len(br) && br[j+m-1] != ' '; m++ {
+					if m >= lo {
+						next[j+m] = true
+					}
+				}
+			}
 		}
+		reach, next = next, reach
 	}
-	return true
+	return reach[len(br)]
 }
 
 // FirstLetterMatches reports whether two names start with the same letter,

@@ -1,4 +1,4 @@
-package scanner
+package verifier
 
 import (
 	"testing"
@@ -25,7 +25,7 @@ func TestFoldName(t *testing.T) {
 	}
 }
 
-func TestNameMatchesLoosely(t *testing.T) {
+func TestLooselySameName(t *testing.T) {
 	tests := []struct {
 		scanned, recorded string
 		want              bool
@@ -48,9 +48,15 @@ func TestNameMatchesLoosely(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.scanned+"~"+tt.recorded, func(t *testing.T) {
-			if got := NameMatchesLoosely(tt.scanned, tt.recorded); got != tt.want {
-				t.Errorf("NameMatchesLoosely(%q, %q) = %v, want %v", tt.scanned, tt.recorded, got, tt.want)
+			if got := LooselySameName(tt.scanned, tt.recorded); got != tt.want {
+				t.Errorf("LooselySameName(%q, %q) = %v, want %v", tt.scanned, tt.recorded, got, tt.want)
 			}
 		})
+	}
+}
+
+func BenchmarkLooselySameName(b *testing.B) {
+	for b.Loop() {
+		LooselySameName("Nguy?n V?n ?nh", "Nguyễn Văn Ánh")
 	}
 }
