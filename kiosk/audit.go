@@ -102,6 +102,21 @@ func (s *Server) duplicatesCSV(c *gin.Context, q verifier.DuplicateQuery) {
 	}
 }
 
+// duplicatesSummary answers GET /v1/duplicates/summary: counts per
+// facility and facility pair over a day range, for the auditor's overview.
+func (s *Server) duplicatesSummary(c *gin.Context) {
+	if c.Query("from") == "" || c.Query("to") == "" {
+		s.abort(c, badRequest("invalid_request", "from and to (YYYY-MM-DD, local days) are required"))
+		return
+	}
+	sum, err := s.v.SummarizeDuplicates(c.Request.Context(), c.Query("from"), c.Query("to"), c.Query("facility"))
+	if err != nil {
+		s.abort(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, sum)
+}
+
 type visitsResponse struct {
 	CitizenID verifier.CitizenID `json:"citizen_id"`
 	Day       string             `json:"day"`

@@ -21,6 +21,7 @@ type Verifier interface {
 	Checkin(ctx context.Context, req verifier.CheckinRequest) (verifier.CheckinResult, error)
 	Eligibility(ctx context.Context, req verifier.EligibilityRequest) (verifier.Eligibility, error)
 	Duplicates(ctx context.Context, q verifier.DuplicateQuery) (verifier.DuplicatePage, error)
+	SummarizeDuplicates(ctx context.Context, from, to, facility string) (verifier.DuplicateSummary, error)
 	Visits(ctx context.Context, id verifier.CitizenID, day string) (string, []verifier.Visit, error)
 }
 
@@ -152,6 +153,7 @@ func New(cfg Config) *Server {
 	v1.POST("/eligibility", append(auth(desk...), s.eligibility)...)
 	v1.POST("/gateway/check-card", append(auth(desk...), s.gatewayCheckCard)...)
 	v1.GET("/duplicates", append(auth(RoleAuditor), s.duplicates)...)
+	v1.GET("/duplicates/summary", append(auth(RoleAuditor), s.duplicatesSummary)...)
 	v1.GET("/citizens/:id/visits", append(auth(RoleAuditor, RoleHIS), s.visits)...)
 	v1.GET("/access-log", append(auth(RoleAuditor), s.accessLog)...)
 	s.engine = e

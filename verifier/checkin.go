@@ -133,16 +133,25 @@ func (s *Service) Checkin(ctx context.Context, req CheckinRequest) (CheckinResul
 		byCard, p.CitizenID = &card, card.CitizenID
 	}
 	cit, err := s.Population.Citizen(ctx, p.CitizenID)
-	if KindOf(err) == KindNotFound {
+	unverified := false
+	switch {
+	case KindOf(err) == KindNotFound:
 		return CheckinResult{}, Errorf(KindNotFound, "citizen_not_found", "the citizen ID is not in the population database")
-	}
-	if err != nil {
+	case KindOf(err) == KindUnavailable && readFromCard(p):
+		// The population database is down, but an intact card says who
+		// the patient is: the desk goes on, the identity unverified.
+		cit, unverified = Citizen{ID: p.CitizenID, FullName: p.FullName, DOB: p.DOB, Gender: p.Gender}, true
+	case err != nil:
 		return CheckinResult{}, err
 	}
 	localAt := at.In(s.Location)
 	res := CheckinResult{
 		Citizen:  CitizenView{ID: cit.ID, FullName: cit.FullName, DOB: cit.DOB, Gender: cit.Gender, Address: cit.PermanentAddress},
 		Identity: s.checkIdentity(p, cit, NewDate(localAt)),
+	}
+	if unverified {
+		res.Identity.Verified = false
+		res.Identity.Warnings = append(res.Identity.Warnings, "population_registry_unavailable")
 	}
 	res.Eligibility = s.decideForCitizen(ctx, cit, byCard, Stated{}, fac, vt, NewDate(localAt))
 
@@ -174,6 +183,12 @@ func (s *Service) Checkin(ctx context.Context, req CheckinRequest) (CheckinResul
 	res.CheckinID = v.CheckinID
 	res.Visit = VisitView{Facility: v.Facility, VisitType: v.VisitType, At: v.At.In(s.Location), Day: v.Day, Kiosk: v.Kiosk, Ticket: v.Ticket}
 	return res, nil
+}
+
+// readFromCard reports whether p carries an identity read intact from a
+// card, good enough to go on with while the population database is down.
+func readFromCard(p Presented) bool {
+	return p.FullName != "" && !p.Degraded && (p.Source == SourceCCCDQR || p.Source == SourceMRZ)
 }
 
 // visitTime returns when the visit happened: now, or a queued scan's time

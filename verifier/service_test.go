@@ -302,3 +302,66 @@ func BenchmarkCheckinInProcess(b *testing.B) {
 		}
 	}
 }
+
+// downPopulation answers every lookup with "unavailable", as a remote
+// population registry that is down.
+type downPopulation struct{}
+
+func (downPopulation) Citizen(context.Context, verifier.CitizenID) (verifier.Citizen, error) {
+	return verifier.Citizen{}, verifier.Errorf(verifier.KindUnavailable, "registry_unavailable", "down")
+}
+
+func TestCheckinWhenPopulationRegistryIsDown(t *testing.T) {
+	clk := &clock{}
+	clk.Set(time.Date(2026, 11, 28, 2, 0, 0, 0, time.UTC))
+	s := newService(t, clk)
+	s.Population = downPopulation{}
+	card := verifier.Presented{Source: verifier.SourceCCCDQR, CitizenID: "008095001234", FullName: "Nguyễn Văn An", DOB: date("1995-03-14"), Gender: verifier.Male}
+	res, err := s.Checkin(context.Background(), verifier.CheckinRequest{Presented: card, Facility: "08002"})
+	if err != nil {
+		t.Fatalf("an intact card scan while the population registry is down: %v", err)
+	}
+	if res.Identity.Verified || !slices.Contains(res.Identity.Warnings, "population_registry_unavailable") || res.Citizen.FullName != "Nguyễn Văn An" || res.Eligibility.Code != "000" || res.Dedupe != "ok" {
+		t.Errorf("degraded check-in: %+v %+v", res.Identity, res.Eligibility)
+	}
+	// A typed ID, or a damaged scan, cannot be trusted without the registry.
+	for _, p := range []verifier.Presented{
+		{Source: verifier.SourceManual, CitizenID: "008095001234"},
+		{Source: verifier.SourceCCCDQR, CitizenID: "008095001234", FullName: "Nguy?n", Degraded: true},
+	} {
+		_, err := s.Checkin(context.Background(), verifier.CheckinRequest{Presented: p, Facility: "08002"})
+		if verifier.KindOf(err) != verifier.KindUnavailable {
+			t.Errorf("%s: err %v, want unavailable", p.Source, err)
+		}
+	}
+}
+
+func TestSummarizeDuplicates(t *testing.T) {
+	clk := &clock{}
+	clk.Set(time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC))
+	s := newService(t, clk)
+	at := func(h int) time.Time { return time.Date(2026, 11, 28, h, 0, 0, 0, time.UTC) }
+	checkin(t, s, "008095001234", "08001", at(1))
+	checkin(t, s, "008095001234", "08002", at(2))
+	checkin(t, s, "008095001234", "08003", at(3))
+	checkin(t, s, "008188004321", "08001", at(1))
+	checkin(t, s, "008188004321", "08002", at(4))
+	checkin(t, s, "008170000001", "08101", at(1)) // seen once: no group
+	sum, err := s.SummarizeDuplicates(context.Background(), "2026-11-28", "2026-11-28", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Groups != 2 || sum.Citizens != 2 || sum.Visits != 5 {
+		t.Errorf("groups %d citizens %d visits %d, want 2 2 5", sum.Groups, sum.Citizens, sum.Visits)
+	}
+	if len(sum.ByPair) != 3 || sum.ByPair[0].Facilities != [2]string{"08001", "08002"} || sum.ByPair[0].Groups != 2 {
+		t.Errorf("pairs %+v", sum.ByPair)
+	}
+	if len(sum.ByFacility) != 3 || sum.ByFacility[0].Groups != 2 {
+		t.Errorf("facilities %+v", sum.ByFacility)
+	}
+	one, _ := s.SummarizeDuplicates(context.Background(), "2026-11-28", "2026-11-28", "08003")
+	if one.Groups != 1 {
+		t.Errorf("groups at 08003: %d, want 1", one.Groups)
+	}
+}

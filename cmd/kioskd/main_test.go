@@ -216,6 +216,11 @@ func TestCheckinEndToEnd(t *testing.T) {
 		t.Error("CSV lacks the citizen's name")
 	}
 
+	r = do(t, "GET", base+"/v1/duplicates/summary?from="+today+"&to="+today, auditorToken, "", nil)
+	if sum := r.json(t); sum["groups"] != float64(1) || sum["visits"] != float64(2) {
+		t.Errorf("summary: %s", r.body)
+	}
+
 	// The HIS reads the day's visits.
 	r = do(t, "GET", base+"/v1/citizens/008095001234/visits", hisToken, "", nil)
 	if vs, _ := r.json(t)["visits"].([]any); r.status != 200 || len(vs) != 2 {
