@@ -282,10 +282,10 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 	var cause error
 	var got verifier.Recorded
 	if l.br.State() == breaker.Closed && l.br.Allow() {
-		cctx, cancel := context.WithTimeout(ctx, l.o.Timeout)
 		var err error
-		got, err = l.recordLive(cctx, r)
-		cancel()
+		got, err = bounded(ctx, l.o.Timeout, func(ctx context.Context) (verifier.Recorded, error) {
+			return l.recordLive(ctx, r)
+		})
 		if err == nil || !retryable(err) {
 			l.br.Success() // the window answered
 			return got, err
@@ -336,6 +336,37 @@ func (l *Ledger) replayOne(ctx context.Context, e *entry) error {
 	}
 	l.markDone(e)
 	return nil
+}
+
+// bounded runs fn with a context that ends after d and returns by then
+// even when fn does not heed its context (redisledger's Record runs to its
+// own WriteTimeout, so as not to be cancelled by a kiosk hanging up): the
+// late call goes on in the background and its result is dropped, which is
+// safe because recording a check-in ID again changes nothing.
+func bounded[T any](ctx context.Context, d time.Duration, fn func(context.Context) (T, error)) (T, error) {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	type result struct {
+		v   T
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		defer cancel()
+		v, err := fn(ctx)
+		ch <- result{v, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.v, r.err
+	case <-ctx.Done():
+		select {
+		case r := <-ch: // finished at the deadline
+			return r.v, r.err
+		default:
+		}
+		var zero T
+		return zero, verifier.Wrap(ctx.Err(), verifier.KindUnavailable, "ledger_timeout", "the visit ledger did not answer in time")
+	}
 }
 
 // retryable reports whether err means the store did not answer (and so the
@@ -467,9 +498,9 @@ func (l *Ledger) read(ctx context.Context, fn func(ctx context.Context) error) e
 	if l.br.State() != breaker.Closed || !l.br.Allow() {
 		return l.degraded(nil)
 	}
-	ctx, cancel := context.WithTimeout(ctx, l.o.ReadTimeout)
-	defer cancel()
-	err := fn(ctx)
+	_, err := bounded(ctx, l.o.ReadTimeout, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, fn(ctx)
+	})
 	if err != nil && retryable(err) {
 		l.br.Failure()
 		l.failures.Add(1)
@@ -529,9 +560,9 @@ func (l *Ledger) Ping(ctx context.Context) error {
 	if l.br.State() != breaker.Closed {
 		return l.degraded(nil)
 	}
-	ctx, cancel := context.WithTimeout(ctx, l.o.Timeout)
-	defer cancel()
-	if err := l.inner.Ping(ctx); err != nil {
+	if _, err := bounded(ctx, l.o.Timeout, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, l.inner.Ping(ctx)
+	}); err != nil {
 		return l.degraded(err)
 	}
 	return nil
@@ -568,9 +599,9 @@ func (l *Ledger) step(ctx context.Context) {
 		if !l.br.Allow() {
 			return
 		}
-		pctx, cancel := context.WithTimeout(ctx, l.o.Timeout)
-		err := l.inner.Ping(pctx)
-		cancel()
+		_, err := bounded(ctx, l.o.Timeout, func(ctx context.Context) (struct{}, error) {
+			return struct{}{}, l.inner.Ping(ctx)
+		})
 		if err != nil {
 			l.br.Failure()
 			l.failures.Add(1)
@@ -606,9 +637,9 @@ func (l *Ledger) replay(ctx context.Context) {
 		if l.br.State() != breaker.Closed || !l.br.Allow() {
 			break
 		}
-		rctx, cancel := context.WithTimeout(ctx, l.o.Timeout)
-		err := l.replayOne(rctx, e)
-		cancel()
+		_, err := bounded(ctx, l.o.Timeout, func(ctx context.Context) (struct{}, error) {
+			return struct{}{}, l.replayOne(ctx, e)
+		})
 		if err != nil {
 			if ctx.Err() == nil {
 				l.br.Failure()
