@@ -154,7 +154,9 @@ func runBaseline(ctx context.Context, o options, ds *dataset, stderr io.Writer) 
 		return nil, err
 	}
 	p.name, p.base = "baseline", base
+	cpu := startCPU(0)
 	r := p.execute(ctx)
+	cpu.stop(r)
 	r.URL = base + " (in-process: one EVALSHA on " + redactRedis(o.Redis) + " per request)"
 	return r, nil
 }

@@ -344,3 +344,19 @@ func TestFailingTargetExitsNonZero(t *testing.T) {
 		t.Errorf("exit %d, checks %+v, %d requests", code, o.Target.Checks, o.Target.Requests)
 	}
 }
+
+func TestProcCPU(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("no /proc")
+	}
+	t0, err := procCPU(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for end := time.Now().Add(50 * time.Millisecond); time.Now().Before(end); {
+	}
+	t1, err := procCPU(os.Getpid())
+	if err != nil || t1 < t0 {
+		t.Fatalf("%v → %v, %v", t0, t1, err)
+	}
+}

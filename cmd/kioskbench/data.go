@@ -218,12 +218,16 @@ func renderFrames(ds *dataset, n int, seed uint64) ([]frame, error) {
 		if err != nil {
 			return nil, err
 		}
-		img := image.NewGray(image.Rect(0, 0, 640, 480))
+		// A colour frame (4:2:0, as a webcam or canvas.toBlob gives) of a
+		// lit gradient with sensor noise, the card's paper and its code.
+		img := image.NewYCbCr(image.Rect(0, 0, 640, 480), image.YCbCrSubsampleRatio420)
 		for y := range 480 {
 			for x := range 640 {
-				v := 90 + (x+y)/16 + r.IntN(24) // a lit gradient with sensor noise
-				img.Pix[y*img.Stride+x] = uint8(v)
+				img.Y[y*img.YStride+x] = uint8(90 + (x+y)/16 + r.IntN(12))
 			}
+		}
+		for i := range img.Cb {
+			img.Cb[i], img.Cr[i] = uint8(124+r.IntN(3)), uint8(130+r.IntN(3))
 		}
 		qb := qr.Bounds()
 		if qb.Dx() > 600 || qb.Dy() > 440 {
@@ -233,13 +237,11 @@ func renderFrames(ds *dataset, n int, seed uint64) ([]frame, error) {
 		oy := 20 + r.IntN(480-qb.Dy()-40+1)
 		for y := range qb.Dy() {
 			for x := range qb.Dx() {
-				v := int(qr.Pix[y*qr.Stride+x])
-				if v > 128 {
-					v = 215 + r.IntN(20) // the card's paper, not pure white
-				} else {
-					v = 25 + r.IntN(20)
+				v := 25 + r.IntN(12)
+				if qr.Pix[y*qr.Stride+x] > 128 {
+					v = 215 + r.IntN(12) // the card's paper, not pure white
 				}
-				img.Pix[(oy+y)*img.Stride+ox+x] = uint8(v)
+				img.Y[(oy+y)*img.YStride+ox+x] = uint8(v)
 			}
 		}
 		var jb bytes.Buffer

@@ -66,6 +66,7 @@ type options struct {
 	Seed         uint64
 	Frames       int
 	Quiet        bool
+	PID          int
 }
 
 const defaultMix = "checkin=80,repeat=10,dup=3,eligibility=5,image=2"
@@ -97,6 +98,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.Uint64Var(&o.Seed, "seed", 0, "seed of the request mix (0: from the clock)")
 	fs.IntVar(&o.Frames, "frames", 4, "number of distinct camera frames pre-rendered for image requests")
 	fs.BoolVar(&o.Quiet, "q", false, "no progress lines")
+	fs.IntVar(&o.PID, "pid", 0, "process ID of the server under test: report its CPU time per request (Linux /proc)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: kioskbench [flags]\n\n"+
 			"  kioskbench -write-keys keys.json          # then: kioskd -keys keys.json\n"+

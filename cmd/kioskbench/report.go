@@ -93,8 +93,15 @@ type report struct {
 	Errors      map[string]uint64      `json:"errors,omitempty"`
 	Kinds       map[string]*kindReport `json:"kinds"`
 	Checks      *checks                `json:"checks,omitempty"`
-	Intervals   []intervalReport       `json:"intervals,omitempty"`
-	Notes       []string               `json:"notes,omitempty"`
+	// ToolCPU is the CPU time kioskbench itself used (for the baseline,
+	// that includes the in-process handler and its Redis client).
+	ToolCPU float64 `json:"tool_cpu_s,omitempty"`
+	// ServerCPU is the CPU time of the server process (-pid), and per
+	// request in milliseconds: a figure the machine's other load barely moves.
+	ServerCPU           float64          `json:"server_cpu_s,omitempty"`
+	ServerCPUPerRequest float64          `json:"server_cpu_ms_per_request,omitempty"`
+	Intervals           []intervalReport `json:"intervals,omitempty"`
+	Notes               []string         `json:"notes,omitempty"`
 }
 
 func (p *plan) summarise(recs []*recorder, elapsed time.Duration) *report {
@@ -281,6 +288,12 @@ func writeReport(w io.Writer, r *report) {
 	fmt.Fprintf(w, "   %s; mix %s; malformed %.0f%%; %d facilities, %d citizens of the %s\n",
 		mode, r.Mix, 100*r.Malformed, r.Facilities, r.Citizens, r.Data)
 	fmt.Fprintf(w, "   %d requests in %.2f s: %.0f req/s\n", r.Requests, r.Elapsed, r.Throughput)
+	if r.ServerCPU > 0 {
+		fmt.Fprintf(w, "   server CPU %.1f s (%.0f%% of one core), %.3f ms per request; kioskbench CPU %.1f s\n",
+			r.ServerCPU, 100*r.ServerCPU/r.Elapsed, r.ServerCPUPerRequest, r.ToolCPU)
+	} else if r.ToolCPU > 0 {
+		fmt.Fprintf(w, "   kioskbench CPU %.1f s (%.0f%% of one core)\n", r.ToolCPU, 100*r.ToolCPU/r.Elapsed)
+	}
 	fmt.Fprintf(w, "   %-12s %9s %9s %9s %9s %9s %9s  %s\n", "kind", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "status")
 	row := func(name string, n uint64, rps float64, l latency, st map[string]uint64) {
 		fmt.Fprintf(w, "   %-12s %9d %9.0f %9.2f %9.2f %9.2f %9.1f  %s\n", name, n, rps, l.P50, l.P90, l.P99, l.Max, statusString(st))

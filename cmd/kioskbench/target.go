@@ -78,7 +78,9 @@ func runTarget(ctx context.Context, o options, ds *dataset, stderr io.Writer) (*
 	if err := preflight(ctx, p); err != nil {
 		return nil, err
 	}
+	cpu := startCPU(o.PID)
 	r := p.execute(ctx)
+	cpu.stop(r)
 	r.Notes = append(r.Notes, notes...)
 	return r, nil
 }
