@@ -37,53 +37,177 @@ func (e *LineError) Unwrap() error { return e.Err }
 
 // LoadDir loads a data directory. Any bad line makes the whole load fail:
 // the server refuses to start rather than serve half a database.
+//
+// The population and insurance files are read a chunk of lines at a time;
+// each chunk is decoded by all cores and packed straight into the
+// registry's compact form, so memory holds the packed records plus one
+// chunk of raw lines, never a []verifier.Citizen of the whole file.
 func LoadDir(dir string) (*Registry, error) {
-	var (
-		citizens []verifier.Citizen
-		cards    []verifier.Card
-		facs     []verifier.Facility
-	)
+	var facs []verifier.Facility
 	if err := loadFile(filepath.Join(dir, FacilitiesFile), &facs, checkFacility); err != nil {
 		return nil, err
 	}
-	if err := loadFile(filepath.Join(dir, PopulationFile), &citizens, checkCitizen); err != nil {
-		return nil, err
-	}
-	if err := loadFile(filepath.Join(dir, InsuranceFile), &cards, checkCard); err != nil {
-		return nil, err
-	}
-	r, err := NewRegistry(citizens, cards, facs)
+	popPath, insPath := filepath.Join(dir, PopulationFile), filepath.Join(dir, InsuranceFile)
+	b := newBuilder(countLines(popPath), countLines(insPath))
+	err := readFile(popPath, func(name string, lines [][]byte, lineNos []int) error {
+		return b.addCitizens(len(lines), func(p *packer, i int, c *verifier.Citizen) error {
+			if err := decodeCitizen(lines[i], c, &p.extra); err != nil {
+				return err
+			}
+			return checkCitizen(c)
+		}, func(i int, err error) error {
+			return &LineError{File: name, Line: lineNos[i], Err: err}
+		})
+	})
 	if err != nil {
+		return nil, err
+	}
+	err = readFile(insPath, func(name string, lines [][]byte, lineNos []int) error {
+		return b.addCards(len(lines), func(p *packer, i int, c *verifier.Card) error {
+			if err := decodeCard(lines[i], c, &p.extra); err != nil {
+				return err
+			}
+			return checkCard(c)
+		}, func(i int, err error) error {
+			return &LineError{File: name, Line: lineNos[i], Err: err}
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := b.r.addFacilities(facs); err != nil {
 		return nil, fmt.Errorf("data directory %s: %w", dir, err)
 	}
-	// Parsing leaves several times the data's size as garbage; give it
-	// back to the system now rather than at the collector's leisure.
+	r := b.finish()
+	// Give the load's transient memory (line buffers, scratch) back to the
+	// system now rather than at the collector's leisure.
 	debug.FreeOSMemory()
 	return r, nil
+}
+
+// readFile calls fn with the chunks of non-blank lines of a JSON Lines file
+// (see readChunks).
+func readFile(path string, fn func(name string, lines [][]byte, lineNos []int) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("data file: %w", err)
+	}
+	defer f.Close()
+	name := filepath.Base(path)
+	return readChunks(f, name, pageSize, func(lines [][]byte, lineNos []int) error {
+		return fn(name, lines, lineNos)
+	})
+}
+
+// maxLine is the longest line a data file may have.
+const maxLine = 16 * 1024 * 1024
+
+// readChunks reads a JSON Lines stream and calls fn with its non-blank
+// lines (trimmed of white space) and their 1-based line numbers, chunk
+// lines at a time (the last chunk may be shorter). The lines live in a
+// buffer that is reused once fn returns.
+func readChunks(r io.Reader, name string, chunk int, fn func(lines [][]byte, lineNos []int) error) error {
+	buf := make([]byte, 0, 1<<20)
+	type span struct{ lo, hi int }
+	spans := make([]span, 0, chunk)
+	lineNos := make([]int, 0, chunk)
+	lines := make([][]byte, 0, chunk)
+	lineNo, scan, eof := 0, 0, false
+	process := func() error {
+		lines = lines[:0]
+		for _, s := range spans {
+			lines = append(lines, buf[s.lo:s.hi])
+		}
+		err := fn(lines, lineNos)
+		clear(lines)
+		spans, lineNos = spans[:0], lineNos[:0]
+		return err
+	}
+	for {
+		// Collect up to chunk lines from buf[scan:], reading more as needed.
+		for len(spans) < chunk {
+			if k := bytes.IndexByte(buf[scan:], '\n'); k >= 0 {
+				lineNo++
+				lo, hi := trimSpan(buf, scan, scan+k)
+				if lo < hi {
+					spans = append(spans, span{lo, hi})
+					lineNos = append(lineNos, lineNo)
+				}
+				scan += k + 1
+				continue
+			}
+			if eof {
+				if scan < len(buf) {
+					lineNo++
+					lo, hi := trimSpan(buf, scan, len(buf))
+					if lo < hi {
+						spans = append(spans, span{lo, hi})
+						lineNos = append(lineNos, lineNo)
+					}
+					scan = len(buf)
+				}
+				break
+			}
+			if len(buf)-scan > maxLine {
+				return fmt.Errorf("%s: line %d: %w", name, lineNo+1, bufio.ErrTooLong)
+			}
+			if len(buf) == cap(buf) {
+				if len(spans) == 0 && scan > 0 {
+					buf = buf[:copy(buf, buf[scan:])]
+					scan = 0
+				} else {
+					buf = slices.Grow(buf, cap(buf))
+				}
+			}
+			n, err := r.Read(buf[len(buf):cap(buf)])
+			buf = buf[:len(buf)+n]
+			if err == io.EOF {
+				eof = true
+			} else if err != nil {
+				return fmt.Errorf("%s: line %d: %w", name, lineNo+1, err)
+			}
+		}
+		if len(spans) > 0 {
+			if err := process(); err != nil {
+				return err
+			}
+		}
+		if eof && scan == len(buf) {
+			return nil
+		}
+		buf = buf[:copy(buf, buf[scan:])]
+		scan = 0
+	}
+}
+
+// trimSpan trims the white space bytes.TrimSpace would trim off buf[lo:hi].
+func trimSpan(buf []byte, lo, hi int) (int, int) {
+	t := bytes.TrimSpace(buf[lo:hi])
+	if len(t) == 0 {
+		return lo, lo
+	}
+	start := lo + (cap(buf[lo:]) - cap(t))
+	return start, start + len(t)
 }
 
 // ReadJSONL decodes a JSON Lines stream of records of type T, checking each
 // with check, and returns them in file order. Blank lines are skipped; the
 // error, if any, names the first bad line. The stream is read in chunks of
-// lines, each decoded by all cores (decoding dominates the load of a large
-// population file) straight into the result, so memory holds the records
-// plus one chunk of raw lines. sizeHint, when positive, is the expected
-// number of records and sizes the result once.
+// lines, each decoded by all cores straight into the result. sizeHint, when
+// positive, is the expected number of records and sizes the result once.
+// (LoadDir does not hold the population and insurance files this way: it
+// packs each chunk as it is decoded.)
 func ReadJSONL[T any](r io.Reader, name string, sizeHint int, check func(*T) error) ([]T, error) {
-	const chunk = 32 * 1024
 	workers := runtime.GOMAXPROCS(0)
 	out := make([]T, 0, max(sizeHint, 0))
-	lines := make([][]byte, 0, chunk)
-	lineNos := make([]int, 0, chunk)
-
-	decode := func() error {
+	err := readChunks(r, name, pageSize, func(lines [][]byte, lineNos []int) error {
 		base := len(out)
 		out = slices.Grow(out, len(lines))[:base+len(lines)]
 		errs := make([]error, workers)
 		var wg sync.WaitGroup
 		per := (len(lines) + workers - 1) / workers
 		for w := range workers {
-			lo, hi := w*per, min((w+1)*per, len(lines))
+			lo, hi := min(w*per, len(lines)), min((w+1)*per, len(lines))
 			wg.Go(func() {
 				for i := lo; i < hi; i++ {
 					dst := &out[base+i]
@@ -99,39 +223,15 @@ func ReadJSONL[T any](r io.Reader, name string, sizeHint int, check func(*T) err
 			})
 		}
 		wg.Wait()
-		lines, lineNos = lines[:0], lineNos[:0]
 		for _, err := range errs { // in line order: worker w holds earlier lines
 			if err != nil {
 				return err
 			}
 		}
 		return nil
-	}
-
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
-	lineNo := 0
-	for sc.Scan() {
-		lineNo++
-		ln := bytes.TrimSpace(sc.Bytes())
-		if len(ln) == 0 {
-			continue
-		}
-		lines = append(lines, bytes.Clone(ln))
-		lineNos = append(lineNos, lineNo)
-		if len(lines) == chunk {
-			if err := decode(); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: line %d: %w", name, lineNo+1, err)
-	}
-	if len(lines) > 0 {
-		if err := decode(); err != nil {
-			return nil, err
-		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	return slices.Clip(out), nil
 }
@@ -183,6 +283,9 @@ func cleanJSONError(err error) error {
 	}
 	var ve *verifier.Error
 	if errors.As(err, &ve) {
+		if ve.Code == "invalid_date" { // the message quotes the value
+			return errors.New("a date field is " + wantDate)
+		}
 		return errors.New(ve.Message)
 	}
 	return err

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vnhealth/cccd-checkin/verifier"
 	"github.com/vnhealth/cccd-checkin/verifier/demodata"
@@ -119,4 +121,31 @@ func BenchmarkLoadDir100k(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestLoadBigDir loads the data directory named by $INMEM_BIG_DIR (e.g. a
+// kioskctl gen set of a million citizens) and reports the load time and
+// the heap the registry holds.
+func TestLoadBigDir(t *testing.T) {
+	dir := os.Getenv("INMEM_BIG_DIR")
+	if dir == "" {
+		t.Skip("INMEM_BIG_DIR not set")
+	}
+	var before runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	r, err := LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(start)
+	runtime.GC()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	c, k, f := r.Counts()
+	t.Logf("%d citizens, %d cards, %d facilities in %v; heap in use %.0f MB (registry %.0f MB), odd %d/%d, orphans %d",
+		c, k, f, took.Round(time.Millisecond), float64(after.HeapInuse)/1e6, float64(after.HeapInuse-before.HeapInuse)/1e6,
+		len(r.oddCit), len(r.oddCard), len(r.orphans))
+	runtime.KeepAlive(r)
 }

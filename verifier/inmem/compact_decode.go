@@ -1,0 +1,612 @@
+package inmem
+
+// A decoder for the usual shape of population and insurance lines, several
+// times faster than encoding/json (which dominates a load). It handles
+// lines that are a JSON object whose known members are plain strings (no
+// escapes, valid UTF-8) — benefit_level a plain integer — each present at
+// most once, and whose other members have ASCII names that no known name
+// matches case-insensitively; anything else (escapes, null, other types,
+// duplicates, odd names, trailing data, syntax errors…) is left to
+// encoding/json, so that the result is always the one encoding/json gives.
+// FuzzDecodeLine checks that the two agree.
+
+import (
+	"encoding/json"
+	"errors"
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/vnhealth/cccd-checkin/verifier"
+)
+
+// decodeCitizen decodes a population line into c (zeroed by the caller).
+// The strings of c may alias line and *scratch.
+func decodeCitizen(line []byte, c *verifier.Citizen, scratch *[]byte) error {
+	ok, hint := fastCitizen(line, c, scratch)
+	if ok {
+		return nil
+	}
+	*c = verifier.Citizen{}
+	if err := json.Unmarshal(line, c); err != nil {
+		if hint != nil {
+			return hint
+		}
+		return cleanJSONError(err)
+	}
+	return nil
+}
+
+// decodeCard decodes an insurance line into c (zeroed by the caller), like
+// decodeCitizen.
+func decodeCard(line []byte, c *verifier.Card, scratch *[]byte) error {
+	ok, hint := fastCard(line, c, scratch)
+	if ok {
+		return nil
+	}
+	*c = verifier.Card{}
+	if err := json.Unmarshal(line, c); err != nil {
+		if hint != nil {
+			return hint
+		}
+		return cleanJSONError(err)
+	}
+	return nil
+}
+
+// Known members of the population records; the index is a bit of "seen".
+var citizenFieldNames = [...]string{"id", "old_id", "full_name", "dob", "gender", "permanent_address", "household_id", "relationship_to_head", "deceased_on"}
+
+var cardFieldNames = [...]string{"card_no", "citizen_id", "full_name", "dob", "gender", "benefit_level", "object_code", "registered_facility", "valid_from", "valid_to", "five_years_since", "status", "reduced_reason", "replaced_by"}
+
+func citizenField(k []byte) int {
+	switch string(k) {
+	case "id":
+		return 0
+	case "old_id":
+		return 1
+	case "full_name":
+		return 2
+	case "dob":
+		return 3
+	case "gender":
+		return 4
+	case "permanent_address":
+		return 5
+	case "household_id":
+		return 6
+	case "relationship_to_head":
+		return 7
+	case "deceased_on":
+		return 8
+	}
+	return foldMatch(k, citizenFieldNames[:])
+}
+
+func cardField(k []byte) int {
+	switch string(k) {
+	case "card_no":
+		return 0
+	case "citizen_id":
+		return 1
+	case "full_name":
+		return 2
+	case "dob":
+		return 3
+	case "gender":
+		return 4
+	case "benefit_level":
+		return 5
+	case "object_code":
+		return 6
+	case "registered_facility":
+		return 7
+	case "valid_from":
+		return 8
+	case "valid_to":
+		return 9
+	case "five_years_since":
+		return 10
+	case "status":
+		return 11
+	case "reduced_reason":
+		return 12
+	case "replaced_by":
+		return 13
+	}
+	return foldMatch(k, cardFieldNames[:])
+}
+
+const (
+	fieldUnknown = -1 // an extra member
+	fieldFolded  = -2 // matches a known name case-insensitively: encoding/json would set the field
+)
+
+// foldMatch classifies a name that is not exactly a known one. Names are
+// ASCII here (others take the slow path); known names are lower case.
+func foldMatch(k []byte, known []string) int {
+	upper := false
+	for _, c := range k {
+		if 'A' <= c && c <= 'Z' {
+			upper = true
+			break
+		}
+	}
+	if !upper {
+		return fieldUnknown
+	}
+	for _, n := range known {
+		if len(n) != len(k) {
+			continue
+		}
+		same := true
+		for i := range len(n) {
+			c := k[i]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != n[i] {
+				same = false
+				break
+			}
+		}
+		if same {
+			return fieldFolded
+		}
+	}
+	return fieldUnknown
+}
+
+// str returns b as a string sharing its memory.
+func str(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// object walks the members of the JSON object line for the fast decoders:
+// member is called with the member's start (its name's quote), its name
+// and the index of its value, and returns the index after the value, or -1
+// to give up. object returns false if the line is not of the fast shape.
+func object(b []byte, member func(start int, name []byte, v int) int) bool {
+	i := skipWS(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return false
+	}
+	i = skipWS(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return skipWS(b, i+1) == len(b)
+	}
+	for {
+		if i >= len(b) || b[i] != '"' {
+			return false
+		}
+		start := i
+		end, ascii, ok := plainString(b, i)
+		if !ok || !ascii {
+			return false
+		}
+		i = skipWS(b, end)
+		if i >= len(b) || b[i] != ':' {
+			return false
+		}
+		i = skipWS(b, i+1)
+		if i >= len(b) {
+			return false
+		}
+		if i = member(start, b[start+1:end-1], i); i < 0 {
+			return false
+		}
+		i = skipWS(b, i)
+		if i >= len(b) {
+			return false
+		}
+		switch b[i] {
+		case ',':
+			i = skipWS(b, i+1)
+		case '}':
+			return skipWS(b, i+1) == len(b)
+		default:
+			return false
+		}
+	}
+}
+
+func skipWS(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// strClass: 0 plain ASCII, 1 quote, 2 backslash or control, 3 non-ASCII.
+var strClass = func() (t [256]uint8) {
+	for c := range 256 {
+		switch {
+		case c == '"':
+			t[c] = 1
+		case c == '\\' || c < 0x20:
+			t[c] = 2
+		case c >= 0x80:
+			t[c] = 3
+		}
+	}
+	return t
+}()
+
+// plainString scans the string starting at b[i] == '"' and returns the
+// index after it; ok is false if it has escapes or control characters or
+// no end. ascii reports that it is all ASCII.
+func plainString(b []byte, i int) (end int, ascii, ok bool) {
+	ascii = true
+	for i++; i < len(b); i++ {
+		switch strClass[b[i]] {
+		case 0:
+		case 1:
+			return i + 1, ascii, true
+		case 2:
+			return 0, false, false
+		case 3:
+			ascii = false
+		}
+	}
+	return 0, false, false
+}
+
+// stringValue returns the contents of the plain string value at b[i], as
+// encoding/json would decode it, or ok false.
+func stringValue(b []byte, i int) (s string, end int, ok bool) {
+	if b[i] != '"' {
+		return "", 0, false
+	}
+	end, ascii, ok := plainString(b, i)
+	if !ok {
+		return "", 0, false
+	}
+	v := b[i+1 : end-1]
+	if !ascii && !utf8.Valid(v) {
+		return "", 0, false // encoding/json would replace the bad bytes
+	}
+	return str(v), end, true
+}
+
+// jsonString scans a valid JSON string at b[i] == '"', escapes included,
+// and returns the index after it, or -1.
+func jsonString(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == '"':
+			return i + 1
+		case c < 0x20:
+			return -1
+		case c == '\\':
+			i++
+			if i >= len(b) {
+				return -1
+			}
+			switch b[i] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				if i+4 >= len(b) {
+					return -1
+				}
+				for _, h := range b[i+1 : i+5] {
+					if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
+						return -1
+					}
+				}
+				i += 4
+			default:
+				return -1
+			}
+		}
+	}
+	return -1
+}
+
+// number scans a JSON number at b[i] and returns the index after it, or -1.
+func number(b []byte, i int) int {
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && '1' <= b[i] && b[i] <= '9':
+		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+			i++
+		}
+	default:
+		return -1
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if i >= len(b) || b[i] < '0' || b[i] > '9' {
+			return -1
+		}
+		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+			i++
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if i >= len(b) || b[i] < '0' || b[i] > '9' {
+			return -1
+		}
+		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+			i++
+		}
+	}
+	return i
+}
+
+// anyValue scans a valid JSON value at b[i] and returns the index after it,
+// or -1.
+func anyValue(b []byte, i int) int {
+	switch c := b[i]; {
+	case c == '"':
+		return jsonString(b, i)
+	case c == '-' || '0' <= c && c <= '9':
+		return number(b, i)
+	case c == 't':
+		return literal(b, i, "true")
+	case c == 'f':
+		return literal(b, i, "false")
+	case c == 'n':
+		return literal(b, i, "null")
+	case c == '{' || c == '[':
+		// Find the matching bracket, then let encoding/json judge.
+		depth, j := 0, i
+		for j < len(b) {
+			switch b[j] {
+			case '"':
+				if j = jsonString(b, j); j < 0 {
+					return -1
+				}
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					if !json.Valid(b[i : j+1]) {
+						return -1
+					}
+					return j + 1
+				}
+			}
+			j++
+		}
+	}
+	return -1
+}
+
+func literal(b []byte, i int, lit string) int {
+	if len(b)-i >= len(lit) && string(b[i:i+len(lit)]) == lit {
+		return i + len(lit)
+	}
+	return -1
+}
+
+// extraMember appends the raw member b[start:end] to the Extra object being
+// built in ext, as verifier's extraFields does.
+func extraMember(ext []byte, b []byte, start, end int) []byte {
+	if len(ext) == 0 {
+		ext = append(ext, '{')
+	} else {
+		ext = append(ext, ',')
+	}
+	return append(ext, b[start:end]...)
+}
+
+func finishExtra(ext []byte, scratch *[]byte) json.RawMessage {
+	if len(ext) == 0 {
+		return nil
+	}
+	ext = append(ext, '}')
+	*scratch = ext
+	return ext
+}
+
+// Messages of values that encoding/json also refuses, naming the field and
+// not quoting the value.
+func badValue(field, want string) error { return errors.New(`field "` + field + `": ` + want) }
+
+const wantDate = "not a date (want YYYY-MM-DD, YYYY-MM or YYYY)"
+
+func parseDate(s string) (verifier.Date, bool) {
+	if s == "" {
+		return verifier.Date{}, true
+	}
+	d, err := verifier.ParseDate(s)
+	return d, err == nil
+}
+
+func parseID(field, s string) (verifier.CitizenID, error) {
+	id, err := verifier.ParseCitizenID(s)
+	if err != nil {
+		var ve *verifier.Error
+		if errors.As(err, &ve) {
+			return "", badValue(field, ve.Message)
+		}
+		return "", badValue(field, "not a citizen ID")
+	}
+	return id, nil
+}
+
+func parseGender(s string) (verifier.Gender, bool) {
+	switch s {
+	case "":
+		return "", true
+	case "male":
+		return verifier.Male, true
+	case "female":
+		return verifier.Female, true
+	}
+	return "", false
+}
+
+// fastCitizen decodes line into c if it has the fast shape. When it gives up
+// because a value is invalid, hint says which (encoding/json fails too).
+func fastCitizen(line []byte, c *verifier.Citizen, scratch *[]byte) (ok bool, hint error) {
+	ext := (*scratch)[:0]
+	var seen uint32
+	ok = object(line, func(start int, name []byte, v int) int {
+		f := citizenField(name)
+		switch f {
+		case fieldFolded:
+			return -1
+		case fieldUnknown:
+			end := anyValue(line, v)
+			if end >= 0 {
+				ext = extraMember(ext, line, start, end)
+			}
+			return end
+		}
+		if seen&(1<<f) != 0 {
+			return -1
+		}
+		seen |= 1 << f
+		s, end, ok := stringValue(line, v)
+		if !ok {
+			return -1
+		}
+		switch f {
+		case 0:
+			id, err := parseID("id", s)
+			if err != nil {
+				hint = err
+				return -1
+			}
+			c.ID = id
+		case 1:
+			c.OldID = s
+		case 2:
+			c.FullName = s
+		case 3, 8:
+			d, ok := parseDate(s)
+			if !ok {
+				hint = badValue(citizenFieldNames[f], wantDate)
+				return -1
+			}
+			if f == 3 {
+				c.DOB = d
+			} else {
+				c.DeceasedOn = d
+			}
+		case 4:
+			g, ok := parseGender(s)
+			if !ok {
+				hint = badValue("gender", "must be male, female or empty")
+				return -1
+			}
+			c.Gender = g
+		case 5:
+			c.PermanentAddress = s
+		case 6:
+			c.HouseholdID = s
+		case 7:
+			c.RelationshipToHead = s
+		}
+		return end
+	})
+	if !ok {
+		return false, hint
+	}
+	c.Extra = finishExtra(ext, scratch)
+	return true, nil
+}
+
+// fastCard is fastCitizen for insurance lines.
+func fastCard(line []byte, c *verifier.Card, scratch *[]byte) (ok bool, hint error) {
+	ext := (*scratch)[:0]
+	var seen uint32
+	ok = object(line, func(start int, name []byte, v int) int {
+		f := cardField(name)
+		switch f {
+		case fieldFolded:
+			return -1
+		case fieldUnknown:
+			end := anyValue(line, v)
+			if end >= 0 {
+				ext = extraMember(ext, line, start, end)
+			}
+			return end
+		}
+		if seen&(1<<f) != 0 {
+			return -1
+		}
+		seen |= 1 << f
+		if f == 5 { // benefit_level: a plain small integer
+			n, j := 0, v
+			for j < len(line) && j-v < 9 && '0' <= line[j] && line[j] <= '9' {
+				n = n*10 + int(line[j]-'0')
+				j++
+			}
+			if j == v || line[v] == '0' && j > v+1 || number(line, v) != j {
+				return -1
+			}
+			c.BenefitLevel = n
+			return j
+		}
+		s, end, ok := stringValue(line, v)
+		if !ok {
+			return -1
+		}
+		switch f {
+		case 0:
+			c.CardNo = s
+		case 1:
+			id, err := parseID("citizen_id", s)
+			if err != nil {
+				hint = err
+				return -1
+			}
+			c.CitizenID = id
+		case 2:
+			c.FullName = s
+		case 3, 8, 9, 10:
+			d, ok := parseDate(s)
+			if !ok {
+				hint = badValue(cardFieldNames[f], wantDate)
+				return -1
+			}
+			switch f {
+			case 3:
+				c.DOB = d
+			case 8:
+				c.ValidFrom = d
+			case 9:
+				c.ValidTo = d
+			default:
+				c.FiveYearsSince = d
+			}
+		case 4:
+			g, ok := parseGender(s)
+			if !ok {
+				hint = badValue("gender", "must be male, female or empty")
+				return -1
+			}
+			c.Gender = g
+		case 6:
+			c.ObjectCode = s
+		case 7:
+			c.RegisteredFacility = s
+		case 11:
+			c.Status = verifier.CardStatus(s)
+		case 12:
+			c.ReducedReason = s
+		case 13:
+			c.ReplacedBy = s
+		}
+		return end
+	})
+	if !ok {
+		return false, hint
+	}
+	c.Extra = finishExtra(ext, scratch)
+	return true, nil
+}
