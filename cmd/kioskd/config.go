@@ -24,6 +24,8 @@ type config struct {
 	DemoCitizens  int
 	LogLevel      string
 	ShutdownGrace time.Duration
+	Outbox        string
+	RedisTimeout  time.Duration
 }
 
 type flagSpec struct {
@@ -33,7 +35,7 @@ type flagSpec struct {
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	var c config
-	var repeat, offline, grace, demoN string
+	var repeat, offline, grace, demoN, redisTimeout string
 	specs := []flagSpec{
 		{"addr", "KIOSK_ADDR", ":8080", "listen address", &c.Addr},
 		{"data", "KIOSK_DATA", "", "data directory of population.jsonl, insurance.jsonl, facilities.jsonl (default: demo data generated in memory)", &c.Data},
@@ -47,6 +49,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		{"demo-citizens", "KIOSK_DEMO_CITIZENS", "10000", "size of the generated demo population when -data is not given", &demoN},
 		{"log-level", "KIOSK_LOG_LEVEL", "info", "debug, info, warn or error", &c.LogLevel},
 		{"shutdown-grace", "KIOSK_SHUTDOWN_GRACE", "15s", "how long in-flight requests may take to finish on SIGTERM", &grace},
+		{"outbox", "KIOSK_OUTBOX", "outbox", "directory of the outbox that keeps check-ins while Redis is down, on durable local disk (used with -redis)", &c.Outbox},
+		{"redis-timeout", "KIOSK_REDIS_TIMEOUT", "150ms", "longest a check-in waits for Redis before its visit goes to the outbox", &redisTimeout},
 	}
 	fs := flag.NewFlagSet("kioskd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -68,7 +72,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		name string
 		s    string
 		dst  *time.Duration
-	}{{"repeat-window", repeat, &c.RepeatWindow}, {"max-offline-age", offline, &c.MaxOfflineAge}, {"shutdown-grace", grace, &c.ShutdownGrace}}
+	}{{"repeat-window", repeat, &c.RepeatWindow}, {"max-offline-age", offline, &c.MaxOfflineAge}, {"shutdown-grace", grace, &c.ShutdownGrace}, {"redis-timeout", redisTimeout, &c.RedisTimeout}}
 	for _, d := range durations {
 		if *d.dst, err = time.ParseDuration(d.s); err != nil || *d.dst <= 0 {
 			return c, fmt.Errorf("-%s: %q is not a positive duration such as 10m", d.name, d.s)
@@ -83,8 +87,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 // String describes the configuration for the start-up log, with secrets
 // and credentials masked.
 func (c config) String() string {
-	return fmt.Sprintf("addr=%s data=%q keys=%q redis=%q tz=%s coverage=%q repeat_window=%s max_offline_age=%s pseudonym_key=%s",
-		c.Addr, c.Data, c.Keys, maskURL(c.Redis), c.TZ, c.Coverage, c.RepeatWindow, c.MaxOfflineAge, mask(c.PseudonymKey))
+	return fmt.Sprintf("addr=%s data=%q keys=%q redis=%q tz=%s coverage=%q repeat_window=%s max_offline_age=%s pseudonym_key=%s outbox=%q redis_timeout=%s",
+		c.Addr, c.Data, c.Keys, maskURL(c.Redis), c.TZ, c.Coverage, c.RepeatWindow, c.MaxOfflineAge, mask(c.PseudonymKey), c.Outbox, c.RedisTimeout)
 }
 
 func mask(s string) string {

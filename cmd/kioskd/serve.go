@@ -10,15 +10,19 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // Asia/Ho_Chi_Minh even on a machine without a zone database
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/vnhealth/cccd-checkin/kiosk"
 	"github.com/vnhealth/cccd-checkin/verifier"
+	"github.com/vnhealth/cccd-checkin/verifier/breaker"
 	"github.com/vnhealth/cccd-checkin/verifier/demodata"
 	"github.com/vnhealth/cccd-checkin/verifier/inmem"
+	"github.com/vnhealth/cccd-checkin/verifier/outbox"
 	"github.com/vnhealth/cccd-checkin/verifier/redisledger"
 )
 
@@ -50,14 +54,16 @@ func serve(ctx context.Context, c config, stdout, stderr io.Writer) error {
 	log.Info("data loaded", slog.Int("citizens", nc), slog.Int("cards", ncards), slog.Int("facilities", nf),
 		slog.Bool("demo", demo), slog.Duration("took", time.Since(start)))
 
-	ledger, closeLedger, err := openLedger(ctx, c)
+	ledger, err := openLedger(ctx, c, log)
 	if err != nil {
 		return err
 	}
-	defer closeLedger()
+	// Runs on every return; on a graceful stop the outbox is already
+	// closed (flushed) below and this only closes the Redis client.
+	defer ledger.close(context.Background())
 
 	svc := &verifier.Service{
-		Population: reg, Insurance: reg, Facilities: reg, Ledger: ledger, Coverage: rules,
+		Population: reg, Insurance: reg, Facilities: reg, Ledger: ledger.Ledger, Coverage: rules,
 		Location: loc, RepeatWithin: c.RepeatWindow, MaxOfflineAge: c.MaxOfflineAge,
 	}
 	svc.Defaults()
@@ -66,9 +72,13 @@ func serve(ctx context.Context, c config, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	metrics := kiosk.NewMetrics(nil)
+	if ledger.outbox != nil {
+		registerOutboxMetrics(metrics.Registry(), ledger.outbox)
+	}
 	srv := kiosk.New(kiosk.Config{
-		Verifier: svc, Keys: keys, Logger: log,
-		Ready: map[string]kiosk.Pinger{"ledger": ledger},
+		Verifier: svc, Keys: keys, Logger: log, Metrics: metrics,
+		Ready: map[string]kiosk.Pinger{"ledger": ledger.Ledger},
 	})
 
 	ln, err := net.Listen("tcp", c.Addr)
@@ -96,14 +106,28 @@ func serve(ctx context.Context, c config, stdout, stderr io.Writer) error {
 		return err
 	case <-ctx.Done():
 	}
+	// Stop accepting, let in-flight check-ins finish (each has recorded
+	// its visit, in the window or in the outbox, before it is answered),
+	// then flush the outbox: one last replay, and the file kept for the
+	// next start if the window still does not answer.
 	log.Info("shutting down", slog.Duration("grace", c.ShutdownGrace))
 	sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownGrace)
 	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	shutErr := hs.Shutdown(sctx)
+	if shutErr != nil {
+		hs.Close()
+		shutErr = fmt.Errorf("shutdown: %w", shutErr)
+	} else if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		shutErr = err
 	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
+	fctx, fcancel := context.WithTimeout(context.Background(), c.ShutdownGrace)
+	defer fcancel()
+	if err := ledger.close(fctx); err != nil {
+		log.Error("closing the visit ledger", slog.String("error", err.Error()))
+		shutErr = errors.Join(shutErr, err)
+	}
+	if shutErr != nil {
+		return shutErr
 	}
 	log.Info("stopped")
 	return nil
@@ -120,25 +144,31 @@ func loadRegistry(c config, loc *time.Location) (*inmem.Registry, bool, error) {
 	return r, true, err
 }
 
-// ledgerStore is the ledger as serve needs it.
-type ledgerStore interface {
+// openedLedger is the same-day window as serve wires it.
+type openedLedger struct {
 	verifier.Ledger
+	// outbox is the outbox in front of Redis; nil for the in-process window.
+	outbox *outbox.Ledger
+	// close flushes the outbox (within ctx) and closes the Redis client.
+	close func(ctx context.Context) error
 }
 
 // openLedger connects the same-day window: Redis when -redis is set (an
-// unreachable Redis is an error, never a silent fallback), else in-process.
-func openLedger(ctx context.Context, c config) (ledgerStore, func(), error) {
+// unreachable Redis is an error, never a silent fallback), behind an outbox
+// that keeps check-ins while Redis is down; else the in-process window.
+func openLedger(ctx context.Context, c config, log *slog.Logger) (*openedLedger, error) {
 	if c.Redis == "" {
-		return inmem.NewLedger(), func() {}, nil
+		return &openedLedger{Ledger: inmem.NewLedger(), close: func(context.Context) error { return nil }}, nil
 	}
 	if c.PseudonymKey == "" {
-		return nil, nil, errors.New("-redis needs -pseudonym-key (KIOSK_PSEUDONYM_KEY): citizen IDs in Redis keys are pseudonymised with it")
+		return nil, errors.New("-redis needs -pseudonym-key (KIOSK_PSEUDONYM_KEY): citizen IDs in Redis keys are pseudonymised with it")
 	}
+	redis.SetLogger(redisLogger{log})
 	var client redis.UniversalClient
 	if strings.Contains(c.Redis, "://") {
 		opt, err := redis.ParseURL(c.Redis)
 		if err != nil {
-			return nil, nil, fmt.Errorf("-redis: %w", err)
+			return nil, fmt.Errorf("-redis: %w", err)
 		}
 		client = redis.NewClient(opt)
 	} else {
@@ -148,10 +178,70 @@ func openLedger(ctx context.Context, c config) (ledgerStore, func(), error) {
 	defer cancel()
 	if err := client.Ping(pctx).Err(); err != nil {
 		client.Close()
-		return nil, nil, fmt.Errorf("-redis %s: cannot reach Redis: %w", maskURL(c.Redis), err)
+		return nil, fmt.Errorf("-redis %s: cannot reach Redis: %w", maskURL(c.Redis), err)
 	}
-	l := redisledger.New(client, redisledger.Options{PseudonymKey: []byte(c.PseudonymKey)})
-	return l, func() { client.Close() }, nil
+	rl := redisledger.New(client, redisledger.Options{PseudonymKey: []byte(c.PseudonymKey)})
+	ob, err := outbox.New(rl, outbox.Options{
+		Dir:     c.Outbox,
+		Timeout: c.RedisTimeout,
+		Logger:  log,
+		OnBreakerChange: func(from, to breaker.State) {
+			log.Warn("same-day window circuit breaker", slog.String("from", string(from)), slog.String("to", string(to)))
+		},
+	})
+	if err != nil {
+		client.Close()
+		return nil, fmt.Errorf("-outbox %s: %w", c.Outbox, err)
+	}
+	log.Info("same-day window in Redis behind the outbox", slog.String("outbox_file", ob.Path()),
+		slog.Int("queued", ob.Depth()), slog.Duration("timeout", c.RedisTimeout))
+	var once sync.Once
+	var closeErr error
+	return &openedLedger{Ledger: ob, outbox: ob, close: func(ctx context.Context) error {
+		once.Do(func() {
+			closeErr = ob.Close(ctx)
+			if d := ob.Depth(); d > 0 {
+				log.Warn("visits left in the outbox for the next start", slog.Int("visits", d), slog.String("file", ob.Path()))
+			}
+			client.Close()
+		})
+		return closeErr
+	}}, nil
+}
+
+// registerOutboxMetrics adds the outbox's and the breaker's state to the
+// Prometheus registry.
+func registerOutboxMetrics(reg *prometheus.Registry, ob *outbox.Ledger) {
+	counter := func(name, help string, v func(outbox.Stats) uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return float64(v(ob.Stats())) })
+	}
+	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "kiosk_outbox_depth",
+			Help: "Visits kept in the local outbox, waiting to be replayed into the same-day window.",
+		}, func() float64 { return float64(ob.Depth()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "kiosk_window_breaker_open",
+			Help: "1 while the circuit breaker in front of the same-day window (Redis) is open or probing, else 0.",
+		}, func() float64 {
+			if ob.BreakerState() == breaker.Closed {
+				return 0
+			}
+			return 1
+		}),
+		counter("kiosk_window_errors_total", "Calls to the same-day window (Redis) that failed or timed out.", func(s outbox.Stats) uint64 { return s.Failures }),
+		counter("kiosk_outbox_queued_total", "Visits written to the outbox because the window did not answer.", func(s outbox.Stats) uint64 { return s.Queued }),
+		counter("kiosk_outbox_replayed_total", "Queued visits replayed into the window.", func(s outbox.Stats) uint64 { return s.Replayed }),
+		counter("kiosk_outbox_dropped_total", "Queued visits the window refused for good (logged with their check-in ID).", func(s outbox.Stats) uint64 { return s.Dropped }),
+	)
+}
+
+// redisLogger sends go-redis's own messages (failed dials while Redis is
+// down) to the debug log: the breaker's changes are logged as warnings.
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, fmt.Sprintf(format, v...), slog.String("component", "go-redis"))
 }
 
 // loadKeys reads the keys file, or makes demo keys for the first facility.
