@@ -780,9 +780,12 @@
     while (j > 0) {
       var g = times[j] - times[j - 1];
       if (g > BURST_GAP) {
+        // Fast keys before the slow gap (three, or all of at least two
+        // keys) make it a hiccup inside the scan.
         var fastBefore = 0;
-        for (var k = j - 1; k > 0 && fastBefore < 3 && times[k] - times[k - 1] <= BURST_GAP; k--) fastBefore++;
-        if (fastBefore < 3) break;
+        var k = j - 1;
+        for (; k > 0 && fastBefore < 3 && times[k] - times[k - 1] <= BURST_GAP; k--) fastBefore++;
+        if (fastBefore < 3 && !(k === 0 && fastBefore >= 1)) break;
       }
       j--;
     }

@@ -1,0 +1,544 @@
+// Package browsertest drives the kiosk page in a real (headless) Chromium
+// against the real HTTP server, started in-process over in-memory
+// registries and the in-process same-day ledger.
+package browsertest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/draw"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+	_ "time/tzdata" // Asia/Ho_Chi_Minh on a machine without a zone database
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/vnhealth/cccd-checkin/kiosk"
+	"github.com/vnhealth/cccd-checkin/scanner/qrimage"
+	"github.com/vnhealth/cccd-checkin/verifier"
+	"github.com/vnhealth/cccd-checkin/verifier/inmem"
+)
+
+// The data set of cmd/kioskd/testdata/data.
+const (
+	anID      = "008095001234"
+	anName    = "Nguyễn Văn An"
+	anPayload = "008095001234|070123456|Nguyễn Văn An|14031995|Nam|Thôn 3, Xã Thái Bình, Huyện Yên Sơn, Tuyên Quang|15082021"
+	ngocID    = "008188004321"
+	unknownID = "001099012345"
+
+	tokenA = "kiosk-08001-test-token-0123456789"
+	tokenB = "kiosk-08002-test-token-0123456789"
+)
+
+var keysJSON = fmt.Sprintf(`[
+ {"name": "kiosk-a", "role": "kiosk", "facility": "08001", "token": %q},
+ {"name": "kiosk-b", "role": "kiosk", "facility": "08002", "token": %q}
+]`, tokenA, tokenB)
+
+// ---------------------------------------------------------------- browser
+
+var browser struct {
+	once    sync.Once
+	ctx     context.Context // the browser: tabs are made from it
+	cancel  func()
+	dataDir string
+	skip    string // why the browser tests cannot run here
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if browser.cancel != nil {
+		browser.cancel()
+	}
+	if browser.dataDir != "" {
+		os.RemoveAll(browser.dataDir)
+	}
+	os.Exit(code)
+}
+
+func findChromium() string {
+	if p := os.Getenv("CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	for _, p := range []string{"/usr/bin/chromium", "/usr/lib/chromium/chromium"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// startBrowser starts one headless Chromium for the package's tests, with a
+// fake camera that shows a CCCD QR code.
+func startBrowser() {
+	path := findChromium()
+	if path == "" {
+		browser.skip = "chromium not found (apt-get install -y chromium)"
+		return
+	}
+	dir, err := os.MkdirTemp("", "kiosk-browsertest-")
+	if err != nil {
+		browser.skip = err.Error()
+		return
+	}
+	browser.dataDir = dir
+	video := filepath.Join(dir, "qr.y4m")
+	if err := writeQRVideo(video, anPayload); err != nil {
+		browser.skip = "fake camera: " + err.Error()
+		return
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.UserDataDir(filepath.Join(dir, "profile")),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-default-apps", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-background-timer-throttling", true),
+		chromedp.Flag("disable-renderer-backgrounding", true),
+		chromedp.Flag("disable-backgrounding-occluded-windows", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.Flag("mute-audio", true),
+		chromedp.Flag("font-render-hinting", "none"),
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("use-file-for-fake-video-capture", video),
+		chromedp.WindowSize(1280, 800),
+	}
+	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	bctx, bcancel := chromedp.NewContext(actx)
+	if err := chromedp.Do(bctx); err != nil {
+		bcancel()
+		acancel()
+		browser.skip = "chromium did not start: " + err.Error()
+		return
+	}
+	browser.ctx = bctx
+	browser.cancel = func() { bcancel(); acancel() }
+}
+
+// needBrowser skips the test when Chromium is missing, except under CI,
+// where a missing browser is a failure.
+func needBrowser(t *testing.T) {
+	t.Helper()
+	browser.once.Do(startBrowser)
+	if browser.skip == "" {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("browser tests cannot run under CI: %s", browser.skip)
+	}
+	t.Skipf("skipping browser test: %s", browser.skip)
+}
+
+// writeQRVideo writes a Y4M video of a few identical frames: a QR code of
+// text on white, for Chromium's fake camera.
+func writeQRVideo(path, text string) error {
+	qr, err := qrimage.Render(text, 6, 4)
+	if err != nil {
+		return err
+	}
+	const w, h = 640, 480
+	frame := image.NewGray(image.Rect(0, 0, w, h))
+	draw.Draw(frame, frame.Bounds(), image.White, image.Point{}, draw.Src)
+	b := qr.Bounds()
+	at := image.Pt((w-b.Dx())/2, (h-b.Dy())/2)
+	draw.Draw(frame, b.Add(at), qr, b.Min, draw.Src)
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fmt.Fprintf(f, "YUV4MPEG2 W%d H%d F10:1 Ip A1:1 C420jpeg\n", w, h)
+	chroma := make([]byte, w*h/2)
+	for i := range chroma {
+		chroma[i] = 128
+	}
+	for range 5 {
+		io.WriteString(f, "FRAME\n")
+		f.Write(frame.Pix)
+		f.Write(chroma)
+	}
+	return nil
+}
+
+// ---------------------------------------------------------------- server
+
+// env is the service and the kiosks' servers. Two servers over one service
+// give two origins (so two kiosks with their own localStorage) that share
+// one same-day ledger.
+type env struct {
+	t       *testing.T
+	svc     *verifier.Service
+	handler *kiosk.Server
+	down    atomic.Int32 // 0 up; 503: answer 503 to the API
+
+	mu      sync.Mutex
+	bodies  []map[string]any // check-in JSON bodies, in order
+	servers []*httptest.Server
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	reg, err := inmem.LoadDir("../../cmd/kioskd/testdata/data")
+	if err != nil {
+		t.Fatalf("load data: %v", err)
+	}
+	loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := &verifier.Service{Population: reg, Insurance: reg, Facilities: reg, Ledger: inmem.NewLedger(), Location: loc}
+	svc.Defaults()
+	keys, err := kiosk.ParseKeys([]byte(keysJSON))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, svc: svc, handler: kiosk.New(kiosk.Config{Verifier: svc, Keys: keys})}
+	t.Cleanup(func() {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		if t.Failed() {
+			for i, b := range e.bodies {
+				t.Logf("check-in body %d: %v", i+1, b)
+			}
+		}
+		for _, s := range e.servers {
+			s.Close()
+		}
+	})
+	return e
+}
+
+// ServeHTTP records check-in bodies and plays a failing service when told.
+func (e *env) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/v1/") {
+		if code := e.down.Load(); code != 0 {
+			http.Error(w, `{"error":{"code":"unavailable","message":"down for the test"}}`, int(code))
+			return
+		}
+	}
+	if r.URL.Path == "/v1/checkins" && strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		b, _ := io.ReadAll(r.Body)
+		var m map[string]any
+		if json.Unmarshal(b, &m) == nil {
+			e.mu.Lock()
+			e.bodies = append(e.bodies, m)
+			e.mu.Unlock()
+		}
+		r.Body = io.NopCloser(strings.NewReader(string(b)))
+	}
+	e.handler.ServeHTTP(w, r)
+}
+
+// serve starts a server (a new origin) for the service.
+func (e *env) serve() *httptest.Server {
+	s := httptest.NewServer(e)
+	e.mu.Lock()
+	e.servers = append(e.servers, s)
+	e.mu.Unlock()
+	return s
+}
+
+// restart brings a closed server back on the same address (same origin).
+func (e *env) restart(old *httptest.Server) *httptest.Server {
+	e.t.Helper()
+	addr := old.Listener.Addr().String()
+	var ln net.Listener
+	var err error
+	for range 50 {
+		if ln, err = net.Listen("tcp", addr); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		e.t.Fatalf("listen again on %s: %v", addr, err)
+	}
+	s := httptest.NewUnstartedServer(e)
+	s.Listener.Close()
+	s.Listener = ln
+	s.Start()
+	e.mu.Lock()
+	e.servers = append(e.servers, s)
+	e.mu.Unlock()
+	return s
+}
+
+func (e *env) checkinBodies() []map[string]any {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]map[string]any(nil), e.bodies...)
+}
+
+// ---------------------------------------------------------------- page
+
+type kioskSettings struct {
+	Facility    string `json:"facility"`
+	Kiosk       string `json:"kiosk"`
+	Token       string `json:"token"`
+	IdleSeconds int    `json:"idleSeconds"`
+	Lang        string `json:"lang"`
+	AutoPrint   bool   `json:"autoPrint"`
+}
+
+var (
+	kioskA = kioskSettings{Facility: "08001", Kiosk: "Quầy 1", Token: tokenA, IdleSeconds: 20, Lang: "vi"}
+	kioskB = kioskSettings{Facility: "08002", Kiosk: "Kiosk sảnh", Token: tokenB, IdleSeconds: 20, Lang: "vi"}
+)
+
+// page is one browser tab on the kiosk page.
+type page struct {
+	t      *testing.T
+	ctx    context.Context
+	url    string
+	mu     sync.Mutex
+	errors []string // console errors, exceptions, CSP reports
+}
+
+// openPage opens a tab at w×h on the server's page, with the kiosk
+// configured (when s is not nil) as the staff would in the settings.
+func openPage(t *testing.T, srv *httptest.Server, s *kioskSettings, w, h int64) *page {
+	t.Helper()
+	needBrowser(t)
+	ctx, cancel := chromedp.NewContext(browser.ctx)
+	t.Cleanup(cancel)
+	p := &page{t: t, ctx: ctx, url: srv.URL + "/"}
+	p.do() // open the tab
+	if err := chromedp.Listen(ctx, p.onEvent); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, log.Enable, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Asia/Ho_Chi_Minh"}); err != nil {
+		t.Fatal(err)
+	}
+	p.do(
+		chromedp.EmulateViewport(w, h),
+		chromedp.Navigate(p.url),
+		chromedp.WaitReady(chromedp.CSS(`body[data-ready="true"]`)),
+	)
+	if s != nil {
+		b, _ := json.Marshal(s)
+		p.do(
+			chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`localStorage.setItem('kiosk.settings.v1', %q)`, string(b))),
+			chromedp.Reload(),
+			chromedp.WaitReady(chromedp.CSS(`body[data-ready="true"]`)),
+		)
+	}
+	t.Cleanup(p.checkErrors)
+	return p
+}
+
+// onEvent collects what the browser reports as an error. It runs in the
+// tab's reading loop: it must not call the browser.
+func (p *page) onEvent(ev any) {
+	switch ev := ev.(type) {
+	case *runtime.EventExceptionThrown:
+		d := ev.ExceptionDetails
+		msg := d.Text
+		if d.Exception != nil {
+			msg += " " + d.Exception.Description
+		}
+		p.addError(fmt.Sprintf("exception at %s:%d: %s", d.URL, d.LineNumber+1, msg))
+	case *runtime.EventConsoleAPICalled:
+		if ev.Type == runtime.ConsoleAPICalledTypeError {
+			var parts []string
+			for _, a := range ev.Args {
+				parts = append(parts, string(a.Value)+a.Description)
+			}
+			p.addError("console.error: " + strings.Join(parts, " "))
+		}
+	case *log.EventEntryAdded:
+		// Failed requests are expected in the offline tests; anything
+		// else logged as an error (a CSP violation, say) is not.
+		if ev.Entry.Level == log.EntryLevelError && ev.Entry.Source != log.EntrySourceNetwork {
+			p.addError(string(ev.Entry.Source) + ": " + ev.Entry.Text)
+		}
+	}
+}
+
+func (p *page) addError(s string) {
+	p.mu.Lock()
+	p.errors = append(p.errors, s)
+	p.mu.Unlock()
+}
+
+func (p *page) checkErrors() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, e := range p.errors {
+		p.t.Errorf("browser reported: %s", e)
+	}
+}
+
+func (p *page) do(actions ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	if err := chromedp.Do(p.ctx, actions...); err != nil {
+		p.t.Fatalf("browser: %v", err)
+	}
+}
+
+// evalAs evaluates a JS expression.
+func evalAs[T any](p *page, js string) T {
+	p.t.Helper()
+	v, err := chromedp.Run(p.ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		p.t.Fatalf("browser: evaluating %s: %v", js, err)
+	}
+	return v
+}
+
+// eval evaluates a JS expression and decodes its JSON value into out.
+func (p *page) eval(js string, out any) {
+	p.t.Helper()
+	raw := evalAs[[]byte](p, js)
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			p.t.Fatalf("decoding %s of %s: %v", raw, js, err)
+		}
+	}
+}
+
+func (p *page) js(js string) string { p.t.Helper(); return evalAs[string](p, js) }
+
+// text is the rendered text of the first element that matches sel ("" when
+// it is hidden).
+func (p *page) text(sel string) string {
+	p.t.Helper()
+	return strings.TrimSpace(p.js(fmt.Sprintf(`(function(){ var el = document.querySelector(%q); return el ? el.innerText : ''; })()`, sel)))
+}
+
+func (p *page) click(sel string) {
+	p.t.Helper()
+	p.do(chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+}
+
+func (p *page) keys(s string, opts ...chromedp.KeyOption) {
+	p.t.Helper()
+	p.do(chromedp.KeyEvent(s, opts...))
+}
+
+// waitScreen waits for the page to show a screen: idle, busy, camera,
+// result, error or queued.
+func (p *page) waitScreen(name string) {
+	p.t.Helper()
+	p.waitJS(fmt.Sprintf(`document.body.dataset.screen === %q`, name), 15*time.Second)
+}
+
+// waitJS polls a JS condition.
+func (p *page) waitJS(cond string, d time.Duration) {
+	p.t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		if evalAs[bool](p, `!!(`+cond+`)`) {
+			return
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("timed out waiting for %s (page shows %s)", cond,
+				p.js(`document.body.dataset.screen + ': ' + document.querySelector('main').innerText.slice(0, 400)`))
+		}
+		time.Sleep(40 * time.Millisecond)
+	}
+}
+
+// ScanGap is the time between two keys of a simulated scanner.
+const ScanGap = 4 * time.Millisecond
+
+// wedge types text as a keyboard-wedge scanner does, ScanGap between keys,
+// then Enter.
+func (p *page) wedge(text string) {
+	p.t.Helper()
+	p.typeTimed(text+kb.Enter, ScanGap)
+}
+
+// typeTimed dispatches the keys of text (kb.Backspace, kb.Enter included)
+// stamped gap apart, the way the operating system stamps a device's
+// keys: the page judges the timing by the events' time stamps, which a
+// busy test machine would otherwise stretch.
+func (p *page) typeTimed(text string, gap time.Duration) {
+	p.t.Helper()
+	t0 := time.Now()
+	i := 0
+	for _, r := range text {
+		at := input.TimeSinceEpoch(float64(t0.Add(time.Duration(i)*gap).UnixNano()) / 1e9)
+		for _, k := range kb.Encode(r) {
+			k.Timestamp = at
+			if _, err := chromedp.Call(p.ctx, input.DispatchKeyEvent, *k); err != nil {
+				p.t.Fatalf("browser: key %q: %v", r, err)
+			}
+		}
+		i++
+	}
+}
+
+// typeSlowly types as a person does, gap apart.
+func (p *page) typeSlowly(text string, gap time.Duration) {
+	p.t.Helper()
+	for _, r := range text {
+		p.keys(string(r))
+		time.Sleep(gap)
+	}
+}
+
+// screenshot saves a PNG of the viewport under the artifacts directory
+// (KIOSK_SCREENSHOTS, or the test's temporary directory).
+func (p *page) screenshot(name string) string {
+	p.t.Helper()
+	png, err := chromedp.Run(p.ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	dir := os.Getenv("KIOSK_SCREENSHOTS")
+	if dir == "" {
+		dir = p.t.TempDir()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		p.t.Fatal(err)
+	}
+	path := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		p.t.Fatal(err)
+	}
+	p.t.Logf("screenshot %s", path)
+	return path
+}
+
+// queueLen is the number of scans waiting in the kiosk's offline queue.
+func (p *page) queueLen() int {
+	p.t.Helper()
+	return evalAs[int](p, `JSON.parse(localStorage.getItem('kiosk.queue.v1') || '[]').length`)
+}
