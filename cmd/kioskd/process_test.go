@@ -260,7 +260,8 @@ func procLedger(t *testing.T, srv *redistest.Server, db int) *redisledger.Ledger
 func TestTwoProcessesShareOneRedis(t *testing.T) {
 	srv := redistest.Start(t, redistest.Options{})
 	data, keys, ids := procData(t, 50)
-	common := []string{"-data", data, "-keys", keys, "-redis", srv.URL(3), "-pseudonym-key", procPseudonymKey}
+	// A generous timeout: this test is about sharing, not about a slow Redis.
+	common := []string{"-data", data, "-keys", keys, "-redis", srv.URL(3), "-pseudonym-key", procPseudonymKey, "-redis-timeout", "3s"}
 	p1 := startProc(t, append(common, "-outbox", t.TempDir())...)
 	p2 := startProc(t, append(common, "-outbox", t.TempDir())...)
 
@@ -400,11 +401,6 @@ func TestSIGTERMDuringCheckins(t *testing.T) {
 	for _, r := range recs {
 		queued[r.Visit.CheckinID] = true
 	}
-	for _, a := range unavailable {
-		if !queued[a.checkinID] {
-			t.Errorf("check-in %s answered dedupe=unavailable is not in the outbox file", a.checkinID)
-		}
-	}
 	t.Logf("SIGTERM during the stream: %d check-ins answered 200 (%d with Redis up, %d queued), %d refused after the listener closed; outbox file holds %d visits (%d lines skipped)",
 		len(acks), len(ok), len(unavailable), refused.Load(), len(recs), skipped)
 	t.Logf("/readyz while Redis was down: %s", ready)
@@ -417,6 +413,15 @@ func TestSIGTERMDuringCheckins(t *testing.T) {
 	srv.Restart()
 	l := procLedger(t, srv, db)
 	checkInWindow(t, l, ok)
+	// What was answered without the window is in the file, unless it was
+	// replayed before Redis went down (a call slower than the timeout).
+	var notQueued []procAck
+	for _, a := range unavailable {
+		if !queued[a.checkinID] {
+			notQueued = append(notQueued, a)
+		}
+	}
+	checkInWindow(t, l, notQueued)
 
 	// kioskd started again on the same outbox directory replays the file.
 	p = startProc(t, args...)

@@ -328,13 +328,15 @@ func (l *Ledger) replayOne(ctx context.Context, e *entry) error {
 	if err != nil && retryable(err) {
 		return err
 	}
+	if !l.markDone(e) {
+		return nil // the other path recorded it at the same time
+	}
 	if err != nil {
 		l.dropped.Add(1)
 		l.log.Error("outbox: the window refused a queued visit; dropped", slog.String("checkin_id", e.r.Visit.CheckinID), slog.String("error", verifier.AsError(err).Code))
 	} else {
 		l.replayed.Add(1)
 	}
-	l.markDone(e)
 	return nil
 }
 
@@ -435,11 +437,13 @@ func (l *Ledger) pendingOf(k string) []*entry {
 	return slices.Clone(l.pending[k])
 }
 
-func (l *Ledger) markDone(e *entry) {
+// markDone takes a recorded entry off the queue; it reports false when it
+// was already off.
+func (l *Ledger) markDone(e *entry) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if e.done {
-		return
+		return false
 	}
 	e.done = true
 	l.depth--
@@ -450,6 +454,7 @@ func (l *Ledger) markDone(e *entry) {
 	} else {
 		l.pending[k] = ps
 	}
+	return true
 }
 
 // Depth returns the number of visits queued in the outbox, not yet
