@@ -395,7 +395,9 @@ func (c *Client) lookup(ctx context.Context, o op, path, key string, decode func
 
 func (o op) notFoundError() error {
 	if o.notFound == nil {
-		return verifier.Errorf(verifier.KindNotFound, "not_found", "not found")
+		// Only the health probe has no not-found answer: a 404 there is a
+		// registry that is not the one configured.
+		return verifier.Errorf(verifier.KindUnavailable, "registry_unavailable", "the registry answered 404 to its health probe")
 	}
 	e := *o.notFound
 	return &e
