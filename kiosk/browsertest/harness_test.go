@@ -343,6 +343,10 @@ func openPage(t *testing.T, srv *httptest.Server, s *kioskSettings, w, h int64) 
 	if _, err := chromedp.Call(ctx, log.Enable, cdp.Empty{}); err != nil {
 		t.Fatal(err)
 	}
+	// Tabs run side by side: each behaves as the focused one.
+	if _, err := chromedp.Call(ctx, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := chromedp.Call(ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Asia/Ho_Chi_Minh"}); err != nil {
 		t.Fatal(err)
 	}
@@ -439,7 +443,7 @@ func (p *page) js(js string) string { p.t.Helper(); return evalAs[string](p, js)
 // it is hidden).
 func (p *page) text(sel string) string {
 	p.t.Helper()
-	return strings.TrimSpace(p.js(fmt.Sprintf(`(function(){ var el = document.querySelector(%q); return el ? el.innerText : ''; })()`, sel)))
+	return strings.TrimSpace(p.js(fmt.Sprintf(`(function(){ var el = document.querySelector(%q); return el && el.getClientRects().length ? el.innerText : ''; })()`, sel)))
 }
 
 func (p *page) click(sel string) {

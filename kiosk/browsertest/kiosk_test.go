@@ -20,6 +20,7 @@ func wantContains(t *testing.T, what, got, want string) {
 // A keyboard-wedge scan with no field focused checks the citizen in and
 // shows the population record and the eligibility decision.
 func TestWedgeScanShowsCitizenAndEligibility(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	srv := e.serve()
 	p := openPage(t, srv, &kioskB, 1280, 800)
@@ -75,6 +76,7 @@ func TestWedgeScanShowsCitizenAndEligibility(t *testing.T) {
 // sends what finally arrived; the server repairs it or falls back to the
 // population record.
 func TestWedgeScanThroughInputMethod(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	srv := e.serve()
 	p := openPage(t, srv, &kioskB, 1280, 800)
@@ -118,6 +120,7 @@ func TestWedgeScanThroughInputMethod(t *testing.T) {
 // Keys typed by a person (slowly) outside any field are not a scan: a digit
 // starts manual entry in the ID field instead.
 func TestManualEntry(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	srv := e.serve()
 	p := openPage(t, srv, &kioskA, 1280, 800)
@@ -181,6 +184,7 @@ func TestManualEntry(t *testing.T) {
 // An unknown citizen and an unreadable card are red final states that say
 // what to do next.
 func TestUnknownCitizenAndUnreadableCard(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	srv := e.serve()
 	p := openPage(t, srv, &kioskA, 1280, 800)
@@ -224,6 +228,7 @@ func TestUnknownCitizenAndUnreadableCard(t *testing.T) {
 // The second check-in of the day at another facility shows an amber
 // warning that waits for the clerk's acknowledgement; it is not a refusal.
 func TestSameDayVisitElsewhereWarns(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	srvA, srvB := e.serve(), e.serve()
 	a := openPage(t, srvA, &kioskA, 1280, 800)
@@ -258,21 +263,43 @@ func TestSameDayVisitElsewhereWarns(t *testing.T) {
 		t.Errorf("focus %q, ack %q; want the acknowledge button focused and pending", focused, ack)
 	}
 
-	// It does not go away by itself.
-	time.Sleep(6 * time.Second)
+	// It does not go away by itself, and "next patient" waits for it.
+	time.Sleep(5500 * time.Millisecond)
 	b.waitScreen("result")
 	wantContains(t, "countdown", b.text("#countdown"), "Chờ xác nhận")
+	if b.text("#next-btn") != "" {
+		t.Error("'next patient' is offered before the warning is acknowledged")
+	}
 
 	// Enter acknowledges; then the idle countdown runs.
 	b.keys(kb.Enter)
 	b.waitJS(`document.body.dataset.ack === 'done'`, 2*time.Second)
 	wantContains(t, "acked", b.text("#dup-acked"), "Đã xác nhận")
+	b.waitScreen("result")
+	wantContains(t, "countdown", b.text("#countdown"), "Tự quay lại màn hình chờ sau")
 	b.waitScreen("idle")
+
+	// The next patient's scan while a warning waits is held, not lost: it
+	// runs once the clerk has acknowledged.
+	a.click("#next-btn")
+	a.waitScreen("idle")
+	a.wedge(anPayload)
+	a.waitScreen("result") // the same facility again: a repeat, not a warning
+	wantContains(t, "repeat", a.text("#identity-notes"), "Quét lại cùng lượt")
+	checkinAt(t, srvA.URL, tokenA, "008188004321||Trần Thị Bích Ngọc|01071988|Nữ|Tổ 5|01012022")
+	b.wedge("008188004321||Trần Thị Bích Ngọc|01071988|Nữ|Tổ 5|01012022")
+	b.waitJS(`document.body.dataset.ack === 'pending'`, 10*time.Second)
+	b.wedge(anPayload)
+	b.waitJS(`!document.getElementById('pending-note').hidden`, 2*time.Second)
+	wantContains(t, "name", b.text("#r-name"), "Trần Thị Bích Ngọc")
+	b.click("#dup-ack")
+	b.waitJS(`document.getElementById('r-name').textContent === '`+anName+`'`, 10*time.Second)
 }
 
 // A scan while the service does not answer is kept with its time and sent,
 // with scanned_at, when the link is back; a 4xx for a queued scan is final.
 func TestOfflineQueue(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	srv := e.serve()
 	p := openPage(t, srv, &kioskA, 1280, 800)
@@ -334,6 +361,7 @@ func TestOfflineQueue(t *testing.T) {
 // The queue ticket shows large and prints on an 80 mm receipt: only the
 // ticket, with facility, name, time, number and coverage.
 func TestTicketAndReceipt(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	srv := e.serve()
 	p := openPage(t, srv, &kioskB, 1280, 800)
@@ -401,6 +429,7 @@ func (p *page) textContent(sel string) string {
 // First run shows the settings; they are saved in localStorage and the
 // token goes in the Authorization header, never in a URL.
 func TestFirstRunSettings(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	srv := e.serve()
 	p := openPage(t, srv, nil, 1280, 800)

@@ -32,14 +32,69 @@ const overflowJS = `(function () {
   return bad;
 })()`
 
-// checkLayout fails when anything sticks out sideways or a key element is
-// not wholly on screen without scrolling.
+// contrastJS lists the rendered text whose contrast with its background
+// (the element's and its ancestors' background colours, composed) is
+// below WCAG AA: 4.5:1, or 3:1 for large text (24 px, or 18.66 px bold).
+const contrastJS = `(function () {
+  function parse(c) {
+    var m = /rgba?\(([^)]+)\)/.exec(c);
+    if (!m) return [0, 0, 0, 0];
+    var p = m[1].split(/[\s,\/]+/).filter(Boolean).map(parseFloat);
+    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+  }
+  function over(top, bottom) {
+    var a = top[3] + bottom[3] * (1 - top[3]);
+    if (!a) return [0, 0, 0, 0];
+    return [0, 1, 2].map(function (i) { return (top[i] * top[3] + bottom[i] * bottom[3] * (1 - top[3])) / a; }).concat([a]);
+  }
+  function background(el) {
+    var layers = [];
+    for (var e = el; e; e = e.parentElement) {
+      var c = parse(getComputedStyle(e).backgroundColor);
+      if (c[3] > 0) layers.push(c);
+      if (c[3] >= 1) break;
+    }
+    var acc = [255, 255, 255, 1];
+    for (var i = layers.length - 1; i >= 0; i--) acc = over(layers[i], acc);
+    return acc;
+  }
+  function lum(c) {
+    var w = [0.2126, 0.7152, 0.0722], s = 0;
+    for (var i = 0; i < 3; i++) {
+      var v = c[i] / 255;
+      s += w[i] * (v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4));
+    }
+    return s;
+  }
+  var bad = [];
+  document.querySelectorAll('body *').forEach(function (el) {
+    if (!el.getClientRects().length) return;
+    var text = Array.prototype.some.call(el.childNodes, function (n) { return n.nodeType === 3 && n.textContent.trim(); });
+    if (!text) return;
+    var cs = getComputedStyle(el);
+    if (cs.visibility === 'hidden') return;
+    var bg = background(el), fg = over(parse(cs.color), bg);
+    var l1 = lum(fg), l2 = lum(bg);
+    var ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+    var size = parseFloat(cs.fontSize), large = size >= 24 || (parseInt(cs.fontWeight, 10) >= 700 && size >= 18.66);
+    if (ratio < (large ? 3 : 4.5)) bad.push((el.id || el.className || el.tagName) + ': ' + ratio.toFixed(2) + ':1, ' + cs.color + ' on rgb(' + bg.slice(0, 3).map(Math.round) + ')');
+  });
+  return bad;
+})()`
+
+// checkLayout fails when anything sticks out sideways, a key element is
+// not wholly on screen without scrolling, or text lacks contrast.
 func (p *page) checkLayout(where string, keys ...string) {
 	p.t.Helper()
 	var bad []string
 	p.eval(overflowJS, &bad)
 	for _, b := range bad {
 		p.t.Errorf("%s: horizontal overflow: %s", where, b)
+	}
+	bad = nil
+	p.eval(contrastJS, &bad)
+	for _, b := range bad {
+		p.t.Errorf("%s: contrast below WCAG AA: %s", where, b)
 	}
 	for _, sel := range keys {
 		var r struct {
@@ -85,6 +140,7 @@ func checkinAt(t *testing.T, url, token, scan string) {
 // 1080×1920: nothing overflows sideways and what matters is on screen,
 // also on the busiest result (a same-day warning and a queue ticket).
 func TestLayoutAtKioskSizes(t *testing.T) {
+	t.Parallel()
 	for _, size := range []struct{ w, h int64 }{{1280, 800}, {1080, 1920}} {
 		t.Run(fmt.Sprintf("%dx%d", size.w, size.h), func(t *testing.T) {
 			e := newEnv(t)

@@ -44,6 +44,7 @@ func pdfPageCount(pdf []byte) int { return len(pageObjRE.FindAll(pdf, -1)) }
 // frames go to /v1/decode until one reads, then the check-in runs and the
 // camera stops.
 func TestCameraScan(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	srv := e.serve()
 	p := openPage(t, srv, &kioskB, 1280, 800)
@@ -62,6 +63,7 @@ func TestCameraScan(t *testing.T) {
 
 // A photo of the card, uploaded, checks in.
 func TestPhotoUpload(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	srv := e.serve()
 	p := openPage(t, srv, &kioskB, 1280, 800)

@@ -154,6 +154,7 @@ window.KIOSK_I18N = {
     queue_sent_dup: 'Lượt quét đã lưu ({name}): đã khám tại cơ sở khác hôm nay ({facility} lúc {time})',
     queue_rejected: 'Một lượt quét đã lưu bị từ chối: {msg}',
     queue_full: 'Hàng đợi đã đầy: lượt quét cũ nhất bị bỏ.',
+    queue_held: 'Lượt quét đã lưu chưa gửi được: mã truy cập bị từ chối. Nhân viên: kiểm tra Cài đặt (Ctrl+Alt+S).',
     busy_wait: 'Đang xử lý lượt trước, xin chờ…',
 
     settings_title: 'Cài đặt kiosk',
@@ -325,6 +326,7 @@ window.KIOSK_I18N = {
     queue_sent_dup: 'Queued scan ({name}): seen at another facility today ({facility} at {time})',
     queue_rejected: 'A queued scan was refused: {msg}',
     queue_full: 'The queue is full: the oldest scan was dropped.',
+    queue_held: 'Queued scans are held: the access token was refused. Staff: check Settings (Ctrl+Alt+S).',
     busy_wait: 'Still working on the previous scan…',
 
     settings_title: 'Kiosk settings',

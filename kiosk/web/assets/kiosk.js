@@ -191,6 +191,7 @@
     countdown: 0,
     countdownTimer: null,
     online: true,
+    queueHeld: false, // the key was refused: queued scans wait for new settings
     cameraMsg: null
   };
 
@@ -356,6 +357,7 @@
       state.busy = false;
       if (r.kind === 'ok') {
         setOnline(true);
+        state.queueHeld = false;
         showResult(r.data, false);
         flushSoon(0);
       } else if (r.kind === 'rejected') {
@@ -673,7 +675,7 @@
   // failure to reach the service stops the round and retries with backoff;
   // a 4xx answer is final for that scan.
   function flush() {
-    if (flushing || !configured()) return;
+    if (flushing || !configured() || state.queueHeld) return;
     var q = loadQueue();
     if (!q.length) return;
     flushing = true;
@@ -692,6 +694,13 @@
         return;
       }
       setOnline(true);
+      if (r.status === 401 || r.status === 403) {
+        // The kiosk's key, not the scan, was refused: keep the scans until
+        // the settings change (or a check-in goes through again).
+        state.queueHeld = true;
+        toast(t('queue_held'), 'bad', 15000);
+        return;
+      }
       saveQueue(cur.filter(function (x) { return x.id !== item.id; }));
       if (r.kind === 'ok') queuedSent(item, r.data);
       else toast(t('queue_rejected', { msg: errMessage(r) }), 'bad', 10000);
@@ -1159,6 +1168,7 @@
     applyLanguage();
     closeSettings();
     toast(t('settings_saved'), 'ok', 2500);
+    state.queueHeld = false;
     flushSoon(0);
   }
 
