@@ -156,11 +156,13 @@ func TestLayoutAtKioskSizes(t *testing.T) {
 			p.wedge(anPayload)
 			p.waitScreen("result")
 			p.checkLayout("result", "#dup-banner", "#dup-ack", "#r-name", "#r-dob", "#r-address", "#ins-status", "#ins-percent", "#ins-message", "#ticket-no", "#print-btn")
-			shot := p.screenshot("result-" + name)
+			p.screenshot("result-" + name)
 			if os.Getenv("KIOSK_README_SHOTS") != "" {
 				saveReadmeShot(t, p, "kiosk-"+name+".png")
 			}
-			_ = shot
+			p.click("#lang-btn")
+			p.checkLayout("result (en)", "#dup-banner", "#dup-ack", "#r-name", "#ins-status", "#ins-message", "#ticket-no")
+			p.click("#lang-btn")
 
 			p.click("#dup-ack")
 			p.checkLayout("result acknowledged", "#next-btn", "#countdown")
