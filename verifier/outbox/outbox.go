@@ -237,7 +237,7 @@ func (l *Ledger) adopt() error {
 			return fmt.Errorf("reading %s: %w", name, err)
 		}
 		for _, r := range recs {
-			if _, err := l.append(r); err != nil {
+			if _, _, err := l.write(r); err != nil { // made durable below, at once
 				f.Close()
 				return err
 			}
@@ -380,14 +380,24 @@ func retryable(err error) bool {
 
 // append queues r: its line is written to the file and made durable.
 func (l *Ledger) append(r verifier.Recording) (*entry, error) {
-	line, err := encodeLine(r)
+	e, seq, err := l.write(r)
 	if err != nil {
 		return nil, err
+	}
+	return e, l.sync(seq)
+}
+
+// write queues r and writes its line to the file, not yet durable; it
+// returns the write's sequence number for sync.
+func (l *Ledger) write(r verifier.Recording) (*entry, uint64, error) {
+	line, err := encodeLine(r)
+	if err != nil {
+		return nil, 0, err
 	}
 	l.mu.Lock()
 	if l.f == nil {
 		l.mu.Unlock()
-		return nil, errors.New("outbox closed")
+		return nil, 0, errors.New("outbox closed")
 	}
 	if n, err := l.f.Write(line); err != nil {
 		if n > 0 {
@@ -395,7 +405,7 @@ func (l *Ledger) append(r verifier.Recording) (*entry, error) {
 			_ = l.f.Truncate(l.size)
 		}
 		l.mu.Unlock()
-		return nil, err
+		return nil, 0, err
 	}
 	l.size += int64(len(line))
 	l.written++
@@ -406,7 +416,7 @@ func (l *Ledger) append(r verifier.Recording) (*entry, error) {
 	l.pending[k] = append(l.pending[k], e)
 	l.depth++
 	l.mu.Unlock()
-	return e, l.sync(seq)
+	return e, seq, nil
 }
 
 // sync makes the writes up to seq durable. Concurrent callers share one
