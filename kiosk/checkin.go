@@ -21,6 +21,9 @@ type decodeResponse struct {
 	Warnings []string       `json:"warnings"`
 	Degraded bool           `json:"degraded"`
 	Strategy string         `json:"strategy,omitempty"`
+	// Text is the decoded text of an image's code, so that a kiosk can
+	// check in with it as "scan" without sending the frame again.
+	Text string `json:"text,omitempty"`
 }
 
 // decode answers POST /v1/decode: recognise a scan or an image, record nothing.
@@ -35,20 +38,20 @@ func (s *Server) decode(c *gin.Context) {
 		s.abort(c, badRequest("invalid_request", `send exactly one of "scan" (text) or "image" (multipart file)`))
 		return
 	}
-	res, strategy, err := s.recognise(c, body.Scan, img)
+	res, qr, err := s.recognise(c, body.Scan, img)
 	if err != nil {
 		s.abort(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, decodeResponse{Kind: res.Kind, Fields: res.Fields(), Warnings: nonNil(res.Warnings), Degraded: res.Degraded, Strategy: strategy})
+	c.JSON(http.StatusOK, decodeResponse{Kind: res.Kind, Fields: res.Fields(), Warnings: nonNil(res.Warnings), Degraded: res.Degraded, Strategy: qr.Strategy, Text: qr.Text})
 }
 
 // recognise parses scanner text, or finds and parses the code in an image.
 // Of several codes in one image, the first that parses is taken.
-func (s *Server) recognise(c *gin.Context, text *string, img []byte) (scanner.Result, string, error) {
+func (s *Server) recognise(c *gin.Context, text *string, img []byte) (scanner.Result, qrimage.Result, error) {
 	if text != nil {
 		r, err := scanner.Parse(*text)
-		return r, "", err
+		return r, qrimage.Result{}, err
 	}
 	var parsed scanner.Result
 	qr, err := qrimage.Decode(c.Request.Context(), img, qrimage.Options{
@@ -63,10 +66,10 @@ func (s *Server) recognise(c *gin.Context, text *string, img []byte) (scanner.Re
 	})
 	if err != nil {
 		s.metrics.decodes.WithLabelValues("none").Inc()
-		return scanner.Result{}, "", err
+		return scanner.Result{}, qrimage.Result{}, err
 	}
 	s.metrics.decodes.WithLabelValues(qr.Strategy).Inc()
-	return parsed, qr.Strategy, nil
+	return parsed, qr, nil
 }
 
 type checkinBody struct {

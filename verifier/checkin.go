@@ -66,19 +66,21 @@ type IdentityCheck struct {
 
 // VisitView is the recorded visit as a check-in answer shows it.
 type VisitView struct {
-	Facility  string    `json:"facility"`
-	VisitType VisitType `json:"visit_type"`
-	At        time.Time `json:"at"`
-	Day       string    `json:"day"`
-	Kiosk     string    `json:"kiosk,omitempty"`
-	Ticket    int       `json:"ticket,omitempty"`
+	Facility     string    `json:"facility"`
+	FacilityName string    `json:"facility_name,omitempty"`
+	VisitType    VisitType `json:"visit_type"`
+	At           time.Time `json:"at"`
+	Day          string    `json:"day"`
+	Kiosk        string    `json:"kiosk,omitempty"`
+	Ticket       int       `json:"ticket,omitempty"`
 }
 
 // OtherVisit is a same-day visit at another facility.
 type OtherVisit struct {
-	Facility  string    `json:"facility"`
-	VisitType VisitType `json:"visit_type"`
-	At        time.Time `json:"at"`
+	Facility     string    `json:"facility"`
+	FacilityName string    `json:"facility_name,omitempty"` // for the clerk: where the patient was seen
+	VisitType    VisitType `json:"visit_type"`
+	At           time.Time `json:"at"`
 }
 
 // DuplicateFlag says whether the citizen was seen elsewhere the same day.
@@ -176,13 +178,22 @@ func (s *Service) Checkin(ctx context.Context, req CheckinRequest) (CheckinResul
 	} else {
 		v, res.Repeat = recorded.Visit, recorded.Repeat
 		for _, o := range recorded.Others {
-			res.Duplicate.Others = append(res.Duplicate.Others, OtherVisit{Facility: o.Facility, VisitType: o.VisitType, At: o.At})
+			res.Duplicate.Others = append(res.Duplicate.Others, OtherVisit{Facility: o.Facility, FacilityName: s.facilityName(ctx, o.Facility), VisitType: o.VisitType, At: o.At.In(s.Location)})
 		}
 		res.Duplicate.Flagged = len(res.Duplicate.Others) > 0
 	}
 	res.CheckinID = v.CheckinID
-	res.Visit = VisitView{Facility: v.Facility, VisitType: v.VisitType, At: v.At.In(s.Location), Day: v.Day, Kiosk: v.Kiosk, Ticket: v.Ticket}
+	res.Visit = VisitView{Facility: v.Facility, FacilityName: fac.Name, VisitType: v.VisitType, At: v.At.In(s.Location), Day: v.Day, Kiosk: v.Kiosk, Ticket: v.Ticket}
 	return res, nil
+}
+
+// facilityName returns a facility's name, or "" when it cannot be had.
+func (s *Service) facilityName(ctx context.Context, code string) string {
+	f, err := s.Facilities.Facility(ctx, code)
+	if err != nil {
+		return ""
+	}
+	return f.Name
 }
 
 // readFromCard reports whether p carries an identity read intact from a
