@@ -761,7 +761,17 @@ func (l *Ledger) Close(ctx context.Context) error {
 		close(l.stop)
 		<-l.stopped
 		if l.Depth() > 0 {
-			l.step(ctx)
+			// One last attempt, whatever the breaker's timer says.
+			if l.br.State() != breaker.Closed {
+				if _, err := bounded(ctx, l.o.Timeout, func(ctx context.Context) (struct{}, error) {
+					return struct{}{}, l.inner.Ping(ctx)
+				}); err == nil {
+					l.br.Success()
+				}
+			}
+			if l.br.State() == breaker.Closed {
+				l.replay(ctx)
+			}
 		}
 		if err := l.compact(true); err != nil {
 			l.log.Error("outbox: compaction failed", slog.String("error", err.Error()))

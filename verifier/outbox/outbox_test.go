@@ -425,3 +425,37 @@ func TestConcurrentAppends(t *testing.T) {
 		t.Errorf("file holds %d recordings, %d skipped, %v; want 400 whole lines", len(recs), skipped, err)
 	}
 }
+
+// TestCloseFlushes: Close replays what is queued when the store answers
+// again, even before the breaker would have let a probe through.
+func TestCloseFlushes(t *testing.T) {
+	dir := t.TempDir()
+	inner := &flaky{Ledger: inmem.NewLedger()}
+	o := fastOpts(dir)
+	o.OpenFor = time.Hour
+	l, err := outbox.New(inner, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner.down.Store(true)
+	for i := range 10 {
+		l.Record(context.Background(), rec(i, i, "08001", 8))
+	}
+	if l.BreakerState() != breaker.Open {
+		t.Fatalf("breaker %s, want open", l.BreakerState())
+	}
+	inner.down.Store(false)
+	if err := l.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if d := l.Depth(); d != 0 {
+		t.Errorf("Depth after Close %d, want 0", d)
+	}
+	if names, _ := filepath.Glob(filepath.Join(dir, "*")); len(names) != 0 {
+		t.Errorf("files left: %v", names)
+	}
+	vs, _ := inner.Visits(context.Background(), ledgertest.Citizen(3), ledgertest.Day(today()))
+	if len(vs) != 1 {
+		t.Errorf("visit not flushed by Close: %v", vs)
+	}
+}
