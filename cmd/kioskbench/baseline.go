@@ -100,10 +100,10 @@ func cleanBaseline(rdb *redis.Client) {
 	rdb.Del(ctx, keys...)
 }
 
-// startBaseline serves the baseline handler on 127.0.0.1:0 with the same
+// startBaseline serves the baseline handler on addr with the same
 // server timeouts as kioskd; stop shuts it down.
-func startBaseline(rdb *redis.Client) (base string, stop func(), err error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+func startBaseline(rdb *redis.Client, addr string) (base string, stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", nil, err
 	}
@@ -129,17 +129,31 @@ func startBaseline(rdb *redis.Client) (base string, stop func(), err error) {
 
 // runBaseline measures the floor with the same load shape as the target.
 func runBaseline(ctx context.Context, o options, ds *dataset, stderr io.Writer) (*report, error) {
-	rdb, err := openBaselineRedis(ctx, o)
-	if err != nil {
-		return nil, err
+	var base, what string
+	if o.BaselineURL != "" {
+		// A baseline served by another kioskbench process (-serve-baseline),
+		// so that its CPU per request (-baseline-pid) compares with kioskd's.
+		u := o
+		u.URL = o.BaselineURL
+		b, err := targetBase(ctx, u)
+		if err != nil {
+			return nil, fmt.Errorf("-baseline-url: %w", err)
+		}
+		base, what = b, " (kioskbench -serve-baseline)"
+	} else {
+		rdb, err := openBaselineRedis(ctx, o)
+		if err != nil {
+			return nil, err
+		}
+		defer rdb.Close()
+		defer cleanBaseline(rdb)
+		b, stop, err := startBaseline(rdb, "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		defer stop()
+		base, what = b, " (in-process: one EVALSHA on "+redactRedis(o.Redis)+" per request)"
 	}
-	defer rdb.Close()
-	defer cleanBaseline(rdb)
-	base, stop, err := startBaseline(rdb)
-	if err != nil {
-		return nil, err
-	}
-	defer stop()
 	// The same tokens as the target when there are some (the same header
 	// sizes); otherwise made-up ones, one per facility.
 	tokens, _, err := loadTokens(o, ds)
@@ -154,11 +168,46 @@ func runBaseline(ctx context.Context, o options, ds *dataset, stderr io.Writer) 
 		return nil, err
 	}
 	p.name, p.base = "baseline", base
-	cpu := startCPU(0)
+	cpu := startCPU(o.BaselinePID)
 	r := p.execute(ctx)
 	cpu.stop(r)
-	r.URL = base + " (in-process: one EVALSHA on " + redactRedis(o.Redis) + " per request)"
+	r.URL = base + what
 	return r, nil
+}
+
+// serveBaseline serves the baseline handler on addr (loopback only) until
+// interrupted or for at most d, for a baseline measured as a separate
+// process (-baseline-url, -baseline-pid).
+func serveBaseline(ctx context.Context, o options, stdout io.Writer) error {
+	host, _, err := net.SplitHostPort(o.ServeBaseline)
+	if err != nil {
+		return fmt.Errorf("-serve-baseline: %w", err)
+	}
+	if !o.AllowRemote {
+		if host == "" {
+			return errors.New("-serve-baseline: give a loopback address such as 127.0.0.1:18090")
+		}
+		if err := checkLoopback(ctx, host); err != nil {
+			return fmt.Errorf("-serve-baseline: %w", err)
+		}
+	}
+	rdb, err := openBaselineRedis(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer rdb.Close()
+	defer cleanBaseline(rdb)
+	base, stop, err := startBaseline(rdb, o.ServeBaseline)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	fmt.Fprintf(stdout, "kioskbench baseline listening on %s (one EVALSHA on %s per request) for at most %s\n", base, redactRedis(o.Redis), o.Duration)
+	select {
+	case <-ctx.Done():
+	case <-time.After(o.Duration):
+	}
+	return nil
 }
 
 // redactRedis hides a password in a Redis URL.

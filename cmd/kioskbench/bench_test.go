@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -132,7 +135,7 @@ func TestAgainstRealServer(t *testing.T) {
 	if c.ValidCheckinsTotal == 0 || r.Kinds["checkin"].Status["200"]+r.Kinds["repeat"].Status["200"]+r.Kinds["dup"].Status["200"] != c.ValidCheckinsTotal {
 		t.Errorf("valid check-ins not all 200: %v", kindsStatus(r))
 	}
-	if c.RepeatsNotDetected != 0 || c.DupsNotFlagged != 0 || c.WrongDecodes != 0 {
+	if c.DedupeUnavailable != 0 || c.RepeatsNotDetected != 0 || c.DupsNotFlagged != 0 || c.WrongDecodes != 0 {
 		t.Errorf("the window missed: %+v", c)
 	}
 	if got := len(r.Kinds["malformed"].Variants); got < len(malformedVariants)/2 {
@@ -224,6 +227,53 @@ func TestBaselineAgainstRedis(t *testing.T) {
 	if n := rdb.Exists(context.Background(), key).Val(); n != 0 {
 		t.Errorf("baseline key %s left behind", key)
 	}
+
+	// The same baseline served as a separate listener (-serve-baseline),
+	// loaded with -baseline-url and its CPU measured with -baseline-pid.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var served syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		_, err := run(ctx, []string{"-serve-baseline", "127.0.0.1:0", "-redis", url, "-d", "1m"}, &served, &served)
+		done <- err
+	}()
+	var base string
+	for deadline := time.Now().Add(10 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if _, rest, ok := strings.Cut(served.String(), "listening on "); ok {
+			base, _, _ = strings.Cut(rest, " ")
+		}
+	}
+	if base == "" {
+		t.Fatalf("-serve-baseline did not start: %s", served.String())
+	}
+	out, code = runJSON(t, "-baseline", "-baseline-url", base, "-baseline-pid", strconv.Itoa(os.Getpid()),
+		"-n", "200", "-c", "4", "-demo-citizens", "200", "-frames", "1")
+	if b := out.Baseline; code != 0 || b == nil || b.Requests != 200 || b.Status["200"] != 200 || !strings.Contains(b.URL, base) {
+		t.Errorf("external baseline: exit %d %+v", code, b)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("-serve-baseline: %v", err)
+	}
+}
+
+// syncBuffer is a bytes.Buffer for a goroutine to write while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func TestRefusesRemoteTargets(t *testing.T) {
@@ -358,5 +408,27 @@ func TestProcCPU(t *testing.T) {
 	t1, err := procCPU(os.Getpid())
 	if err != nil || t1 < t0 {
 		t.Fatalf("%v → %v, %v", t0, t1, err)
+	}
+}
+
+func TestSoakOptionsAndDrift(t *testing.T) {
+	o, err := parseOptions([]string{"-soak"}, io.Discard)
+	if err != nil || o.Duration != 10*time.Minute || o.Interval != 10*time.Second {
+		t.Errorf("-soak: %v %v %v", o.Duration, o.Interval, err)
+	}
+	o, err = parseOptions([]string{"-soak", "-d", "2m", "-interval", "5s"}, io.Discard)
+	if err != nil || o.Duration != 2*time.Minute || o.Interval != 5*time.Second {
+		t.Errorf("-soak -d 2m: %v %v %v", o.Duration, o.Interval, err)
+	}
+	var iv []intervalReport
+	for i := range 60 {
+		iv = append(iv, intervalReport{Throughput: 1000 - float64(i)*5, P99: 10 + float64(i)/10})
+	}
+	d := driftOf(iv)
+	if d == nil || d.Intervals != 10 || d.FirstRPS != 977.5 || d.LastRPS != 727.5 || d.RPSChangePct != -25.6 || d.LastP99 <= d.FirstP99 {
+		t.Errorf("drift %+v", d)
+	}
+	if driftOf(iv[:2]) != nil {
+		t.Error("drift of two intervals")
 	}
 }

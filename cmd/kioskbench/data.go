@@ -154,7 +154,7 @@ type facilityToken struct {
 func loadTokens(o options, ds *dataset) ([]facilityToken, []string, error) {
 	var notes []string
 	if o.Token != "" {
-		notes = append(notes, "one token (-token): every request acts for that token's facility, so \"dup\" requests (another facility) become re-scans; use -keys for the multi-facility mix")
+		notes = append(notes, "one token (-token): every request acts for that token's facility, so \"dup\" requests (another facility) are sent as new check-ins; use -keys for the multi-facility mix")
 		return []facilityToken{{auth: "Bearer " + o.Token}}, notes, nil
 	}
 	if o.Keys == "" {

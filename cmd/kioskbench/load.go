@@ -466,6 +466,7 @@ func (p *plan) execute(ctx context.Context) *report {
 	close(stopIv)
 	r := p.summarise(recs, elapsed)
 	r.Intervals = <-ivDone
+	r.Drift = driftOf(r.Intervals)
 	if p.rate > 0 {
 		r.Rate = p.rate
 		if lag := time.Duration(maxLag.Load()); lag > 10*time.Millisecond {
@@ -507,6 +508,9 @@ func (p *plan) send(ctx context.Context, req *request, buf []byte) (outcome, []b
 	}
 	if o.status == 200 && p.checkBodies {
 		switch {
+		case req.kind <= kDup && bytes.Contains(buf, []byte(`"dedupe":"unavailable"`)):
+			// Answered, but not recorded in the same-day window.
+			o.miss = "dedupe_unavailable"
 		case req.wantRepeat && !bytes.Contains(buf, []byte(`"repeat":true`)):
 			o.miss = "repeat_not_detected"
 		case req.wantFlag && !bytes.Contains(buf, []byte(`"flagged":true`)):

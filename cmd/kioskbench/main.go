@@ -43,30 +43,34 @@ func main() {
 
 // options are the command's flags.
 type options struct {
-	URL          string
-	Token        string
-	Keys         string
-	WriteKeys    string
-	Data         string
-	DemoCitizens int
-	Pool         int
-	Concurrency  int
-	Rate         float64
-	Duration     time.Duration
-	Requests     int64
-	Mix          string
-	Malformed    float64
-	JSON         bool
-	Baseline     bool
-	Compare      bool
-	Redis        string
-	AllowRemote  bool
-	Interval     time.Duration
-	Timeout      time.Duration
-	Seed         uint64
-	Frames       int
-	Quiet        bool
-	PID          int
+	URL           string
+	Token         string
+	Keys          string
+	WriteKeys     string
+	Data          string
+	DemoCitizens  int
+	Pool          int
+	Concurrency   int
+	Rate          float64
+	Duration      time.Duration
+	Requests      int64
+	Mix           string
+	Malformed     float64
+	JSON          bool
+	Baseline      bool
+	Compare       bool
+	Redis         string
+	AllowRemote   bool
+	Interval      time.Duration
+	Timeout       time.Duration
+	Seed          uint64
+	Frames        int
+	Quiet         bool
+	PID           int
+	Soak          bool
+	BaselineURL   string
+	BaselinePID   int
+	ServeBaseline string
 }
 
 const defaultMix = "checkin=80,repeat=10,dup=3,eligibility=5,image=2"
@@ -98,6 +102,10 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.Uint64Var(&o.Seed, "seed", 0, "seed of the request mix (0: from the clock)")
 	fs.IntVar(&o.Frames, "frames", 4, "number of distinct camera frames pre-rendered for image requests")
 	fs.BoolVar(&o.Quiet, "q", false, "no progress lines")
+	fs.StringVar(&o.ServeBaseline, "serve-baseline", "", "serve the baseline handler on this address (e.g. 127.0.0.1:18090) until interrupted or for -d, instead of sending load")
+	fs.StringVar(&o.BaselineURL, "baseline-url", "", "with -baseline or -compare: load a baseline served by kioskbench -serve-baseline instead of an in-process one")
+	fs.IntVar(&o.BaselinePID, "baseline-pid", 0, "process ID of the -serve-baseline process: report its CPU time per request")
+	fs.BoolVar(&o.Soak, "soak", false, "a soak run: 10 minutes unless -d is given, a line every 10 s, and the drift between the first and last minute in the report")
 	fs.IntVar(&o.PID, "pid", 0, "process ID of the server under test: report its CPU time per request (Linux /proc)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: kioskbench [flags]\n\n"+
@@ -110,6 +118,16 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if o.Soak {
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if !set["d"] && !set["n"] {
+			o.Duration = 10 * time.Minute
+		}
+		if !set["interval"] || o.Interval <= 0 {
+			o.Interval = 10 * time.Second
+		}
 	}
 	switch {
 	case o.Concurrency < 1:
@@ -146,6 +164,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, err
 	o, err := parseOptions(args, stderr)
 	if err != nil {
 		return 2, err
+	}
+	if o.ServeBaseline != "" {
+		return 0, serveBaseline(ctx, o, stdout)
 	}
 	ds, err := loadDataset(o)
 	if err != nil {

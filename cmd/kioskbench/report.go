@@ -55,6 +55,45 @@ type intervalReport struct {
 	Errors     uint64  `json:"errors"`
 }
 
+// drift compares the first and the last intervals of a run (a sixth of
+// the run each, at least one interval): a service that slows down as its
+// window fills, leaks or fragments shows here.
+type drift struct {
+	Intervals    int     `json:"intervals_each"`
+	FirstRPS     float64 `json:"first_rps"`
+	LastRPS      float64 `json:"last_rps"`
+	RPSChangePct float64 `json:"rps_change_pct"`
+	FirstP99     float64 `json:"first_p99_ms"`
+	LastP99      float64 `json:"last_p99_ms"`
+	P99ChangePct float64 `json:"p99_change_pct"`
+}
+
+func driftOf(iv []intervalReport) *drift {
+	if len(iv) < 3 {
+		return nil
+	}
+	k := max(1, len(iv)/6)
+	avg := func(xs []intervalReport, f func(intervalReport) float64) float64 {
+		var s float64
+		for _, x := range xs {
+			s += f(x)
+		}
+		return s / float64(len(xs))
+	}
+	rps := func(x intervalReport) float64 { return x.Throughput }
+	p99 := func(x intervalReport) float64 { return x.P99 }
+	d := &drift{Intervals: k,
+		FirstRPS: round(avg(iv[:k], rps), 1), LastRPS: round(avg(iv[len(iv)-k:], rps), 1),
+		FirstP99: round(avg(iv[:k], p99), 3), LastP99: round(avg(iv[len(iv)-k:], p99), 3)}
+	if d.FirstRPS > 0 {
+		d.RPSChangePct = round(100*(d.LastRPS-d.FirstRPS)/d.FirstRPS, 1)
+	}
+	if d.FirstP99 > 0 {
+		d.P99ChangePct = round(100*(d.LastP99-d.FirstP99)/d.FirstP99, 1)
+	}
+	return d
+}
+
 // checks are the reliability criteria of the target: no 5xx, every valid
 // check-in answered 200, every malformed request refused with a 4xx.
 type checks struct {
@@ -63,6 +102,12 @@ type checks struct {
 	FailedValidOther  uint64 `json:"failed_valid_other"`
 	MalformedNot4xx   uint64 `json:"malformed_not_4xx"`
 	TransportErrors   uint64 `json:"transport_errors"`
+	// DedupeUnavailable counts valid check-ins answered 200 with "dedupe":
+	// "unavailable": the patient was seen but the visit is not in the
+	// same-day window, so a later duplicate goes unflagged. It fails the
+	// checks like a lost check-in (expected only while the window's store
+	// is really down).
+	DedupeUnavailable uint64 `json:"dedupe_unavailable"`
 	// Semantic misses are informational: a 200 without the expected repeat
 	// or duplicate flag (possible if the window was cleared meanwhile).
 	RepeatsNotDetected  uint64 `json:"repeats_not_detected"`
@@ -101,6 +146,7 @@ type report struct {
 	ServerCPU           float64          `json:"server_cpu_s,omitempty"`
 	ServerCPUPerRequest float64          `json:"server_cpu_ms_per_request,omitempty"`
 	Intervals           []intervalReport `json:"intervals,omitempty"`
+	Drift               *drift           `json:"drift,omitempty"`
 	Notes               []string         `json:"notes,omitempty"`
 }
 
@@ -182,6 +228,7 @@ func (p *plan) summarise(recs []*recorder, elapsed time.Duration) *report {
 			r.Errors[e] += n
 			c.TransportErrors += n
 		}
+		c.DedupeUnavailable += kr.Misses["dedupe_unavailable"]
 		c.RepeatsNotDetected += kr.Misses["repeat_not_detected"]
 		c.DupsNotFlagged += kr.Misses["duplicate_not_flagged"]
 		c.WrongDecodes += kr.Misses["wrong_decode"]
@@ -190,7 +237,7 @@ func (p *plan) summarise(recs []*recorder, elapsed time.Duration) *report {
 	r.Throughput = round(float64(all.n)/elapsed.Seconds(), 1)
 	r.Latency = summary(&all)
 	if p.checkBodies {
-		c.Passed = c.Status5xx == 0 && c.LostValidCheckins == 0 && c.MalformedNot4xx == 0 && c.FailedValidOther == 0
+		c.Passed = c.Status5xx == 0 && c.LostValidCheckins == 0 && c.MalformedNot4xx == 0 && c.FailedValidOther == 0 && c.DedupeUnavailable == 0
 		r.Checks = c
 	}
 	return r
@@ -322,8 +369,12 @@ func writeReport(w io.Writer, r *report) {
 		}
 		fmt.Fprintf(w, "   checks %s: 5xx %d; valid check-ins not 200: %d of %d; malformed not 4xx: %d of %d; other valid requests not 200: %d\n",
 			verdict, c.Status5xx, c.LostValidCheckins, c.ValidCheckinsTotal, c.MalformedNot4xx, c.MalformedTotal, c.FailedValidOther)
-		fmt.Fprintf(w, "   semantics: repeats not detected %d, duplicates not flagged %d, wrong decodes %d\n",
-			c.RepeatsNotDetected, c.DupsNotFlagged, c.WrongDecodes)
+		fmt.Fprintf(w, "   window: valid check-ins answered \"dedupe\": \"unavailable\" (not recorded): %d; repeats not detected %d, duplicates not flagged %d; wrong image decodes %d\n",
+			c.DedupeUnavailable, c.RepeatsNotDetected, c.DupsNotFlagged, c.WrongDecodes)
+	}
+	if d := r.Drift; d != nil {
+		fmt.Fprintf(w, "   drift (first vs last %d intervals): %.0f → %.0f req/s (%+.1f%%), p99 %.2f → %.2f ms (%+.1f%%)\n",
+			d.Intervals, d.FirstRPS, d.LastRPS, d.RPSChangePct, d.FirstP99, d.LastP99, d.P99ChangePct)
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "   note: %s\n", n)
