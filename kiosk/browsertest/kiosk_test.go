@@ -247,7 +247,7 @@ func TestSameDayVisitElsewhereWarns(t *testing.T) {
 	b.waitScreen("result")
 	banner := b.text("#dup-banner")
 	wantContains(t, "banner", banner, "đã được tiếp đón tại cơ sở khác hôm nay")
-	wantContains(t, "banner", banner, "Cơ sở 08001 lúc ")
+	wantContains(t, "banner", banner, "Cơ sở Bệnh viện Đa khoa tỉnh Tuyên Quang (08001) lúc ")
 	var at string
 	b.eval(`document.querySelector('#dup-list li').textContent`, &at)
 	wantTime := time.Now().In(e.svc.Location).Format("15:04")

@@ -523,7 +523,7 @@
     if (dup.flagged) {
       (dup.others || []).forEach(function (o) {
         var li = document.createElement('li');
-        li.textContent = t('dup_item', { facility: o.facility, time: fmtTimeOf(o.at, off) + ' ' + fmtDayOf(o.at, off), type: t('visit_' + o.visit_type) });
+        li.textContent = t('dup_item', { facility: o.facility_name ? o.facility_name + ' (' + o.facility + ')' : o.facility, time: fmtTimeOf(o.at, off) + ' ' + fmtDayOf(o.at, off), type: t('visit_' + o.visit_type) });
         list.appendChild(li);
       });
       $('dup-ack').hidden = !state.ackPending;
