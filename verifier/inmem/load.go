@@ -48,7 +48,7 @@ func LoadDir(dir string) (*Registry, error) {
 		return nil, err
 	}
 	popPath, insPath := filepath.Join(dir, PopulationFile), filepath.Join(dir, InsuranceFile)
-	b := newBuilder(countLines(popPath), countLines(insPath))
+	b := newBuilder(estimateLines(popPath), estimateLines(insPath))
 	err := readFile(popPath, func(name string, lines [][]byte, lineNos []int) error {
 		return b.addCitizens(len(lines), func(p *packer, i int, c *verifier.Citizen) error {
 			if err := decodeCitizen(lines[i], c, &p.extra); err != nil {
@@ -254,6 +254,27 @@ func countLines(path string) int {
 			return n + 1
 		}
 	}
+}
+
+// estimateLines estimates the lines of a large file from its size and the
+// length of its first lines, to size an index that can still grow.
+func estimateLines(path string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return 0
+	}
+	buf := make([]byte, 1<<20)
+	k, _ := io.ReadFull(f, buf)
+	n := bytes.Count(buf[:k], []byte{'\n'})
+	if k < len(buf) || n == 0 {
+		return n + 1
+	}
+	return int(st.Size() / int64(k) * int64(n) * 21 / 20)
 }
 
 func loadFile[T any](path string, dst *[]T, check func(*T) error) error {
