@@ -358,3 +358,50 @@ func TestLookupAllocations(t *testing.T) {
 		t.Errorf("Card allocates %v times", n)
 	}
 }
+
+// The indexes grow when the size hint is short.
+func TestBuilderIndexGrows(t *testing.T) {
+	set := demodata.Generate(demodata.Options{N: 3000, Seed: 11, Now: verifier.Date{Year: 2026, Month: 11, Day: 28}})
+	b := newBuilder(1, 1)
+	noLine := func(_ int, err error) error { return err }
+	if err := b.addCitizens(len(set.Citizens), func(_ *packer, i int, c *verifier.Citizen) error { *c = set.Citizens[i]; return nil }, noLine); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.addCards(len(set.Cards), func(_ *packer, i int, c *verifier.Card) error { *c = set.Cards[i]; return nil }, noLine); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.r.addFacilities(set.Facilities); err != nil {
+		t.Fatal(err)
+	}
+	compare(t, b.finish(), newOracle(set.Citizens, set.Cards, set.Facilities))
+}
+
+func BenchmarkLookup(b *testing.B) {
+	set := demodata.Generate(demodata.Options{N: 100_000, Seed: 1, Now: verifier.Date{Year: 2026, Month: 11, Day: 28}})
+	r, err := NewRegistry(set.Citizens, set.Cards, set.Facilities)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.Run("Citizen", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			_, _ = r.Citizen(ctx, set.Citizens[i%len(set.Citizens)].ID)
+			i += 7919
+		}
+	})
+	b.Run("CardsOf", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			_, _ = r.CardsOf(ctx, set.Citizens[i%len(set.Citizens)].ID)
+			i += 7919
+		}
+	})
+	b.Run("Card", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			_, _ = r.Card(ctx, set.Cards[i%len(set.Cards)].CardNo)
+			i += 7919
+		}
+	})
+}

@@ -128,6 +128,9 @@ func readChunks(r io.Reader, name string, chunk int, fn func(lines [][]byte, lin
 		for len(spans) < chunk {
 			if k := bytes.IndexByte(buf[scan:], '\n'); k >= 0 {
 				lineNo++
+				if k > maxLine {
+					return fmt.Errorf("%s: line %d: %w", name, lineNo, bufio.ErrTooLong)
+				}
 				lo, hi := trimSpan(buf, scan, scan+k)
 				if lo < hi {
 					spans = append(spans, span{lo, hi})
@@ -139,6 +142,9 @@ func readChunks(r io.Reader, name string, chunk int, fn func(lines [][]byte, lin
 			if eof {
 				if scan < len(buf) {
 					lineNo++
+					if len(buf)-scan > maxLine {
+						return fmt.Errorf("%s: line %d: %w", name, lineNo, bufio.ErrTooLong)
+					}
 					lo, hi := trimSpan(buf, scan, len(buf))
 					if lo < hi {
 						spans = append(spans, span{lo, hi})

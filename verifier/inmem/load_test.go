@@ -149,3 +149,37 @@ func TestLoadBigDir(t *testing.T) {
 		len(r.oddCit), len(r.oddCard), len(r.orphans))
 	runtime.KeepAlive(r)
 }
+
+// Errors about dates name the field (or say a date field) without quoting
+// the value; duplicates name the line.
+func TestLoadDirErrorsQuoteNoData(t *testing.T) {
+	tests := []struct {
+		name, pop, ins, want, secret string
+	}{
+		{"bad dob", `{"id":"008095001234","dob":"1995-13-31"}` + "\n", goodIns, `population.jsonl:1: field "dob": not a date`, "1995-13-31"},
+		{"bad dob, slow path", `{"id":"008095001234","full_name":"a\"b","dob":"1995-13-31"}` + "\n", goodIns, `population.jsonl:1: a date field is not a date`, "1995-13-31"},
+		{"bad valid_to", goodPop, strings.Replace(goodIns, `"valid_to":""`, `"valid_to":"2027-02-30"`, 1), `insurance.jsonl:1: field "valid_to": not a date`, "2027-02-30"},
+		{"duplicate id", goodPop + "\n" + goodPop, goodIns, `population.jsonl:3: duplicate citizen id 008*******34`, "008095001234"},
+		{"duplicate card", goodPop, goodIns + goodIns, `insurance.jsonl:2: duplicate card_no 08123***78`, "0812345678"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := LoadDir(writeDir(t, tt.pop, tt.ins, goodFac))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want it to mention %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), tt.secret) {
+				t.Errorf("the error quotes %q: %v", tt.secret, err)
+			}
+		})
+	}
+}
+
+// A line longer than the limit fails the load with its line number.
+func TestReadChunksLongLine(t *testing.T) {
+	long := strings.NewReader("{}\n" + strings.Repeat(" ", maxLine+10) + "x\n")
+	err := readChunks(long, "f", 8, func([][]byte, []int) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "f: line 2") {
+		t.Errorf("err = %v", err)
+	}
+}
