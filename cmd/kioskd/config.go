@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/vnhealth/cccd-checkin/kiosk"
 )
 
 // config is the effective configuration. Every flag has an environment
@@ -26,6 +28,14 @@ type config struct {
 	ShutdownGrace time.Duration
 	Outbox        string
 	RedisTimeout  time.Duration
+
+	Registry        string
+	RegistryToken   string
+	RegistryTimeout time.Duration
+	RegistryCache   int
+	RateLimits      map[kiosk.Role]kiosk.RateLimit
+	CORSOrigins     []string
+	Pprof           string
 }
 
 type flagSpec struct {
@@ -35,7 +45,7 @@ type flagSpec struct {
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	var c config
-	var repeat, offline, grace, demoN, redisTimeout string
+	var repeat, offline, grace, demoN, redisTimeout, regTimeout, regCache, rateLimits, cors string
 	specs := []flagSpec{
 		{"addr", "KIOSK_ADDR", ":8080", "listen address", &c.Addr},
 		{"data", "KIOSK_DATA", "", "data directory of population.jsonl, insurance.jsonl, facilities.jsonl (default: demo data generated in memory)", &c.Data},
@@ -51,6 +61,13 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		{"shutdown-grace", "KIOSK_SHUTDOWN_GRACE", "15s", "how long in-flight requests may take to finish on SIGTERM", &grace},
 		{"outbox", "KIOSK_OUTBOX", "outbox", "directory of the outbox that keeps check-ins while Redis is down, on durable local disk (used with -redis)", &c.Outbox},
 		{"redis-timeout", "KIOSK_REDIS_TIMEOUT", "150ms", "longest a check-in waits for Redis before its visit goes to the outbox", &redisTimeout},
+		{"registry", "KIOSK_REGISTRY", "", "base URL of a remote population and insurance registry (cmd/registryd serves one); default: the data set in memory", &c.Registry},
+		{"registry-token", "KIOSK_REGISTRY_TOKEN", "", "bearer token for -registry", &c.RegistryToken},
+		{"registry-timeout", "KIOSK_REGISTRY_TIMEOUT", "800ms", "per-attempt timeout of a registry call", &regTimeout},
+		{"registry-cache", "KIOSK_REGISTRY_CACHE", "100000", "registry answers kept to serve (marked cached) while the registry is down; 0: none", &regCache},
+		{"rate-limits", "KIOSK_RATE_LIMITS", "kiosk=100:200,his=1000:2000,auditor=50:100", "requests a second and burst per API key, by role; \"off\" for none", &rateLimits},
+		{"cors-origins", "KIOSK_CORS_ORIGINS", "", "comma-separated origins allowed to call the API from a browser (default: none)", &cors},
+		{"pprof", "KIOSK_PPROF", "", "address for net/http/pprof, e.g. 127.0.0.1:6060 (default: off)", &c.Pprof},
 	}
 	fs := flag.NewFlagSet("kioskd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -72,7 +89,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		name string
 		s    string
 		dst  *time.Duration
-	}{{"repeat-window", repeat, &c.RepeatWindow}, {"max-offline-age", offline, &c.MaxOfflineAge}, {"shutdown-grace", grace, &c.ShutdownGrace}, {"redis-timeout", redisTimeout, &c.RedisTimeout}}
+	}{{"repeat-window", repeat, &c.RepeatWindow}, {"max-offline-age", offline, &c.MaxOfflineAge}, {"shutdown-grace", grace, &c.ShutdownGrace},
+		{"redis-timeout", redisTimeout, &c.RedisTimeout}, {"registry-timeout", regTimeout, &c.RegistryTimeout}}
 	for _, d := range durations {
 		if *d.dst, err = time.ParseDuration(d.s); err != nil || *d.dst <= 0 {
 			return c, fmt.Errorf("-%s: %q is not a positive duration such as 10m", d.name, d.s)
@@ -81,14 +99,26 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if _, err := fmt.Sscan(demoN, &c.DemoCitizens); err != nil || c.DemoCitizens < 1 {
 		return c, errors.New("-demo-citizens must be a positive number")
 	}
+	if _, err := fmt.Sscan(regCache, &c.RegistryCache); err != nil || c.RegistryCache < 0 {
+		return c, errors.New("-registry-cache must be a number, 0 or more")
+	}
+	if c.RateLimits, err = parseRateLimits(rateLimits); err != nil {
+		return c, err
+	}
+	for _, o := range strings.Split(cors, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c.CORSOrigins = append(c.CORSOrigins, o)
+		}
+	}
 	return c, nil
 }
 
 // String describes the configuration for the start-up log, with secrets
 // and credentials masked.
 func (c config) String() string {
-	return fmt.Sprintf("addr=%s data=%q keys=%q redis=%q tz=%s coverage=%q repeat_window=%s max_offline_age=%s pseudonym_key=%s outbox=%q redis_timeout=%s",
-		c.Addr, c.Data, c.Keys, maskURL(c.Redis), c.TZ, c.Coverage, c.RepeatWindow, c.MaxOfflineAge, mask(c.PseudonymKey), c.Outbox, c.RedisTimeout)
+	return fmt.Sprintf("addr=%s data=%q keys=%q redis=%q tz=%s coverage=%q repeat_window=%s max_offline_age=%s pseudonym_key=%s outbox=%q redis_timeout=%s registry=%q registry_token=%s registry_timeout=%s registry_cache=%d rate_limits=%v cors_origins=%v pprof=%q",
+		c.Addr, c.Data, c.Keys, maskURL(c.Redis), c.TZ, c.Coverage, c.RepeatWindow, c.MaxOfflineAge, mask(c.PseudonymKey), c.Outbox, c.RedisTimeout,
+		c.Registry, mask(c.RegistryToken), c.RegistryTimeout, c.RegistryCache, c.RateLimits, c.CORSOrigins, c.Pprof)
 }
 
 func mask(s string) string {
@@ -110,4 +140,26 @@ func maskURL(u string) string {
 	}
 	user, _, _ := strings.Cut(cred, ":")
 	return scheme + "://" + user + ":***@" + host
+}
+
+// parseRateLimits reads "role=rate:burst,…" or "off".
+func parseRateLimits(s string) (map[kiosk.Role]kiosk.RateLimit, error) {
+	out := map[kiosk.Role]kiosk.RateLimit{}
+	if s == "off" || s == "" {
+		return out, nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		role, spec, ok := strings.Cut(strings.TrimSpace(part), "=")
+		var rl kiosk.RateLimit
+		if ok {
+			_, err := fmt.Sscanf(spec, "%g:%d", &rl.Rate, &rl.Burst)
+			ok = err == nil && rl.Rate > 0 && rl.Burst > 0
+		}
+		r := kiosk.Role(role)
+		if !ok || (r != kiosk.RoleKiosk && r != kiosk.RoleHIS && r != kiosk.RoleAuditor) {
+			return nil, fmt.Errorf("-rate-limits: %q is not role=rate:burst (e.g. kiosk=100:200) or off", part)
+		}
+		out[r] = rl
+	}
+	return out, nil
 }

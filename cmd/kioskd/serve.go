@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -18,9 +19,9 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/vnhealth/cccd-checkin/kiosk"
+	"github.com/vnhealth/cccd-checkin/kiosk/redisstore"
 	"github.com/vnhealth/cccd-checkin/verifier"
 	"github.com/vnhealth/cccd-checkin/verifier/breaker"
-	"github.com/vnhealth/cccd-checkin/verifier/demodata"
 	"github.com/vnhealth/cccd-checkin/verifier/inmem"
 	"github.com/vnhealth/cccd-checkin/verifier/outbox"
 	"github.com/vnhealth/cccd-checkin/verifier/redisledger"
@@ -45,14 +46,14 @@ func serve(ctx context.Context, c config, stdout, stderr io.Writer) error {
 		}
 	}
 
-	start := time.Now()
-	reg, demo, err := loadRegistry(c, loc)
+	metrics := kiosk.NewMetrics(nil)
+	ready := map[string]kiosk.Pinger{}
+	regs, err := openRegistries(c, loc, log, metrics)
 	if err != nil {
 		return err
 	}
-	nc, ncards, nf := reg.Counts()
-	log.Info("data loaded", slog.Int("citizens", nc), slog.Int("cards", ncards), slog.Int("facilities", nf),
-		slog.Bool("demo", demo), slog.Duration("took", time.Since(start)))
+	defer regs.close()
+	reg := regs.local
 
 	ledger, err := openLedger(ctx, c, log)
 	if err != nil {
@@ -62,8 +63,9 @@ func serve(ctx context.Context, c config, stdout, stderr io.Writer) error {
 	// closed (flushed) below and this only closes the Redis client.
 	defer ledger.close(context.Background())
 
+	ready["ledger"] = ledger.Ledger
 	svc := &verifier.Service{
-		Population: reg, Insurance: reg, Facilities: reg, Ledger: ledger.Ledger, Coverage: rules,
+		Population: regs.population, Insurance: regs.insurance, Facilities: regs.facilities, Ledger: ledger.Ledger, Coverage: rules,
 		Location: loc, RepeatWithin: c.RepeatWindow, MaxOfflineAge: c.MaxOfflineAge,
 	}
 	svc.Defaults()
@@ -72,14 +74,32 @@ func serve(ctx context.Context, c config, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	metrics := kiosk.NewMetrics(nil)
 	if ledger.outbox != nil {
 		registerOutboxMetrics(metrics.Registry(), ledger.outbox)
 	}
-	srv := kiosk.New(kiosk.Config{
-		Verifier: svc, Keys: keys, Logger: log, Metrics: metrics,
-		Ready: map[string]kiosk.Pinger{"ledger": ledger.Ledger},
-	})
+	pseudonymKey := []byte(c.PseudonymKey)
+	if len(pseudonymKey) == 0 {
+		// Without Redis the access log lives and dies with the process: a
+		// per-process key is enough.
+		pseudonymKey = []byte(rand.Text())
+	}
+	kcfg := kiosk.Config{
+		Verifier: svc, Keys: keys, Logger: log, Metrics: metrics, Ready: ready,
+		RateLimits: c.RateLimits, CORSOrigins: c.CORSOrigins, PseudonymKey: pseudonymKey, Location: loc,
+	}
+	if ledger.client != nil {
+		// Shared by every kioskd behind this Redis.
+		kcfg.Idempotency = redisstore.NewIdempotency(ledger.client, redisledger.DefaultKeyPrefix)
+		kcfg.AccessLog = redisstore.NewAccessLog(ledger.client, redisledger.DefaultKeyPrefix, 0)
+	}
+	srv := kiosk.New(kcfg)
+	if c.Pprof != "" {
+		stopPprof, err := servePprof(c.Pprof, log)
+		if err != nil {
+			return err
+		}
+		defer stopPprof()
+	}
 
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
@@ -122,6 +142,9 @@ func serve(ctx context.Context, c config, stdout, stderr io.Writer) error {
 	}
 	fctx, fcancel := context.WithTimeout(context.Background(), c.ShutdownGrace)
 	defer fcancel()
+	if err := srv.Close(fctx); err != nil {
+		log.Error("writing the access log", slog.String("error", err.Error()))
+	}
 	if err := ledger.close(fctx); err != nil {
 		log.Error("closing the visit ledger", slog.String("error", err.Error()))
 		shutErr = errors.Join(shutErr, err)
@@ -133,22 +156,13 @@ func serve(ctx context.Context, c config, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// loadRegistry loads the data directory, or generates the demo data set.
-func loadRegistry(c config, loc *time.Location) (*inmem.Registry, bool, error) {
-	if c.Data != "" {
-		r, err := inmem.LoadDir(c.Data)
-		return r, false, err
-	}
-	set := demodata.Generate(demodata.Options{N: c.DemoCitizens, Seed: 1, Now: verifier.NewDate(time.Now().In(loc))})
-	r, err := inmem.NewRegistry(set.Citizens, set.Cards, set.Facilities)
-	return r, true, err
-}
-
 // openedLedger is the same-day window as serve wires it.
 type openedLedger struct {
 	verifier.Ledger
 	// outbox is the outbox in front of Redis; nil for the in-process window.
 	outbox *outbox.Ledger
+	// client is the Redis client; nil for the in-process window.
+	client redis.UniversalClient
 	// close flushes the outbox (within ctx) and closes the Redis client.
 	close func(ctx context.Context) error
 }
@@ -197,7 +211,7 @@ func openLedger(ctx context.Context, c config, log *slog.Logger) (*openedLedger,
 		slog.Int("queued", ob.Depth()), slog.Duration("timeout", c.RedisTimeout))
 	var once sync.Once
 	var closeErr error
-	return &openedLedger{Ledger: ob, outbox: ob, close: func(ctx context.Context) error {
+	return &openedLedger{Ledger: ob, outbox: ob, client: client, close: func(ctx context.Context) error {
 		once.Do(func() {
 			closeErr = ob.Close(ctx)
 			if d := ob.Depth(); d > 0 {
@@ -248,7 +262,9 @@ func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
 func loadKeys(c config, reg *inmem.Registry, log *slog.Logger) (*kiosk.Keys, map[kiosk.Role]string, error) {
 	if c.Keys == "" {
 		fac := "08001"
-		if fs := reg.Facilities(); len(fs) > 0 {
+		if reg == nil {
+			// A remote registry: the demo keys act for 08001.
+		} else if fs := reg.Facilities(); len(fs) > 0 {
 			if _, err := reg.Facility(context.Background(), fac); err != nil {
 				fac = fs[0].Code
 			}
@@ -275,6 +291,9 @@ func printDemo(w io.Writer, base string, tokens map[kiosk.Role]string, reg *inme
 	fmt.Fprintf(w, "demo mode: generated data, in-process window, these tokens are valid until the process stops:\n")
 	for _, r := range []kiosk.Role{kiosk.RoleKiosk, kiosk.RoleHIS, kiosk.RoleAuditor} {
 		fmt.Fprintf(w, "  %-8s %s\n", r, tokens[r])
+	}
+	if reg == nil {
+		return
 	}
 	id := string(reg.CitizenAt(0).ID)
 	fmt.Fprintf(w, "try:\n  curl -s -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n    -d '{\"citizen_id\": \"%s\"}' %s/v1/checkins\n", tokens[kiosk.RoleKiosk], id, base)

@@ -269,7 +269,22 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 		}
 	}
 	sortVisits(out.Others)
-	if group == 0 {
+	// The index needs writing when a group is new, when a facility joins
+	// it, or when a recorded visit is sent again (a retry or an outbox
+	// replay after a failed index write heals the index); not on every
+	// visit or desk re-scan of a flagged day, which would make a busy
+	// citizen's day cost a write per facility each time.
+	atStored := 0
+	for _, x := range res[3:] {
+		if s, _ := x.(string); strings.Contains(s, `"`+stored.Facility+`"`) {
+			atStored++
+		}
+	}
+	switch {
+	case group == 1:
+	case group == 2 && atStored == 1:
+	case group == 3 && stored.CheckinID == v.CheckinID:
+	default:
 		return out, nil
 	}
 	keys = []string{l.seqKey(), l.indexKey()}

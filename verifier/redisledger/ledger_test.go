@@ -288,8 +288,8 @@ func TestGroupsSurviveWindowDeletion(t *testing.T) {
 }
 
 func TestIndexHealsOnRescan(t *testing.T) {
-	// If the index write after a flag was lost, the next Record of that
-	// citizen and day (a retry is a re-scan) files the group.
+	// If the index write after a flag was lost, sending the recorded visit
+	// again (the outbox's replay, a retry) files the group.
 	c := testClient(t)
 	l, _ := newTestLedger(t, c, Options{})
 	ctx := context.Background()
@@ -298,7 +298,7 @@ func TestIndexHealsOnRescan(t *testing.T) {
 	if p, _ := l.Duplicates(ctx, verifier.DuplicateQuery{}); len(p.Items) != 0 {
 		t.Fatalf("index not deleted: %d groups", len(p.Items))
 	}
-	got, err := l.Record(ctx, ledgertest.NewRecording("retry", b.Visit.CitizenID, b.Visit.Facility, b.Visit.At.Add(time.Second)))
+	got, err := l.Record(ctx, ledgertest.NewRecording(b.Visit.CheckinID, b.Visit.CitizenID, b.Visit.Facility, b.Visit.At))
 	if err != nil || !got.Repeat {
 		t.Fatalf("re-scan: %+v, %v", got, err)
 	}

@@ -141,8 +141,9 @@ else
 end
 local score = string.format('%.0f', s)
 for i = 3, #KEYS do
-  redis.call('ZADD', KEYS[i], 'NX', score, ARGV[1])
-  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', '(' .. ARGV[3])
+  if redis.call('ZADD', KEYS[i], 'NX', score, ARGV[1]) == 1 then
+    redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', '(' .. ARGV[3])
+  end
 end
 return score
 `)
