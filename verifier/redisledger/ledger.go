@@ -255,6 +255,7 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 	}
 	out := verifier.Recorded{Visit: stored, Repeat: repeat == 1}
 	facilities := []string{}
+	atStored := 0 // the day's visits at the stored visit's facility
 	for _, x := range res[3:] {
 		s, _ := x.(string)
 		o, err := decodeRecord(s, v.CitizenID, v.Day)
@@ -263,6 +264,9 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 		}
 		if !slices.Contains(facilities, o.Facility) {
 			facilities = append(facilities, o.Facility)
+		}
+		if o.Facility == stored.Facility {
+			atStored++
 		}
 		if o.Facility != stored.Facility {
 			out.Others = append(out.Others, o)
@@ -274,12 +278,6 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 	// replay after a failed index write heals the index); not on every
 	// visit or desk re-scan of a flagged day, which would make a busy
 	// citizen's day cost a write per facility each time.
-	atStored := 0
-	for _, x := range res[3:] {
-		if s, _ := x.(string); strings.Contains(s, `"`+stored.Facility+`"`) {
-			atStored++
-		}
-	}
 	switch {
 	case group == 1:
 	case group == 2 && atStored == 1:
