@@ -376,7 +376,7 @@ func TestSIGTERMDuringCheckins(t *testing.T) {
 		}
 	}
 	_, metrics := p.get("/metrics", "")
-	for _, m := range []string{"kiosk_outbox_depth ", "kiosk_window_breaker_open 1", "kiosk_window_errors_total "} {
+	for _, m := range []string{"kiosk_outbox_depth ", "kiosk_window_breaker_open 1", "kiosk_window_errors_total ", "kiosk_redis_roundtrip_seconds_bucket{cmd=\"evalsha\"", "kiosk_redis_errors_total{cmd="} {
 		if !strings.Contains(string(metrics), m) {
 			t.Errorf("/metrics lacks %q", m)
 		}
