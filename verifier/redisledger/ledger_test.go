@@ -445,3 +445,34 @@ func TestIndexTrimmedAfterRetention(t *testing.T) {
 		t.Errorf("Duplicates = %+v, %v; want the new group", p.Items, err)
 	}
 }
+
+func TestDecodeRecord(t *testing.T) {
+	at := time.Date(2026, 11, 28, 1, 2, 3, 456789, time.UTC)
+	v := verifier.Visit{CheckinID: "ck1", CitizenID: "008095001234", Facility: "08001", VisitType: verifier.Emergency,
+		At: at, Day: "2026-11-28", Kiosk: "desk \"1\"", Ticket: 12, EligibilityCode: "000"}
+	got, err := decodeRecord(encodeRecord(v), v.CitizenID, v.Day)
+	if err != nil || got != v {
+		t.Fatalf("round trip: %+v, %v; want %+v", got, err, v)
+	}
+	// A record written before the eligibility code was kept.
+	old := `["ck2","08002",1764291723,5,"outpatient","",3]`
+	if got, err := decodeRecord(old, v.CitizenID, v.Day); err != nil || got.Ticket != 3 || got.EligibilityCode != "" {
+		t.Errorf("seven-field record: %+v, %v", got, err)
+	}
+	for _, bad := range []string{``, `{}`, `[]`, `["ck"]`, `[1,2,3]`, `["ck","08001","x"]`} {
+		if _, err := decodeRecord(bad, v.CitizenID, v.Day); verifier.KindOf(err) != verifier.KindInternal {
+			t.Errorf("decodeRecord(%s) = %v, want a corrupt-record error", bad, err)
+		}
+	}
+}
+
+func BenchmarkDecodeRecord(b *testing.B) {
+	s := encodeRecord(verifier.Visit{CheckinID: "e0ra9w6faeyszfm7", Facility: "08001", VisitType: verifier.Outpatient,
+		At: time.Now(), Kiosk: "desk-1", Ticket: 12, EligibilityCode: "000"})
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := decodeRecord(s, "008095001234", "2026-11-28"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
