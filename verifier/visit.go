@@ -66,6 +66,32 @@ type Recording struct {
 	FullName string
 }
 
+// Validate reports what no ledger may record: a visit without a check-in
+// ID, citizen, facility, time or valid local day. Such a recording is a
+// caller's bug (KindInternal), never queued or stored.
+func (r Recording) Validate() error {
+	v := r.Visit
+	missing := ""
+	switch {
+	case v.CheckinID == "":
+		missing = "a check-in id"
+	case v.CitizenID == "":
+		missing = "a citizen"
+	case v.Facility == "":
+		missing = "a facility"
+	case v.At.IsZero():
+		missing = "a time"
+	default:
+		if _, err := time.Parse(time.DateOnly, v.Day); err != nil {
+			missing = "a valid day"
+		}
+	}
+	if missing != "" {
+		return Errorf(KindInternal, "invalid_recording", "the ledger was asked to record a visit without %s", missing)
+	}
+	return nil
+}
+
 // Recorded is the ledger's answer to a Recording.
 type Recorded struct {
 	// Visit is the stored visit: the new one, or the earlier one on a repeat.

@@ -127,7 +127,7 @@ func (l *Ledger) shard(id verifier.CitizenID) *ledgerShard {
 
 // Record implements verifier.Ledger.
 func (l *Ledger) Record(_ context.Context, r verifier.Recording) (verifier.Recorded, error) {
-	if err := checkLedgerRecording(r); err != nil {
+	if err := r.Validate(); err != nil {
 		return verifier.Recorded{}, err
 	}
 	v := r.Visit
@@ -404,27 +404,6 @@ func (l *Ledger) sweepGroups(now time.Time) {
 func (l *Ledger) Ping(context.Context) error { return nil }
 
 const ledgerDayLayout = "2006-01-02"
-
-func checkLedgerRecording(r verifier.Recording) error {
-	v := r.Visit
-	bad := func(what string) error {
-		return verifier.Errorf(verifier.KindInternal, "invalid_recording", "the ledger was asked to record a visit without %s", what)
-	}
-	switch {
-	case v.CheckinID == "":
-		return bad("a check-in id")
-	case v.CitizenID == "":
-		return bad("a citizen")
-	case v.Facility == "":
-		return bad("a facility")
-	case v.At.IsZero():
-		return bad("a time")
-	}
-	if _, err := time.Parse(ledgerDayLayout, v.Day); err != nil {
-		return bad("a valid day")
-	}
-	return nil
-}
 
 func checkLedgerDays(days ...string) error {
 	for _, d := range days {

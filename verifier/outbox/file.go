@@ -58,7 +58,7 @@ func decodeLine(b []byte) (verifier.Recording, error) {
 	if err := json.Unmarshal(l.R, &r); err != nil {
 		return verifier.Recording{}, err
 	}
-	if err := checkRecording(r); err != nil {
+	if err := r.Validate(); err != nil {
 		return verifier.Recording{}, err
 	}
 	return r, nil
@@ -124,29 +124,6 @@ func syncDir(dir string) error {
 	defer d.Close()
 	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
 		return err
-	}
-	return nil
-}
-
-// checkRecording refuses what no ledger would record (the same rules as the
-// adapters): such a recording is a caller's bug and must not be queued.
-func checkRecording(r verifier.Recording) error {
-	v := r.Visit
-	bad := func(what string) error {
-		return verifier.Errorf(verifier.KindInternal, "invalid_recording", "the ledger was asked to record a visit without %s", what)
-	}
-	switch {
-	case v.CheckinID == "":
-		return bad("a check-in id")
-	case v.CitizenID == "":
-		return bad("a citizen")
-	case v.Facility == "":
-		return bad("a facility")
-	case v.At.IsZero():
-		return bad("a time")
-	}
-	if _, err := parseDay(v.Day); err != nil {
-		return bad("a valid day")
 	}
 	return nil
 }

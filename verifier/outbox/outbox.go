@@ -275,7 +275,7 @@ func (l *Ledger) adopt() error {
 // together with its error). An error from the outbox file itself means the
 // visit could not be kept at all. Record is not cancelled by ctx.
 func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Recorded, error) {
-	if err := checkRecording(r); err != nil {
+	if err := r.Validate(); err != nil {
 		return verifier.Recorded{}, err
 	}
 	ctx = context.WithoutCancel(ctx)

@@ -296,25 +296,10 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 }
 
 func checkRecording(r verifier.Recording) (int64, error) {
-	v := r.Visit
-	bad := func(what string) error {
-		return verifier.Errorf(verifier.KindInternal, "invalid_recording", "the ledger was asked to record a visit without %s", what)
+	if err := r.Validate(); err != nil {
+		return 0, err
 	}
-	switch {
-	case v.CheckinID == "":
-		return 0, bad("a check-in id")
-	case v.CitizenID == "":
-		return 0, bad("a citizen")
-	case v.Facility == "":
-		return 0, bad("a facility")
-	case v.At.IsZero():
-		return 0, bad("a time")
-	}
-	n, err := dayNumber(v.Day)
-	if err != nil {
-		return 0, bad("a valid day")
-	}
-	return n, nil
+	return dayNumber(r.Visit.Day)
 }
 
 func sortVisits(vs []verifier.Visit) {
