@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/vnhealth/cccd-checkin/verifier"
 )
@@ -128,4 +127,3 @@ func syncDir(dir string) error {
 	return nil
 }
 
-func parseDay(day string) (time.Time, error) { return time.Parse(time.DateOnly, day) }
