@@ -126,4 +126,3 @@ func syncDir(dir string) error {
 	}
 	return nil
 }
-
