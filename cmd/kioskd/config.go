@@ -36,6 +36,7 @@ type config struct {
 	RateLimits      map[kiosk.Role]kiosk.RateLimit
 	CORSOrigins     []string
 	Pprof           string
+	Retention       time.Duration
 }
 
 type flagSpec struct {
@@ -45,7 +46,7 @@ type flagSpec struct {
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	var c config
-	var repeat, offline, grace, demoN, redisTimeout, regTimeout, regCache, rateLimits, cors string
+	var repeat, offline, grace, demoN, redisTimeout, regTimeout, regCache, rateLimits, cors, retention string
 	specs := []flagSpec{
 		{"addr", "KIOSK_ADDR", ":8080", "listen address", &c.Addr},
 		{"data", "KIOSK_DATA", "", "data directory of population.jsonl, insurance.jsonl, facilities.jsonl (default: demo data generated in memory)", &c.Data},
@@ -68,6 +69,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		{"rate-limits", "KIOSK_RATE_LIMITS", "kiosk=100:200,his=1000:2000,auditor=50:100", "requests a second and burst per API key, by role; \"off\" for none", &rateLimits},
 		{"cors-origins", "KIOSK_CORS_ORIGINS", "", "comma-separated origins allowed to call the API from a browser (default: none)", &cors},
 		{"pprof", "KIOSK_PPROF", "", "address for net/http/pprof, e.g. 127.0.0.1:6060 (default: off)", &c.Pprof},
+		{"retention", "KIOSK_RETENTION", "9600h", "how long duplicate groups and the access log are kept (default 400 days)", &retention},
 	}
 	fs := flag.NewFlagSet("kioskd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -90,7 +92,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		s    string
 		dst  *time.Duration
 	}{{"repeat-window", repeat, &c.RepeatWindow}, {"max-offline-age", offline, &c.MaxOfflineAge}, {"shutdown-grace", grace, &c.ShutdownGrace},
-		{"redis-timeout", redisTimeout, &c.RedisTimeout}, {"registry-timeout", regTimeout, &c.RegistryTimeout}}
+		{"redis-timeout", redisTimeout, &c.RedisTimeout}, {"registry-timeout", regTimeout, &c.RegistryTimeout}, {"retention", retention, &c.Retention}}
 	for _, d := range durations {
 		if *d.dst, err = time.ParseDuration(d.s); err != nil || *d.dst <= 0 {
 			return c, fmt.Errorf("-%s: %q is not a positive duration such as 10m", d.name, d.s)
@@ -118,7 +120,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 func (c config) String() string {
 	return fmt.Sprintf("addr=%s data=%q keys=%q redis=%q tz=%s coverage=%q repeat_window=%s max_offline_age=%s pseudonym_key=%s outbox=%q redis_timeout=%s registry=%q registry_token=%s registry_timeout=%s registry_cache=%d rate_limits=%v cors_origins=%v pprof=%q",
 		c.Addr, c.Data, c.Keys, maskURL(c.Redis), c.TZ, c.Coverage, c.RepeatWindow, c.MaxOfflineAge, mask(c.PseudonymKey), c.Outbox, c.RedisTimeout,
-		c.Registry, mask(c.RegistryToken), c.RegistryTimeout, c.RegistryCache, c.RateLimits, c.CORSOrigins, c.Pprof)
+		c.Registry, mask(c.RegistryToken), c.RegistryTimeout, c.RegistryCache, c.RateLimits, c.CORSOrigins, c.Pprof) +
+		fmt.Sprintf(" retention=%s", c.Retention)
 }
 
 func mask(s string) string {

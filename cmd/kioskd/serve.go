@@ -90,7 +90,7 @@ func serve(ctx context.Context, c config, stdout, stderr io.Writer) error {
 	if ledger.client != nil {
 		// Shared by every kioskd behind this Redis.
 		kcfg.Idempotency = redisstore.NewIdempotency(ledger.client, redisledger.DefaultKeyPrefix)
-		kcfg.AccessLog = redisstore.NewAccessLog(ledger.client, redisledger.DefaultKeyPrefix, 0)
+		kcfg.AccessLog = redisstore.NewAccessLog(ledger.client, redisledger.DefaultKeyPrefix, c.Retention)
 	}
 	srv := kiosk.New(kcfg)
 	if c.Pprof != "" {
@@ -178,7 +178,7 @@ const redisPoolSize = 128
 // that keeps check-ins while Redis is down; else the in-process window.
 func openLedger(ctx context.Context, c config, log *slog.Logger, metrics *kiosk.Metrics) (*openedLedger, error) {
 	if c.Redis == "" {
-		return &openedLedger{Ledger: inmem.NewLedger(), close: func(context.Context) error { return nil }}, nil
+		return &openedLedger{Ledger: inmem.NewLedger(inmem.WithLedgerRetention(c.Retention)), close: func(context.Context) error { return nil }}, nil
 	}
 	if c.PseudonymKey == "" {
 		return nil, errors.New("-redis needs -pseudonym-key (KIOSK_PSEUDONYM_KEY): citizen IDs in Redis keys are pseudonymised with it")
@@ -204,7 +204,7 @@ func openLedger(ctx context.Context, c config, log *slog.Logger, metrics *kiosk.
 		client.Close()
 		return nil, fmt.Errorf("-redis %s: cannot reach Redis: %w", maskURL(c.Redis), err)
 	}
-	rl := redisledger.New(client, redisledger.Options{PseudonymKey: []byte(c.PseudonymKey)})
+	rl := redisledger.New(client, redisledger.Options{PseudonymKey: []byte(c.PseudonymKey), Retention: c.Retention})
 	ob, err := outbox.New(rl, outbox.Options{
 		Dir:     c.Outbox,
 		Timeout: c.RedisTimeout,

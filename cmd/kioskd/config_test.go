@@ -1,0 +1,50 @@
+package main
+
+import (
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vnhealth/cccd-checkin/kiosk"
+)
+
+func TestConfigFlagsAndEnvironment(t *testing.T) {
+	env := map[string]string{"KIOSK_ADDR": ":9000", "REDIS_URL": "redis://u:secret@10.0.0.1:6379/2", "KIOSK_RATE_LIMITS": "kiosk=5:10", "KIOSK_PSEUDONYM_KEY": "k3y"}
+	c, err := parseConfig([]string{"-addr", ":9100", "-cors-origins", "https://a.vn, https://b.vn", "-retention", "48h"},
+		func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":9100" {
+		t.Errorf("a flag must win over the environment: addr %q", c.Addr)
+	}
+	if c.Redis != env["REDIS_URL"] || c.TZ != "Asia/Ho_Chi_Minh" || c.RepeatWindow != 10*time.Minute || c.Retention != 48*time.Hour {
+		t.Errorf("config %+v", c)
+	}
+	if got := c.RateLimits[kiosk.RoleKiosk]; got != (kiosk.RateLimit{Rate: 5, Burst: 10}) || len(c.RateLimits) != 1 {
+		t.Errorf("rate limits %v", c.RateLimits)
+	}
+	if len(c.CORSOrigins) != 2 || c.CORSOrigins[1] != "https://b.vn" {
+		t.Errorf("cors %v", c.CORSOrigins)
+	}
+	// The start-up log line hides secrets.
+	if s := c.String(); strings.Contains(s, "secret") || strings.Contains(s, "k3y") || !strings.Contains(s, "redis://u:***@10.0.0.1:6379/2") {
+		t.Errorf("config line leaks or mangles: %s", s)
+	}
+}
+
+func TestConfigRefusesBadValues(t *testing.T) {
+	for _, args := range [][]string{
+		{"-repeat-window", "soon"}, {"-max-offline-age", "-1h"}, {"-demo-citizens", "0"},
+		{"-rate-limits", "kiosk=fast"}, {"-rate-limits", "admin=1:1"}, {"-registry-cache", "-5"}, {"extra"},
+	} {
+		if _, err := parseConfig(args, func(string) string { return "" }, io.Discard); err == nil {
+			t.Errorf("parseConfig(%v) accepted", args)
+		}
+	}
+	c, err := parseConfig([]string{"-rate-limits", "off"}, func(string) string { return "" }, io.Discard)
+	if err != nil || len(c.RateLimits) != 0 {
+		t.Errorf("off: %v %v", c.RateLimits, err)
+	}
+}
