@@ -59,7 +59,9 @@ func startServer(t *testing.T, extra ...string) (base string, logs *syncBuffer, 
 	}
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
-	args := append([]string{"-addr", "127.0.0.1:0", "-data", "testdata/data", "-keys", keysFile}, extra...)
+	// Debug logging: every request is logged, so the privacy check below
+	// sees all of them.
+	args := append([]string{"-addr", "127.0.0.1:0", "-data", "testdata/data", "-keys", keysFile, "-log-level", "debug"}, extra...)
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, args, func(string) string { return "" }, stdout, stderr) }()
 	re := regexp.MustCompile(`listening on (http://\S+)`)
