@@ -37,6 +37,8 @@ type config struct {
 	CORSOrigins     []string
 	Pprof           string
 	Retention       time.Duration
+
+	RedisAutoPipeline bool
 }
 
 type flagSpec struct {
@@ -46,7 +48,7 @@ type flagSpec struct {
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	var c config
-	var repeat, offline, grace, demoN, redisTimeout, regTimeout, regCache, rateLimits, cors, retention string
+	var repeat, offline, grace, demoN, redisTimeout, regTimeout, regCache, rateLimits, cors, retention, autopipe string
 	specs := []flagSpec{
 		{"addr", "KIOSK_ADDR", ":8080", "listen address", &c.Addr},
 		{"data", "KIOSK_DATA", "", "data directory of population.jsonl, insurance.jsonl, facilities.jsonl (default: demo data generated in memory)", &c.Data},
@@ -70,6 +72,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		{"cors-origins", "KIOSK_CORS_ORIGINS", "", "comma-separated origins allowed to call the API from a browser (default: none)", &cors},
 		{"pprof", "KIOSK_PPROF", "", "address for net/http/pprof, e.g. 127.0.0.1:6060 (default: off)", &c.Pprof},
 		{"retention", "KIOSK_RETENTION", "9600h", "how long duplicate groups and the access log are kept (default 400 days)", &retention},
+		{"redis-autopipeline", "KIOSK_REDIS_AUTOPIPELINE", "on", "batch the check-ins' record scripts into shared writes to Redis (go-redis AutoPipeliner): on or off", &autopipe},
 	}
 	fs := flag.NewFlagSet("kioskd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -104,6 +107,13 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if _, err := fmt.Sscan(regCache, &c.RegistryCache); err != nil || c.RegistryCache < 0 {
 		return c, errors.New("-registry-cache must be a number, 0 or more")
 	}
+	switch autopipe {
+	case "on":
+		c.RedisAutoPipeline = true
+	case "off":
+	default:
+		return c, fmt.Errorf("-redis-autopipeline must be on or off, not %q", autopipe)
+	}
 	if c.RateLimits, err = parseRateLimits(rateLimits); err != nil {
 		return c, err
 	}
@@ -121,7 +131,7 @@ func (c config) String() string {
 	return fmt.Sprintf("addr=%s data=%q keys=%q redis=%q tz=%s coverage=%q repeat_window=%s max_offline_age=%s pseudonym_key=%s outbox=%q redis_timeout=%s registry=%q registry_token=%s registry_timeout=%s registry_cache=%d rate_limits=%v cors_origins=%v pprof=%q",
 		c.Addr, c.Data, c.Keys, maskURL(c.Redis), c.TZ, c.Coverage, c.RepeatWindow, c.MaxOfflineAge, mask(c.PseudonymKey), c.Outbox, c.RedisTimeout,
 		c.Registry, mask(c.RegistryToken), c.RegistryTimeout, c.RegistryCache, c.RateLimits, c.CORSOrigins, c.Pprof) +
-		fmt.Sprintf(" retention=%s", c.Retention)
+		fmt.Sprintf(" retention=%s redis_autopipeline=%v", c.Retention, c.RedisAutoPipeline)
 }
 
 func mask(s string) string {

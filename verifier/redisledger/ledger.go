@@ -65,6 +65,11 @@ type Options struct {
 	// WriteTimeout bounds a Record, which runs to completion even when its
 	// caller's context is cancelled (default 3s).
 	WriteTimeout time.Duration
+	// Scripter, when set, runs the per-check-in record script instead of
+	// the client: e.g. go-redis's AutoPipeliner, which writes the scripts
+	// of concurrent check-ins to Redis in one batch. Everything else goes
+	// through the client.
+	Scripter redis.Scripter
 }
 
 // Defaults.
@@ -88,8 +93,9 @@ const seqBits = 31
 // Ledger is a verifier.Ledger kept in Redis. It is safe for concurrent use,
 // and Record is atomic per citizen across every process sharing the Redis.
 type Ledger struct {
-	rdb redis.UniversalClient
-	o   Options
+	rdb     redis.UniversalClient
+	scripts redis.Scripter // runs recordScript: the client, or Options.Scripter
+	o       Options
 	// cluster: the ticket counter of a facility's day lives in another
 	// slot than the citizen's keys, so it is drawn before the script.
 	cluster bool
@@ -116,7 +122,11 @@ func New(client redis.UniversalClient, opts Options) *Ledger {
 		opts.WriteTimeout = DefaultWriteTimeout
 	}
 	_, cluster := client.(*redis.ClusterClient)
-	return &Ledger{rdb: client, o: opts, cluster: cluster}
+	l := &Ledger{rdb: client, scripts: client, o: opts, cluster: cluster}
+	if opts.Scripter != nil {
+		l.scripts = opts.Scripter
+	}
+	return l
 }
 
 // Key names.
@@ -233,7 +243,7 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 	} else {
 		keys = append(keys, l.ticketKey(v.Facility, v.Day))
 	}
-	res, err := recordScript.Run(ctx, l.rdb, keys,
+	res, err := recordScript.Run(ctx, l.scripts, keys,
 		encodeRecord(v), v.CheckinID, v.Facility,
 		v.At.Unix(), v.At.Nanosecond(), r.RepeatWithin.Nanoseconds(),
 		r.ExpireAt.UnixMilli(), r.ExpireAt.Add(l.o.Retention).UnixMilli(),

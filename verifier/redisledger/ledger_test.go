@@ -85,6 +85,21 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// The record scripts batched by go-redis's AutoPipeliner, as kioskd runs
+// them by default, keep every rule of the suite.
+func TestConformanceAutoPipelined(t *testing.T) {
+	c := testClient(t)
+	ap, err := c.AutoPipeline()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ap.Close() })
+	ledgertest.Run(t, func(t *testing.T) verifier.Ledger {
+		l, _ := newTestLedger(t, c, Options{Scripter: ap})
+		return l
+	})
+}
+
 func today() time.Time {
 	now := time.Now().In(ledgertest.Zone)
 	return time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, ledgertest.Zone)
