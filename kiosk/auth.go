@@ -37,7 +37,8 @@ type Key struct {
 
 // Keys is the set of API keys.
 type Keys struct {
-	keys []Key
+	keys   []Key
+	byHash map[[32]byte]int // index in keys by the SHA-256 of the token
 	// Plain counts keys stored with a clear-text token.
 	Plain int
 }
@@ -80,6 +81,10 @@ func ParseKeys(b []byte) (*Keys, error) {
 		k.Token = "" // keep no clear token in memory beyond its hash
 		ks.keys = append(ks.keys, k)
 	}
+	ks.index()
+	if len(ks.byHash) != len(ks.keys) {
+		return nil, fmt.Errorf("keys file: two keys have the same token")
+	}
 	return ks, nil
 }
 
@@ -103,20 +108,28 @@ func DemoKeys(facility string) (*Keys, map[Role]string) {
 		ks.keys = append(ks.keys, k)
 		tokens[r] = tok
 	}
+	ks.index()
 	return ks, tokens
 }
 
-// lookup finds the key of a token. Every key's hash is compared in
-// constant time, so the time taken does not tell how close a guess was.
+// lookup finds the key of a token. The token is hashed first and the hash
+// is what is looked up and compared (in constant time), so the time taken
+// can tell at most how close a guess's SHA-256 came to a stored one, which
+// says nothing about the token itself.
 func (ks *Keys) lookup(token string) (*Key, bool) {
 	h := sha256.Sum256([]byte(token))
-	var found *Key
-	for i := range ks.keys {
-		if subtle.ConstantTimeCompare(h[:], ks.keys[i].hash[:]) == 1 {
-			found = &ks.keys[i]
-		}
+	i, ok := ks.byHash[h] // a nil map (no keys) finds nothing
+	if !ok || subtle.ConstantTimeCompare(h[:], ks.keys[i].hash[:]) != 1 {
+		return nil, false
 	}
-	return found, found != nil
+	return &ks.keys[i], true
+}
+
+func (ks *Keys) index() {
+	ks.byHash = make(map[[32]byte]int, len(ks.keys))
+	for i := range ks.keys {
+		ks.byHash[ks.keys[i].hash] = i
+	}
 }
 
 const ctxKey = "kiosk.key"
