@@ -349,10 +349,13 @@ func TestBoundedWork(t *testing.T) {
 		t0 := time.Now()
 		_, err := DecodeImage(context.Background(), g.image(), Options{MaxWork: work})
 		wantErr(t, err, verifier.KindUnprocessable, CodeNoCode)
-		d := time.Since(t0)
-		t.Logf("budget %v: gave up after %v", work, d)
-		if d > work+time.Second {
-			t.Errorf("budget %v: took %v", work, d)
+		// The whole chain on 12 Mpx of noise takes far longer than 300 ms,
+		// so that search must have been stopped by its budget; the default
+		// budget may let the chain finish. (Elapsed time is logged, not
+		// asserted: a busy machine must not fail this.)
+		if work < DefaultMaxWork && (err == nil || !strings.Contains(err.Error(), "time limit")) {
+			t.Errorf("budget %v: the search was not stopped by its budget: %v", work, err)
 		}
+		t.Logf("budget %v: gave up after %v", work, time.Since(t0))
 	}
 }
