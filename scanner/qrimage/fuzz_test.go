@@ -21,11 +21,8 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		t0 := time.Now()
+		// A hang is the fuzzer's to report; elapsed time is not asserted.
 		res, err := Decode(ctx, data, Options{Limits: lim, MaxWork: 300 * time.Millisecond})
-		if d := time.Since(t0); d > 3*time.Second {
-			t.Fatalf("took %v", d)
-		}
 		if err != nil {
 			wantVerifierError(t, err)
 			return
