@@ -30,8 +30,15 @@ func date(s string) verifier.Date {
 }
 
 // newServer builds the real server over in-process stores, with n citizens
-// 008095000000+i.
+// 008095000000+i each holding a valid card, a kiosk key for 08001, a kiosk
+// key for 08002 and an auditor key.
 func newServer(tb testing.TB, n int) *kiosk.Server {
+	return newServerWith(tb, n, kiosk.RoleKiosk, func(*kiosk.Config) {})
+}
+
+// newServerWith is newServer with the role of the 08002 key (named
+// "<role>-08002") and a last say on the configuration.
+func newServerWith(tb testing.TB, n int, role08002 kiosk.Role, mod func(*kiosk.Config)) *kiosk.Server {
 	tb.Helper()
 	var citizens []verifier.Citizen
 	var cards []verifier.Card
@@ -50,12 +57,14 @@ func newServer(tb testing.TB, n int) *kiosk.Server {
 	svc.Location, _ = time.LoadLocation("Asia/Ho_Chi_Minh")
 	svc.Defaults()
 	keys, err := kiosk.ParseKeys([]byte(`[{"name":"k","role":"kiosk","facility":"08001","token":"` + kioskTok + `"},
-		{"name":"k2","role":"kiosk","facility":"08002","token":"` + kiosk2Tok + `"},
+		{"name":"` + string(role08002) + `-08002","role":"` + string(role08002) + `","facility":"08002","token":"` + kiosk2Tok + `"},
 		{"name":"a","role":"auditor","token":"` + auditorTok + `"}]`))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return kiosk.New(kiosk.Config{Verifier: svc, Keys: keys})
+	cfg := kiosk.Config{Verifier: svc, Keys: keys, Location: svc.Location, PseudonymKey: []byte("k")}
+	mod(&cfg)
+	return kiosk.New(cfg)
 }
 
 func pad5(i int) string { s := "00000" + itoa(i); return s[len(s)-5:] }
@@ -241,30 +250,8 @@ func TestGatewayCheckCard(t *testing.T) {
 	}
 }
 
-func newServerWith(tb testing.TB, mod func(*kiosk.Config)) *kiosk.Server {
-	tb.Helper()
-	citizens := []verifier.Citizen{{ID: "008095000000", FullName: "Nguyễn Văn An", DOB: date("1995-03-14"), Gender: verifier.Male}}
-	facs := []verifier.Facility{{Code: "08001", Level: verifier.LevelProvincial}, {Code: "08002", Level: verifier.LevelDistrict}}
-	reg, err := inmem.NewRegistry(citizens, nil, facs)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	svc := &verifier.Service{Population: reg, Insurance: reg, Facilities: reg, Ledger: inmem.NewLedger()}
-	svc.Location, _ = time.LoadLocation("Asia/Ho_Chi_Minh")
-	svc.Defaults()
-	keys, err := kiosk.ParseKeys([]byte(`[{"name":"k","role":"kiosk","facility":"08001","token":"` + kioskTok + `"},
-		{"name":"his-08002","role":"his","facility":"08002","token":"` + kiosk2Tok + `"},
-		{"name":"a","role":"auditor","token":"` + auditorTok + `"}]`))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cfg := kiosk.Config{Verifier: svc, Keys: keys, Location: svc.Location, PseudonymKey: []byte("k")}
-	mod(&cfg)
-	return kiosk.New(cfg)
-}
-
 func TestRateLimit(t *testing.T) {
-	s := newServerWith(t, func(c *kiosk.Config) {
+	s := newServerWith(t, 1, kiosk.RoleHIS, func(c *kiosk.Config) {
 		c.RateLimits = map[kiosk.Role]kiosk.RateLimit{kiosk.RoleKiosk: {Rate: 0.5, Burst: 3}}
 	})
 	codes := []int{}
@@ -287,7 +274,7 @@ func TestRateLimit(t *testing.T) {
 
 func TestAccessLog(t *testing.T) {
 	store := kiosk.NewMemoryAccessLog(100)
-	s := newServerWith(t, func(c *kiosk.Config) { c.AccessLog = store })
+	s := newServerWith(t, 1, kiosk.RoleHIS, func(c *kiosk.Config) { c.AccessLog = store })
 	// A kiosk read is not logged; the HIS reads are.
 	post(s, "/v1/eligibility", kioskTok, `{"citizen_id":"008095000000"}`)
 	post(s, "/v1/eligibility", kiosk2Tok, `{"citizen_id":"008095000000"}`)
@@ -321,7 +308,7 @@ func TestAccessLog(t *testing.T) {
 
 func TestCORSClosedByDefault(t *testing.T) {
 	for _, allowed := range []bool{false, true} {
-		s := newServerWith(t, func(c *kiosk.Config) {
+		s := newServerWith(t, 1, kiosk.RoleKiosk, func(c *kiosk.Config) {
 			if allowed {
 				c.CORSOrigins = []string{"https://his.example.vn"}
 			}
