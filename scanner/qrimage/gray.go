@@ -165,33 +165,14 @@ func (g *gray) resize(w, h int) *gray {
 	x0s := make([]int, w)
 	fxs := make([]uint32, w)
 	for x := 0; x < w; x++ {
-		fx := (float64(x)+0.5)*sx - 0.5
-		if fx < 0 {
-			fx = 0
-		}
-		x0 := int(fx)
-		if x0 >= g.w-1 {
-			x0 = g.w - 1
-			fx = float64(x0)
-		}
-		x0s[x] = x0
-		fxs[x] = uint32((fx - float64(x0)) * 256)
+		x0s[x], fxs[x] = sourceCoord(x, sx, g.w)
 	}
 	for y := 0; y < h; y++ {
-		fy := (float64(y)+0.5)*sy - 0.5
-		if fy < 0 {
-			fy = 0
-		}
-		y0 := int(fy)
-		if y0 >= g.h-1 {
-			y0 = g.h - 1
-			fy = float64(y0)
-		}
+		y0, wy := sourceCoord(y, sy, g.h)
 		y1 := y0 + 1
 		if y1 >= g.h {
 			y1 = g.h - 1
 		}
-		wy := uint32((fy - float64(y0)) * 256)
 		r0 := g.pix[y0*g.w : (y0+1)*g.w]
 		r1 := g.pix[y1*g.w : (y1+1)*g.w]
 		row := o.pix[y*w : (y+1)*w]
@@ -208,6 +189,18 @@ func (g *gray) resize(w, h int) *gray {
 		}
 	}
 	return o
+}
+
+// sourceCoord maps output pixel i of a resize by scale to the source pixel
+// before it (clamped to [0, n-1]) and the weight, in 1/256, of the one after.
+func sourceCoord(i int, scale float64, n int) (int, uint32) {
+	f := max((float64(i)+0.5)*scale-0.5, 0)
+	i0 := int(f)
+	if i0 >= n-1 {
+		i0 = n - 1
+		f = float64(i0)
+	}
+	return i0, uint32((f - float64(i0)) * 256)
 }
 
 func (g *gray) crop(r image.Rectangle) *gray {
