@@ -13,10 +13,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/vnhealth/cccd-checkin/cmd/internal/syncbuf"
 	"github.com/vnhealth/cccd-checkin/kiosk"
 	"github.com/vnhealth/cccd-checkin/verifier"
 	"github.com/vnhealth/cccd-checkin/verifier/demodata"
@@ -232,7 +232,7 @@ func TestBaselineAgainstRedis(t *testing.T) {
 	// loaded with -baseline-url and its CPU measured with -baseline-pid.
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var served syncBuffer
+	var served syncbuf.Buffer
 	done := make(chan error, 1)
 	go func() {
 		_, err := run(ctx, []string{"-serve-baseline", "127.0.0.1:0", "-redis", url, "-d", "1m"}, &served, &served)
@@ -256,24 +256,6 @@ func TestBaselineAgainstRedis(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Errorf("-serve-baseline: %v", err)
 	}
-}
-
-// syncBuffer is a bytes.Buffer for a goroutine to write while the test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func TestRefusesRemoteTargets(t *testing.T) {

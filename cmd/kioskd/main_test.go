@@ -12,31 +12,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/vnhealth/cccd-checkin/cmd/internal/syncbuf"
 	"github.com/vnhealth/cccd-checkin/kiosk"
 )
-
-// syncBuffer is a bytes.Buffer safe for the server goroutine to write while
-// the test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 const (
 	kioskToken   = "kiosk-08001-token-0123456789"
@@ -46,7 +27,7 @@ const (
 
 // startServer runs the real kioskd in-process on a free port with the
 // test data directory and returns its base URL, its log and a stop func.
-func startServer(t *testing.T, extra ...string) (base string, logs *syncBuffer, stop func() error) {
+func startServer(t *testing.T, extra ...string) (base string, logs *syncbuf.Buffer, stop func() error) {
 	t.Helper()
 	dir := t.TempDir()
 	keys := fmt.Sprintf(`[
@@ -57,7 +38,7 @@ func startServer(t *testing.T, extra ...string) (base string, logs *syncBuffer, 
 	if err := os.WriteFile(keysFile, []byte(keys), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	stdout, stderr := &syncbuf.Buffer{}, &syncbuf.Buffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	// Debug logging: every request is logged, so the privacy check below
 	// sees all of them.

@@ -22,6 +22,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/vnhealth/cccd-checkin/cmd/internal/syncbuf"
 	"github.com/vnhealth/cccd-checkin/verifier"
 	"github.com/vnhealth/cccd-checkin/verifier/demodata"
 	"github.com/vnhealth/cccd-checkin/verifier/inmem"
@@ -135,7 +136,7 @@ type proc struct {
 	t      *testing.T
 	cmd    *exec.Cmd
 	base   string
-	stderr *syncBuffer
+	stderr *syncbuf.Buffer
 	exited chan struct{}
 	err    error
 }
@@ -150,7 +151,7 @@ func startProc(t *testing.T, args ...string) *proc {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
-	p := &proc{t: t, cmd: cmd, stderr: &syncBuffer{}, exited: make(chan struct{})}
+	p := &proc{t: t, cmd: cmd, stderr: &syncbuf.Buffer{}, exited: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
