@@ -500,14 +500,7 @@ func (c *Client) backoff(ctx context.Context, n int) bool {
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= d {
 		return false
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	return sleep(ctx, d)
 }
 
 func (c *Client) observe(op, outcome string, start time.Time) {
