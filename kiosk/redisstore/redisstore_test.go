@@ -2,45 +2,21 @@ package redisstore
 
 import (
 	"context"
-	"crypto/rand"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/vnhealth/cccd-checkin/kiosk"
+	"github.com/vnhealth/cccd-checkin/verifier/redisledger/redistest"
 )
 
-// testRedis returns a client on the test DB and a fresh key prefix whose
-// keys are deleted afterwards; nothing else on the server is touched.
+// testRedis returns the shared test Redis and a key prefix of the test's
+// own, deleted afterwards; nothing else on the server is touched.
 func testRedis(t *testing.T) (redis.UniversalClient, string) {
 	t.Helper()
-	url := os.Getenv("REDIS_TEST_URL")
-	if url == "" {
-		url = "redis://127.0.0.1:6379/9"
-	}
-	opt, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := redis.NewClient(opt)
-	if err := c.Ping(context.Background()).Err(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("Redis at %s: %v", url, err)
-		}
-		t.Skipf("no Redis at %s: %v", url, err)
-	}
-	prefix := "test:" + rand.Text()[:10] + ":"
-	t.Cleanup(func() {
-		ctx := context.Background()
-		iter := c.Scan(ctx, 0, prefix+"*", 500).Iterator()
-		for iter.Next(ctx) {
-			c.Del(ctx, iter.Val())
-		}
-		c.Close()
-	})
-	return c, prefix
+	c := redistest.Shared(t)
+	return c, redistest.Prefix(t, c)
 }
 
 // Both stores of each kind run the same checks, so they cannot drift.

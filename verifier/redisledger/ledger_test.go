@@ -2,11 +2,8 @@ package redisledger
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -15,66 +12,26 @@ import (
 
 	"github.com/vnhealth/cccd-checkin/verifier"
 	"github.com/vnhealth/cccd-checkin/verifier/ledgertest"
+	"github.com/vnhealth/cccd-checkin/verifier/redisledger/redistest"
 )
 
-// testClient connects to the real Redis of REDIS_TEST_URL (default DB 9 on
-// the local server). Without a Redis the tests are skipped, except in CI.
-func testClient(t testing.TB) *redis.Client {
-	t.Helper()
-	url := os.Getenv("REDIS_TEST_URL")
-	if url == "" {
-		url = "redis://127.0.0.1:6379/9"
-	}
-	opt, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatalf("REDIS_TEST_URL: %v", err)
-	}
-	c := redis.NewClient(opt)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := c.Ping(ctx).Err(); err != nil {
-		c.Close()
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("Redis at %s: %v", url, err)
-		}
-		t.Skipf("no Redis at %s: %v", url, err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
+// testClient is the shared test Redis (see redistest.Shared).
+func testClient(t testing.TB) *redis.Client { return redistest.Shared(t) }
 
-// newTestLedger returns a ledger on its own random key prefix, whose keys
-// are deleted (SCAN + DEL of the prefix, nothing else) when the test ends.
+// newTestLedger returns a ledger on its own key prefix, whose keys are
+// deleted when the test ends.
 func newTestLedger(t testing.TB, c *redis.Client, opts Options) (*Ledger, string) {
 	t.Helper()
-	b := make([]byte, 6)
-	rand.Read(b)
-	prefix := "test:" + hex.EncodeToString(b) + ":"
+	prefix := redistest.Prefix(t, c)
 	opts.KeyPrefix = prefix
 	if opts.PseudonymKey == nil {
 		opts.PseudonymKey = []byte("test pseudonym key")
 	}
-	t.Cleanup(func() {
-		ctx := context.Background()
-		keys := scanKeys(t, c, prefix)
-		for i := 0; i < len(keys); i += 500 {
-			c.Del(ctx, keys[i:min(i+500, len(keys))]...)
-		}
-	})
 	return New(c, opts), prefix
 }
 
 func scanKeys(t testing.TB, c *redis.Client, prefix string) []string {
-	t.Helper()
-	var keys []string
-	iter := c.Scan(context.Background(), 0, prefix+"*", 1000).Iterator()
-	for iter.Next(context.Background()) {
-		keys = append(keys, iter.Val())
-	}
-	if err := iter.Err(); err != nil {
-		t.Fatalf("SCAN %s*: %v", prefix, err)
-	}
-	return keys
+	return redistest.Keys(t, c, prefix)
 }
 
 func TestConformance(t *testing.T) {

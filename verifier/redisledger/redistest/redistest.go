@@ -1,6 +1,7 @@
-// Package redistest starts real redis-server processes on free loopback
-// ports for tests that kill, restart or cluster them, which a shared Redis
-// cannot be used for. Every process is killed when its test ends.
+// Package redistest gives tests a real Redis: the machine's shared server
+// with a key prefix of the test's own (Shared, Prefix), or redis-server
+// processes on free loopback ports for tests that kill, restart or cluster
+// them (Start, StartCluster). Every process is killed when its test ends.
 //
 // Without a redis-server binary the test is skipped, except under CI=true
 // where it fails.
