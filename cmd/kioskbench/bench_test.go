@@ -168,7 +168,7 @@ func TestMalformedVariantsAre4xx(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.base, p.checkBodies = base, true
-	g := newGenerator(ds, tokens, p.frames, p.mix, 1, 1, 0, oversizedBody())
+	g := newGenerator(ds, tokens, p.frames, p.mix, 1, 1, 0, 1, oversizedBody())
 	seen := map[string]bool{}
 	for i := 0; len(seen) < len(malformedVariants) && i < 2000; i++ {
 		req := g.malformed()
@@ -412,5 +412,28 @@ func TestSoakOptionsAndDrift(t *testing.T) {
 	}
 	if driftOf(iv[:2]) != nil {
 		t.Error("drift of two intervals")
+	}
+}
+
+// New check-ins of all workers together visit every citizen of the pool
+// once before any citizen comes again, whatever the pool size and the
+// number of workers.
+func TestWalkVisitsEveryCitizenOncePerLap(t *testing.T) {
+	for _, tc := range []struct{ n, workers int }{{1, 1}, {10, 3}, {97, 64}, {1000, 64}, {4096, 7}, {100000, 64}} {
+		walks := make([]walk, tc.workers)
+		for w := range walks {
+			walks[w] = newWalk(tc.n, 42, w, tc.workers)
+		}
+		seen := make([]bool, tc.n)
+		for i := range tc.n {
+			c := walks[i%tc.workers].citizen()
+			if c < 0 || c >= tc.n {
+				t.Fatalf("n=%d workers=%d: citizen %d out of range", tc.n, tc.workers, c)
+			}
+			if seen[c] {
+				t.Fatalf("n=%d workers=%d: citizen %d checked in twice within %d check-ins", tc.n, tc.workers, c, i+1)
+			}
+			seen[c] = true
+		}
 	}
 }

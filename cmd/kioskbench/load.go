@@ -91,6 +91,7 @@ type request struct {
 	auth        string
 	wantRepeat  bool   // a 200 must say "repeat": true
 	wantFlag    bool   // a 200 must say "flagged": true
+	wantFresh   bool   // a 200 should say neither: the citizen is new today
 	wantText    string // a 200 must contain this (image: the citizen's ID)
 	visit       visit  // remembered for later repeats and dups on a 200
 }
@@ -110,11 +111,51 @@ type generator struct {
 	recent  [64]visit // this worker's recent check-ins
 	nRecent int
 	big     []byte
+	walk    walk
 }
 
-func newGenerator(ds *dataset, tokens []facilityToken, frames []frame, m mix, malformed float64, seed uint64, worker int, big []byte) *generator {
+// walk hands out the citizens of new check-ins: every worker steps through
+// its own share of one permutation of the pool, so a new check-in is a
+// citizen nobody has checked in during this run (until the pool runs out
+// and the walk wraps). Picking at random instead would make most "new"
+// check-ins of a long run duplicates of earlier ones, taking the rarer,
+// costlier duplicate path and growing every answer: a mix that no longer
+// says what it claims.
+type walk struct {
+	n, start, step uint64 // i-th citizen: (start + i*step) mod n
+	next, stride   uint64 // this worker's next i, and the number of workers
+}
+
+func newWalk(n int, seed uint64, worker, workers int) walk {
+	w := walk{n: uint64(max(n, 1)), next: uint64(worker), stride: uint64(max(workers, 1))}
+	r := rand.New(rand.NewPCG(seed, 0x5eed))
+	w.start = r.Uint64N(w.n)
+	// A step coprime with n visits every citizen once per lap; near n/φ
+	// it spreads consecutive check-ins over the whole data set.
+	w.step = uint64(float64(w.n)*0.6180339887) | 1
+	for gcd(w.step, w.n) != 1 {
+		w.step++
+	}
+	return w
+}
+
+func (w *walk) citizen() int {
+	c := (w.start + (w.next%w.n)*w.step) % w.n
+	w.next += w.stride
+	return int(c)
+}
+
+func gcd(a, b uint64) uint64 {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
+func newGenerator(ds *dataset, tokens []facilityToken, frames []frame, m mix, malformed float64, seed uint64, worker, workers int, big []byte) *generator {
 	return &generator{ds: ds, tokens: tokens, frames: frames, mix: m, badRate: malformed,
-		r: rand.New(rand.NewPCG(seed, uint64(worker)+1)), big: big}
+		r: rand.New(rand.NewPCG(seed, uint64(worker)+1)), big: big,
+		walk: newWalk(len(ds.citizens), seed, worker, workers)}
 }
 
 func (g *generator) remember(v visit) {
@@ -182,9 +223,9 @@ func (g *generator) next() request {
 	}
 	// A new check-in (also what a repeat or dup becomes before this worker
 	// has checked anybody in).
-	v := visit{citizen: g.r.IntN(len(g.ds.citizens)), token: g.r.IntN(len(g.tokens))}
+	v := visit{citizen: g.walk.citizen(), token: g.r.IntN(len(g.tokens))}
 	return request{kind: kCheckin, path: "/v1/checkins", contentType: "application/json",
-		body: g.checkinBody(v.citizen, v.token, ""), auth: g.tokens[v.token].auth, visit: v}
+		body: g.checkinBody(v.citizen, v.token, ""), auth: g.tokens[v.token].auth, visit: v, wantFresh: true}
 }
 
 // otherToken returns a token of a facility other than that of token t, or -1.
@@ -416,7 +457,7 @@ func (p *plan) execute(ctx context.Context) *report {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			g := newGenerator(p.ds, p.tokens, p.frames, p.mix, p.malformed, p.seed, w, big)
+			g := newGenerator(p.ds, p.tokens, p.frames, p.mix, p.malformed, p.seed, w, p.concurrency, big)
 			buf := make([]byte, 0, 8<<10)
 			for ctx.Err() == nil {
 				var t0 time.Time
@@ -517,6 +558,8 @@ func (p *plan) send(ctx context.Context, req *request, buf []byte) (outcome, []b
 			o.miss = "duplicate_not_flagged"
 		case req.wantText != "" && !bytes.Contains(buf, []byte(req.wantText)):
 			o.miss = "wrong_decode"
+		case req.wantFresh && (bytes.Contains(buf, []byte(`"flagged":true`)) || bytes.Contains(buf, []byte(`"repeat":true`))):
+			o.miss = "seen_before"
 		}
 	}
 	return o, buf

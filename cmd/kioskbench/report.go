@@ -113,6 +113,12 @@ type checks struct {
 	RepeatsNotDetected  uint64 `json:"repeats_not_detected"`
 	DupsNotFlagged      uint64 `json:"duplicates_not_flagged"`
 	WrongDecodes        uint64 `json:"wrong_decodes"`
+	// NewSeenBefore counts new check-ins whose citizen the window already
+	// held today (flagged or repeat): the run did not measure the mix it
+	// claims. It happens when the window keeps an earlier run's visits of
+	// the same day, or when the run checks in more citizens than -pool.
+	NewSeenBefore uint64 `json:"new_checkins_seen_before"`
+	NewTotal      uint64 `json:"new_checkins"`
 	Passed              bool   `json:"passed"`
 	ValidCheckinsTotal  uint64 `json:"valid_checkins"`
 	MalformedTotal      uint64 `json:"malformed"`
@@ -232,6 +238,10 @@ func (p *plan) summarise(recs []*recorder, elapsed time.Duration) *report {
 		c.RepeatsNotDetected += kr.Misses["repeat_not_detected"]
 		c.DupsNotFlagged += kr.Misses["duplicate_not_flagged"]
 		c.WrongDecodes += kr.Misses["wrong_decode"]
+		c.NewSeenBefore += kr.Misses["seen_before"]
+		if k == kCheckin {
+			c.NewTotal += kr.Status[statusKey(200)]
+		}
 	}
 	r.Requests = all.n
 	r.Throughput = round(float64(all.n)/elapsed.Seconds(), 1)
@@ -239,6 +249,10 @@ func (p *plan) summarise(recs []*recorder, elapsed time.Duration) *report {
 	if p.checkBodies {
 		c.Passed = c.Status5xx == 0 && c.LostValidCheckins == 0 && c.MalformedNot4xx == 0 && c.FailedValidOther == 0 && c.DedupeUnavailable == 0
 		r.Checks = c
+		if c.NewTotal > 0 && c.NewSeenBefore*100 > c.NewTotal {
+			r.Notes = append(r.Notes, fmt.Sprintf("%.1f%% of new check-ins found their citizen already in today's window, so they took the duplicate path: the window holds an earlier run's visits of today, or this run checked in more citizens than the pool of %d; for figures of the stated mix, start kioskd on an empty window (a fresh Redis DB) and size -pool and -demo-citizens above the run's check-ins",
+				100*float64(c.NewSeenBefore)/float64(c.NewTotal), len(p.ds.citizens)))
+		}
 	}
 	return r
 }
@@ -369,8 +383,8 @@ func writeReport(w io.Writer, r *report) {
 		}
 		fmt.Fprintf(w, "   checks %s: 5xx %d; valid check-ins not 200: %d of %d; malformed not 4xx: %d of %d; other valid requests not 200: %d\n",
 			verdict, c.Status5xx, c.LostValidCheckins, c.ValidCheckinsTotal, c.MalformedNot4xx, c.MalformedTotal, c.FailedValidOther)
-		fmt.Fprintf(w, "   window: valid check-ins answered \"dedupe\": \"unavailable\" (not recorded): %d; repeats not detected %d, duplicates not flagged %d; wrong image decodes %d\n",
-			c.DedupeUnavailable, c.RepeatsNotDetected, c.DupsNotFlagged, c.WrongDecodes)
+		fmt.Fprintf(w, "   window: valid check-ins answered \"dedupe\": \"unavailable\" (not recorded): %d; repeats not detected %d, duplicates not flagged %d; new check-ins already seen today %d of %d; wrong image decodes %d\n",
+			c.DedupeUnavailable, c.RepeatsNotDetected, c.DupsNotFlagged, c.NewSeenBefore, c.NewTotal, c.WrongDecodes)
 	}
 	if d := r.Drift; d != nil {
 		fmt.Fprintf(w, "   drift (first vs last %d intervals): %.0f → %.0f req/s (%+.1f%%), p99 %.2f → %.2f ms (%+.1f%%)\n",
