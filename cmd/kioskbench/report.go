@@ -110,15 +110,15 @@ type checks struct {
 	DedupeUnavailable uint64 `json:"dedupe_unavailable"`
 	// Semantic misses are informational: a 200 without the expected repeat
 	// or duplicate flag (possible if the window was cleared meanwhile).
-	RepeatsNotDetected  uint64 `json:"repeats_not_detected"`
-	DupsNotFlagged      uint64 `json:"duplicates_not_flagged"`
-	WrongDecodes        uint64 `json:"wrong_decodes"`
+	RepeatsNotDetected uint64 `json:"repeats_not_detected"`
+	DupsNotFlagged     uint64 `json:"duplicates_not_flagged"`
+	WrongDecodes       uint64 `json:"wrong_decodes"`
 	// NewSeenBefore counts new check-ins whose citizen the window already
 	// held today (flagged or repeat): the run did not measure the mix it
 	// claims. It happens when the window keeps an earlier run's visits of
 	// the same day, or when the run checks in more citizens than -pool.
-	NewSeenBefore uint64 `json:"new_checkins_seen_before"`
-	NewTotal      uint64 `json:"new_checkins"`
+	NewSeenBefore       uint64 `json:"new_checkins_seen_before"`
+	NewTotal            uint64 `json:"new_checkins"`
 	Passed              bool   `json:"passed"`
 	ValidCheckinsTotal  uint64 `json:"valid_checkins"`
 	MalformedTotal      uint64 `json:"malformed"`
