@@ -119,6 +119,7 @@ type Ledger struct {
 	pending map[string][]*entry
 
 	replayMu sync.Mutex // one replay at a time
+	w        *workers   // run the bounded calls to inner
 
 	stop      chan struct{}
 	stopped   chan struct{}
@@ -167,6 +168,7 @@ func New(inner verifier.Ledger, opts Options) (*Ledger, error) {
 		stop:    make(chan struct{}),
 		stopped: make(chan struct{}),
 	}
+	l.w = newWorkers(l.stop)
 	l.br = breaker.New(breaker.Options{Failures: opts.Failures, OpenFor: opts.OpenFor, Now: opts.Now, OnChange: opts.OnBreakerChange})
 	l.path = filepath.Join(opts.Dir, fmt.Sprintf("%s%d-%d%s", filePrefix, time.Now().UnixNano(), os.Getpid(), fileSuffix))
 	f, err := os.OpenFile(l.path, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o600)
@@ -283,7 +285,7 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 	var got verifier.Recorded
 	if l.br.State() == breaker.Closed && l.br.Allow() {
 		var err error
-		got, err = bounded(ctx, l.o.Timeout, func(ctx context.Context) (verifier.Recorded, error) {
+		got, err = bounded(ctx, l.w, l.o.Timeout, func(ctx context.Context) (verifier.Recorded, error) {
 			return l.recordLive(ctx, r)
 		})
 		if err == nil || !retryable(err) {
@@ -307,7 +309,7 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 
 // recordLive records r after the queued visits of its citizen and day.
 func (l *Ledger) recordLive(ctx context.Context, r verifier.Recording) (verifier.Recorded, error) {
-	for _, e := range l.pendingOf(key(r.Visit.CitizenID, r.Visit.Day)) {
+	for _, e := range l.pendingOf(r.Visit.CitizenID, r.Visit.Day) {
 		if err := l.replayOne(ctx, e); err != nil {
 			return verifier.Recorded{}, err
 		}
@@ -345,18 +347,18 @@ func (l *Ledger) replayOne(ctx context.Context, e *entry) error {
 // own WriteTimeout, so as not to be cancelled by a kiosk hanging up): the
 // late call goes on in the background and its result is dropped, which is
 // safe because recording a check-in ID again changes nothing.
-func bounded[T any](ctx context.Context, d time.Duration, fn func(context.Context) (T, error)) (T, error) {
+func bounded[T any](ctx context.Context, w *workers, d time.Duration, fn func(context.Context) (T, error)) (T, error) {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	type result struct {
 		v   T
 		err error
 	}
 	ch := make(chan result, 1)
-	go func() {
+	w.run(func() {
 		defer cancel()
 		v, err := fn(ctx)
 		ch <- result{v, err}
-	}()
+	})
 	select {
 	case r := <-ch:
 		return r.v, r.err
@@ -441,10 +443,13 @@ func (l *Ledger) sync(seq uint64) error {
 }
 
 // pendingOf returns the queued, not yet recorded entries of a citizen's day.
-func (l *Ledger) pendingOf(k string) []*entry {
+func (l *Ledger) pendingOf(id verifier.CitizenID, day string) []*entry {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return slices.Clone(l.pending[k])
+	if len(l.pending) == 0 { // the usual case: no key to build
+		return nil
+	}
+	return slices.Clone(l.pending[key(id, day)])
 }
 
 // markDone takes a recorded entry off the queue; it reports false when it
@@ -513,7 +518,7 @@ func (l *Ledger) read(ctx context.Context, fn func(ctx context.Context) error) e
 	if l.br.State() != breaker.Closed || !l.br.Allow() {
 		return l.degraded(nil)
 	}
-	_, err := bounded(ctx, l.o.ReadTimeout, func(ctx context.Context) (struct{}, error) {
+	_, err := bounded(ctx, l.w, l.o.ReadTimeout, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, fn(ctx)
 	})
 	if err != nil && retryable(err) {
@@ -539,7 +544,7 @@ func (l *Ledger) Visits(ctx context.Context, id verifier.CitizenID, day string) 
 		return nil, err
 	}
 	added := false
-	for _, e := range l.pendingOf(key(id, day)) {
+	for _, e := range l.pendingOf(id, day) {
 		if !slices.ContainsFunc(vs, func(v verifier.Visit) bool { return v.CheckinID == e.r.Visit.CheckinID }) {
 			vs = append(vs, e.r.Visit)
 			added = true
@@ -575,7 +580,7 @@ func (l *Ledger) Ping(ctx context.Context) error {
 	if l.br.State() != breaker.Closed {
 		return l.degraded(nil)
 	}
-	if _, err := bounded(ctx, l.o.Timeout, func(ctx context.Context) (struct{}, error) {
+	if _, err := bounded(ctx, l.w, l.o.Timeout, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, l.inner.Ping(ctx)
 	}); err != nil {
 		return l.degraded(err)
@@ -614,7 +619,7 @@ func (l *Ledger) step(ctx context.Context) {
 		if !l.br.Allow() {
 			return
 		}
-		_, err := bounded(ctx, l.o.Timeout, func(ctx context.Context) (struct{}, error) {
+		_, err := bounded(ctx, l.w, l.o.Timeout, func(ctx context.Context) (struct{}, error) {
 			return struct{}{}, l.inner.Ping(ctx)
 		})
 		if err != nil {
@@ -652,7 +657,7 @@ func (l *Ledger) replay(ctx context.Context) {
 		if l.br.State() != breaker.Closed || !l.br.Allow() {
 			break
 		}
-		_, err := bounded(ctx, l.o.Timeout, func(ctx context.Context) (struct{}, error) {
+		_, err := bounded(ctx, l.w, l.o.Timeout, func(ctx context.Context) (struct{}, error) {
 			return struct{}{}, l.replayOne(ctx, e)
 		})
 		if err != nil {
@@ -763,7 +768,7 @@ func (l *Ledger) Close(ctx context.Context) error {
 		if l.Depth() > 0 {
 			// One last attempt, whatever the breaker's timer says.
 			if l.br.State() != breaker.Closed {
-				if _, err := bounded(ctx, l.o.Timeout, func(ctx context.Context) (struct{}, error) {
+				if _, err := bounded(ctx, l.w, l.o.Timeout, func(ctx context.Context) (struct{}, error) {
 					return struct{}{}, l.inner.Ping(ctx)
 				}); err == nil {
 					l.br.Success()
