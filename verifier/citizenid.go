@@ -5,6 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
+	"slices"
+	"sync"
 )
 
 // CitizenID is a 12-digit personal identification number (số định danh cá
@@ -97,4 +100,29 @@ func (id CitizenID) Pseudonym(key []byte) string {
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte(id))
 	return hex.EncodeToString(m.Sum(nil)[:16])
+}
+
+// Pseudonymizer computes CitizenID.Pseudonym with one key, reusing HMAC
+// states: a fresh HMAC allocates two hash states and hashes the key twice,
+// and a check-in takes a pseudonym for the window and one for the access
+// log. It is safe for concurrent use.
+type Pseudonymizer struct {
+	pool sync.Pool // of hash.Hash
+}
+
+// NewPseudonymizer returns a Pseudonymizer with key.
+func NewPseudonymizer(key []byte) *Pseudonymizer {
+	key = slices.Clone(key)
+	return &Pseudonymizer{pool: sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}}
+}
+
+// Of returns id.Pseudonym(key).
+func (p *Pseudonymizer) Of(id CitizenID) string {
+	m := p.pool.Get().(hash.Hash)
+	m.Reset()
+	m.Write([]byte(id))
+	var sum [sha256.Size]byte
+	out := hex.EncodeToString(m.Sum(sum[:0])[:16])
+	p.pool.Put(m)
+	return out
 }

@@ -3,6 +3,7 @@ package verifier
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -76,15 +77,35 @@ func (d Date) Full() bool { return d.Year != 0 && d.Month != 0 && d.Day != 0 }
 
 // String formats d as "YYYY-MM-DD", "YYYY-MM" or "YYYY"; "" when unknown.
 func (d Date) String() string {
-	switch {
-	case d.Year == 0:
+	if d.Year == 0 {
 		return ""
-	case d.Month == 0:
-		return fmt.Sprintf("%04d", d.Year)
-	case d.Day == 0:
-		return fmt.Sprintf("%04d-%02d", d.Year, d.Month)
 	}
-	return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day)
+	// By hand rather than with fmt: every check-in answer writes a few.
+	var b [10]byte
+	out := appendPadded(b[:0], d.Year, 4)
+	if d.Month != 0 {
+		out = appendPadded(append(out, '-'), d.Month, 2)
+		if d.Day != 0 {
+			out = appendPadded(append(out, '-'), d.Day, 2)
+		}
+	}
+	return string(out)
+}
+
+// appendPadded appends n in decimal with at least width digits, as
+// fmt's %0*d does (a sign first when negative).
+func appendPadded(dst []byte, n, width int) []byte {
+	if n < 0 {
+		dst = append(dst, '-')
+		n = -n
+		width--
+	}
+	var digits [20]byte
+	s := strconv.AppendInt(digits[:0], int64(n), 10)
+	for i := len(s); i < width; i++ {
+		dst = append(dst, '0')
+	}
+	return append(dst, s...)
 }
 
 // Compatible reports whether two possibly partial dates can denote the same

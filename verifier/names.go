@@ -18,6 +18,9 @@ func NormalizeName(s string) string {
 // equal after NFC normalisation, white-space folding and lower-casing. NFD
 // and NFC spellings of one name are the same; a lost diacritic is not.
 func SameName(a, b string) bool {
+	if a == b { // the usual case: the card says what the registry says
+		return true
+	}
 	return strings.ToLower(NormalizeName(a)) == strings.ToLower(NormalizeName(b))
 }
 
