@@ -72,7 +72,7 @@ func (s *Server) auditReads(c *gin.Context) {
 	entries := make([]AccessEntry, 0, len(ids))
 	for _, id := range ids {
 		entries = append(entries, AccessEntry{At: now, Key: k.Name, Role: k.Role, Facility: k.Facility, Action: action,
-			Subject: id.Pseudonym(s.pseudonymKey), Status: c.Writer.Status()})
+			Subject: s.pseudonyms.Of(id), Status: c.Writer.Status()})
 	}
 	s.access.enqueue(entries)
 }
@@ -173,7 +173,7 @@ func (s *Server) accessLog(c *gin.Context) {
 			s.abort(c, err)
 			return
 		}
-		q.Subject = cid.Pseudonym(s.pseudonymKey)
+		q.Subject = s.pseudonyms.Of(cid)
 	}
 	if l := c.Query("limit"); l != "" {
 		n, err := strconv.Atoi(l)

@@ -78,7 +78,7 @@ type Server struct {
 	limiter      *limiter
 	access       *accessWriter
 	accessStore  AccessLog
-	pseudonymKey []byte
+	pseudonyms   *verifier.Pseudonymizer
 	location     *time.Location
 	corsOrigins  []string
 }
@@ -90,7 +90,7 @@ func New(cfg Config) *Server {
 		v: cfg.Verifier, keys: cfg.Keys, log: cfg.Logger, ready: cfg.Ready,
 		maxBody: cfg.MaxBody, image: cfg.Image, metrics: cfg.Metrics,
 		idem: cfg.Idempotency, maxBatchBody: cfg.MaxBatchBody,
-		accessStore: cfg.AccessLog, pseudonymKey: cfg.PseudonymKey, location: cfg.Location,
+		accessStore: cfg.AccessLog, pseudonyms: verifier.NewPseudonymizer(cfg.PseudonymKey), location: cfg.Location,
 		corsOrigins: cfg.CORSOrigins,
 	}
 	if s.location == nil {
