@@ -226,13 +226,6 @@ func (s *Server) observe(c *gin.Context) {
 	d := time.Since(start)
 	status := c.Writer.Status()
 	s.metrics.observeRequest(c.Request.Method, route, status, d)
-	attrs := []slog.Attr{
-		slog.String("method", c.Request.Method), slog.String("route", route),
-		slog.Int("status", status), slog.Duration("dur", d),
-	}
-	if k := keyOf(c); k != nil {
-		attrs = append(attrs, slog.String("key", k.Name))
-	}
 	// Successful requests are counted by the metrics; a line each would
 	// cost a write per check-in at thousands a second (measured: 11% of
 	// throughput). They are logged at debug; refusals, failures and slow
@@ -243,6 +236,16 @@ func (s *Server) observe(c *gin.Context) {
 		level = slog.LevelError
 	case status >= 400 || d >= time.Second:
 		level = slog.LevelInfo
+	}
+	if !s.log.Enabled(c.Request.Context(), level) {
+		return // and build no line
+	}
+	attrs := []slog.Attr{
+		slog.String("method", c.Request.Method), slog.String("route", route),
+		slog.Int("status", status), slog.Duration("dur", d),
+	}
+	if k := keyOf(c); k != nil {
+		attrs = append(attrs, slog.String("key", k.Name))
 	}
 	s.log.LogAttrs(c.Request.Context(), level, "request", attrs...)
 }
