@@ -139,58 +139,6 @@ func (l *Ledger) facilityKey(fac string) string          { return l.o.KeyPrefix 
 func (l *Ledger) seqKey() string                         { return l.o.KeyPrefix + "{idx}:seq" }
 func (l *Ledger) ticketKey(fac, day string) string       { return l.o.KeyPrefix + "{t:" + fac + "}:" + day }
 
-// record is a stored visit, encoded as the JSON array
-// [checkin id, facility, unix seconds, nanoseconds, visit type, kiosk, ticket,
-// eligibility code] (the script reads elements 1 to 4 and sets 7). The
-// citizen and day are in the key. Records written before the eligibility
-// code was kept have seven elements.
-type record struct {
-	CheckinID string
-	Facility  string
-	Sec, Nsec int64
-	VisitType verifier.VisitType
-	Kiosk     string
-	Ticket    int
-	Code      string
-}
-
-func encodeRecord(v verifier.Visit) string {
-	b, _ := json.Marshal([]any{v.CheckinID, v.Facility, v.At.Unix(), v.At.Nanosecond(), v.VisitType, v.Kiosk, v.Ticket, v.EligibilityCode})
-	return string(b)
-}
-
-func decodeRecord(s string, id verifier.CitizenID, day string) (verifier.Visit, error) {
-	var r record
-	// One pass: encoding/json decodes each array element in place
-	// through the pointer its interface holds. Decoding every record of
-	// the day is the largest allocation of a check-in, so this matters.
-	f := [8]any{&r.CheckinID, &r.Facility, &r.Sec, &r.Nsec, &r.VisitType, &r.Kiosk, &r.Ticket, &r.Code}
-	err := json.Unmarshal([]byte(s), &f)
-	if err == nil && (r.CheckinID == "" || r.Facility == "" || r.Sec == 0) {
-		err = fmt.Errorf("missing fields")
-	}
-	if err != nil {
-		return verifier.Visit{}, verifier.Wrap(err, verifier.KindInternal, "ledger_corrupt", "a stored visit cannot be read")
-	}
-	return verifier.Visit{
-		CheckinID: r.CheckinID, CitizenID: id, Facility: r.Facility, VisitType: r.VisitType,
-		At: time.Unix(r.Sec, r.Nsec).UTC(), Day: day, Kiosk: r.Kiosk, Ticket: r.Ticket,
-		EligibilityCode: r.Code,
-	}, nil
-}
-
-// header is the first line of a group record.
-type header struct {
-	CitizenID verifier.CitizenID `json:"c"`
-	FullName  string             `json:"n"`
-	Day       string             `json:"d"`
-}
-
-func groupHeader(id verifier.CitizenID, name, day string) string {
-	b, _ := json.Marshal(header{id, name, day})
-	return string(b)
-}
-
 // unavailable translates a driver error at the package boundary.
 func unavailable(err error) error {
 	return verifier.Wrap(err, verifier.KindUnavailable, "ledger_unavailable", "the visit ledger does not answer")
