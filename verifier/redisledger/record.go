@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/vnhealth/cccd-checkin/internal/jsonw"
 	"github.com/vnhealth/cccd-checkin/verifier"
 )
 
@@ -25,9 +26,40 @@ type record struct {
 	Code      string
 }
 
+// encodeRecord writes a visit's record byte for byte as json.Marshal of
+// the []any of its fields did (and, through jsonw, still would: records
+// written by either decode alike), without reflection: it ran on every
+// check-in.
 func encodeRecord(v verifier.Visit) string {
-	b, _ := json.Marshal([]any{v.CheckinID, v.Facility, v.At.Unix(), v.At.Nanosecond(), v.VisitType, v.Kiosk, v.Ticket, v.EligibilityCode})
-	return string(b)
+	var buf [160]byte // a usual record fits: one allocation, the string
+	b := appendRecordHead(buf[:0], v)
+	b = jsonw.Int(b, int64(v.Ticket))
+	return string(appendRecordTail(b, v))
+}
+
+// appendRecordHead appends v's record up to its ticket, the comma before it
+// included.
+func appendRecordHead(dst []byte, v verifier.Visit) []byte {
+	dst = append(dst, '[')
+	dst = jsonw.String(dst, v.CheckinID)
+	dst = append(dst, ',')
+	dst = jsonw.String(dst, v.Facility)
+	dst = append(dst, ',')
+	dst = jsonw.Int(dst, v.At.Unix())
+	dst = append(dst, ',')
+	dst = jsonw.Int(dst, int64(v.At.Nanosecond()))
+	dst = append(dst, ',')
+	dst = jsonw.String(dst, string(v.VisitType))
+	dst = append(dst, ',')
+	dst = jsonw.String(dst, v.Kiosk)
+	return append(dst, ',')
+}
+
+// appendRecordTail appends what follows v's ticket in its record.
+func appendRecordTail(dst []byte, v verifier.Visit) []byte {
+	dst = append(dst, ',')
+	dst = jsonw.String(dst, v.EligibilityCode)
+	return append(dst, ']')
 }
 
 // decodeRecord reads a stored visit. A check-in decodes every record of the
@@ -196,14 +228,24 @@ func parseInt(s string, i int) (x int64, end int, ok bool) {
 	return x, j, true
 }
 
-// header is the first line of a group record.
+// header is the first line of a group record, as decodeGroup reads it.
 type header struct {
 	CitizenID verifier.CitizenID `json:"c"`
 	FullName  string             `json:"n"`
 	Day       string             `json:"d"`
 }
 
+// groupHeader writes a group's header line byte for byte as json.Marshal
+// of a header did (CitizenID's MarshalText is the ID as it is), without
+// reflection: Record sends it on every check-in, in case the day becomes a
+// group.
 func groupHeader(id verifier.CitizenID, name, day string) string {
-	b, _ := json.Marshal(header{id, name, day})
-	return string(b)
+	var buf [128]byte
+	b := append(buf[:0], `{"c":`...)
+	b = jsonw.String(b, string(id))
+	b = append(b, `,"n":`...)
+	b = jsonw.String(b, name)
+	b = append(b, `,"d":`...)
+	b = jsonw.String(b, day)
+	return string(append(b, '}'))
 }

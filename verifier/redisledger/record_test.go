@@ -122,3 +122,64 @@ func TestParseRecordTakesCommonRecords(t *testing.T) {
 		}
 	}
 }
+
+// marshalRecord and marshalHeader are encodeRecord and groupHeader as they
+// were, with encoding/json: stored records and group headers must stay byte
+// for byte what they were.
+func marshalRecord(v verifier.Visit) string {
+	b, err := json.Marshal([]any{v.CheckinID, v.Facility, v.At.Unix(), v.At.Nanosecond(), v.VisitType, v.Kiosk, v.Ticket, v.EligibilityCode})
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+func marshalHeader(id verifier.CitizenID, name, day string) string {
+	b, err := json.Marshal(header{id, name, day})
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+func TestEncodeAsJSONMarshal(t *testing.T) {
+	for _, v := range sampleVisits() {
+		if got, want := encodeRecord(v), marshalRecord(v); got != want {
+			t.Errorf("encodeRecord = %s, json.Marshal wrote %s", got, want)
+		}
+	}
+	long := verifier.Visit{CheckinID: string(make([]byte, 300)), Facility: "08001", At: time.Unix(-1, 5), Ticket: -3, Kiosk: "ki\"osk"}
+	if got, want := encodeRecord(long), marshalRecord(long); got != want {
+		t.Errorf("encodeRecord = %s, json.Marshal wrote %s", got, want)
+	}
+	for _, h := range []struct {
+		id        verifier.CitizenID
+		name, day string
+	}{
+		{"008095001234", "Nguyễn Văn An", "2026-11-28"},
+		{"079190000001", `Lê "Tí" <Út> & Bé`, "2026-01-01"},
+		{"001", "", ""},
+		{"00\x00\xff", "a\\b\u2028c\td 😀 \xc3", "x"},
+		{"001234567890", string(make([]byte, 200)), "2026-11-28"},
+	} {
+		if got, want := groupHeader(h.id, h.name, h.day), marshalHeader(h.id, h.name, h.day); got != want {
+			t.Errorf("groupHeader = %s, json.Marshal wrote %s", got, want)
+		}
+	}
+}
+
+func FuzzEncodeRecord(f *testing.F) {
+	for _, v := range sampleVisits() {
+		f.Add(v.CheckinID, v.Facility, string(v.VisitType), v.Kiosk, v.EligibilityCode, v.At.Unix(), int64(v.At.Nanosecond()), v.Ticket)
+	}
+	f.Fuzz(func(t *testing.T, ck, fac, vt, kiosk, code string, sec, nsec int64, ticket int) {
+		v := verifier.Visit{CheckinID: ck, Facility: fac, VisitType: verifier.VisitType(vt), Kiosk: kiosk,
+			EligibilityCode: code, At: time.Unix(sec, nsec), Ticket: ticket}
+		if got, want := encodeRecord(v), marshalRecord(v); got != want {
+			t.Fatalf("encodeRecord = %s, json.Marshal wrote %s", got, want)
+		}
+		if got, want := groupHeader(verifier.CitizenID(ck), kiosk, code), marshalHeader(verifier.CitizenID(ck), kiosk, code); got != want {
+			t.Fatalf("groupHeader = %s, json.Marshal wrote %s", got, want)
+		}
+	})
+}
