@@ -31,7 +31,13 @@ type textState struct {
 // repairName cleans a person's name: NFC, runs of spaces collapsed,
 // mojibake reversed, Telex keystrokes composed, damage detected.
 func repairName(s string) (string, textState) {
-	out, st := repairText(s, true)
+	if plainText(s, true) {
+		// Nothing to repair, and of what textLooksLossy looks for plain
+		// text can only hold "?" (checkRepairSkip checks it): one quick
+		// search instead of a pass over the characters.
+		return s, textState{lossy: strings.IndexByte(s, '?') >= 0 || nameWordLooksLossy(s)}
+	}
+	out, st := repairTextFull(s, true)
 	if nameLooksLossy(out) {
 		st.lossy = true
 	}
@@ -42,21 +48,36 @@ func repairName(s string) (string, textState) {
 // "?" and leftover mojibake count as damage, since an address legitimately
 // holds digits, punctuation and abbreviations.
 func repairAddress(s string) (string, textState) {
-	out, st := repairText(s, false)
+	if plainText(s, false) { // as in repairName
+		return s, textState{lossy: strings.IndexByte(s, '?') >= 0}
+	}
+	out, st := repairTextFull(s, false)
 	if textLooksLossy(out) {
 		st.lossy = true
 	}
 	return out, st
 }
 
+// repairText returns s cleaned and repaired, and what the repair found.
+// Nearly every scan is plain text already (valid, NFC, single spaces,
+// Vietnamese letters and ASCII), which every step of the repair would
+// leave as it is; plainText recognises that in one pass without
+// allocating, so the clean case costs no repair work.
 func repairText(s string, telex bool) (string, textState) {
+	if plainText(s, telex) {
+		return s, textState{}
+	}
+	return repairTextFull(s, telex)
+}
+
+// repairTextFull is the repair itself; repairText skips it for text it
+// would not change (FuzzPlainTextNeedsNoRepair checks that it would not).
+func repairTextFull(s string, telex bool) (string, textState) {
 	var st textState
 	// Collapse only ASCII white space here: U+0085 and U+00A0 are Unicode
 	// spaces but also the Latin-1/Windows-1252 reading of UTF-8
 	// continuation bytes, which the mojibake repair needs intact.
-	s = strings.Join(strings.FieldsFunc(norm.NFC.String(s), func(r rune) bool {
-		return r == ' ' || r == '\t' || r == '\n' || r == '\r'
-	}), " ")
+	s = joinFields(norm.NFC.String(s), isCollapsedSpace)
 	if s == "" {
 		return s, st
 	}
@@ -72,7 +93,114 @@ func repairText(s string, telex bool) (string, textState) {
 	// U+FFFD and "?" both mean "a character was lost here"; one marker
 	// keeps display and loose matching simple.
 	s = strings.ReplaceAll(s, "\uFFFD", "?")
-	return strings.Join(strings.Fields(s), " "), st
+	return joinFields(s, unicode.IsSpace), st
+}
+
+// isCollapsedSpace is the white space repairTextFull collapses before
+// the mojibake repair (see there why not unicode.IsSpace).
+func isCollapsedSpace(r rune) bool {
+	return r == ' ' || r == '\t' || r == '\n' || r == '\r'
+}
+
+// plainText reports whether s is text on which repairText(s, telex) has
+// nothing to do: it returns s itself and an empty textState. It accepts
+// only what no step of the repair acts on:
+//   - printable ASCII and the precomposed Vietnamese letters (isVietLetter).
+//     Such text is valid UTF-8 and NFC (all of these have NFC_QC=Yes and
+//     none is a combining mark), holds no U+FFFD, and none of these
+//     letters is the Windows-1252 or Latin-1 reading of a UTF-8
+//     continuation byte, so unMojibake is not even attempted;
+//   - words separated by single spaces, none leading or trailing, and no
+//     other white space (tabs, CR/LF, \v, \f, U+00A0…), so neither
+//     collapsing step changes anything;
+//   - when telex and the text is all ASCII, no word that composeTelex
+//     would look at (telexSign).
+//
+// Anything else is left to the full repair, which may still find nothing.
+func plainText(s string, telex bool) bool {
+	ascii := true
+	afterSpace := true // at the start a space would be leading
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == ' ':
+				if afterSpace {
+					return false
+				}
+				afterSpace = true
+			case c < '!' || c == 0x7F:
+				return false
+			default:
+				afterSpace = false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !isVietLetter(r) { // also refuses invalid UTF-8 and U+FFFD
+			return false
+		}
+		ascii, afterSpace = false, false
+		i += size
+	}
+	if afterSpace && s != "" {
+		return false // a trailing space
+	}
+	if ascii && telex {
+		for w := range strings.SplitSeq(s, " ") {
+			if telexSign(w) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// joinFields returns strings.Join(strings.FieldsFunc(s, sep), " "), the
+// fields of s separated by single spaces, but returns s itself, without
+// allocating, when it is already in that form.
+func joinFields(s string, sep func(rune) bool) string {
+	joined := true
+	afterSep := true // at the start a separator would be leading
+	for _, r := range s {
+		if sep(r) {
+			if afterSep || r != ' ' {
+				joined = false
+				break
+			}
+			afterSep = true
+		} else {
+			afterSep = false
+		}
+	}
+	if joined && !(afterSep && s != "") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	start := -1 // where the current field began, -1 between fields
+	for i, r := range s {
+		switch {
+		case !sep(r):
+			if start < 0 {
+				start = i
+			}
+		case start >= 0:
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(s[start:i]) // the original bytes, as FieldsFunc keeps them
+			start = -1
+		}
+	}
+	if start >= 0 {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(s[start:])
+	}
+	return b.String()
 }
 
 func isASCII(s string) bool {
@@ -89,25 +217,32 @@ func isASCII(s string) bool {
 // without any vowel ("Vn" for "Văn" whose "ă" was dropped). A name merely
 // written without diacritics is not flagged: it may be how it was entered.
 func nameLooksLossy(s string) bool {
-	if textLooksLossy(s) {
-		return true
-	}
-	for _, w := range strings.Fields(s) {
-		hasVowel := false
-		for _, r := range w {
-			switch {
-			case isVowel(r):
-				hasVowel = true
-			case isVietLetter(r) || r == '-' || r == '\'' || r == '.':
-			default:
+	return textLooksLossy(s) || nameWordLooksLossy(s)
+}
+
+// nameWordLooksLossy is the word part of nameLooksLossy: a character no
+// name holds, or a word without a vowel. It goes word by word as
+// strings.Fields splits them, without building them.
+func nameWordLooksLossy(s string) bool {
+	inWord, hasVowel := false, false
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			if inWord && !hasVowel {
 				return true
 			}
+			inWord, hasVowel = false, false
+			continue
 		}
-		if !hasVowel {
+		inWord = true
+		switch {
+		case isVowel(r):
+			hasVowel = true
+		case isVietLetter(r) || r == '-' || r == '\'' || r == '.':
+		default:
 			return true
 		}
 	}
-	return false
+	return inWord && !hasVowel
 }
 
 // textLooksLossy reports a lost character or a leftover mojibake
@@ -120,9 +255,23 @@ func textLooksLossy(s string) bool {
 			return true
 		case r >= 0x80 && r <= 0xBF, r < 0x20, r == 0x7F:
 			return true
-		case strings.ContainsRune("ƒ„†‡ˆ‰Š‹ŒŽšœžŸ€™", r):
+		case isMojibakeSymbol(r):
 			return true
 		}
+	}
+	return false
+}
+
+// mojibakeSymbols are the Windows-1252 specials that no Vietnamese text
+// uses, so that finding one after the repair means leftover mojibake.
+const mojibakeSymbols = "ƒ„†‡ˆ‰Š‹ŒŽšœžŸ€™"
+
+// isMojibakeSymbol reports whether r is one of mojibakeSymbols, as a
+// switch: it runs for every character of every address scanned.
+func isMojibakeSymbol(r rune) bool {
+	switch r {
+	case 'ƒ', '„', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', 'Ž', 'š', 'œ', 'ž', 'Ÿ', '€', '™':
+		return true
 	}
 	return false
 }
@@ -137,17 +286,29 @@ func isVietLetter(r rune) bool {
 	case r >= 0x1EA0 && r <= 0x1EF9: // Latin Extended Additional: ạ…ỹ
 		return true
 	}
-	return strings.ContainsRune("àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝăĂđĐĩĨũŨơƠưƯ", r)
+	// The letters of vietLetters, as a switch: this runs for every
+	// non-ASCII character of every name and address scanned.
+	switch r {
+	case 'à', 'á', 'â', 'ã', 'è', 'é', 'ê', 'ì', 'í', 'ò', 'ó', 'ô', 'õ', 'ù', 'ú', 'ý',
+		'À', 'Á', 'Â', 'Ã', 'È', 'É', 'Ê', 'Ì', 'Í', 'Ò', 'Ó', 'Ô', 'Õ', 'Ù', 'Ú', 'Ý',
+		'ă', 'Ă', 'đ', 'Đ', 'ĩ', 'Ĩ', 'ũ', 'Ũ', 'ơ', 'Ơ', 'ư', 'Ư':
+		return true
+	}
+	return false
 }
+
+// vietLetters are the Vietnamese letters outside ASCII and outside
+// U+1EA0–U+1EF9.
+const vietLetters = "àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝăĂđĐĩĨũŨơƠưƯ"
 
 // isVowel reports whether r is a Vietnamese vowel letter, any case,
 // any diacritics.
 func isVowel(r rune) bool {
 	if r >= utf8.RuneSelf {
-		if !isVietLetter(r) {
-			return false
-		}
-		r = baseLetter(r)
+		// Every non-ASCII Vietnamese letter but đ is a vowel with
+		// diacritics (TestIsVowelMatchesDecomposition checks it against
+		// baseLetter), so no decomposition is needed here.
+		return isVietLetter(r) && r != 'đ' && r != 'Đ'
 	}
 	switch unicode.ToLower(r) {
 	case 'a', 'e', 'i', 'o', 'u', 'y':
@@ -160,7 +321,7 @@ func isVowel(r rune) bool {
 var vietBase = map[rune]rune{}
 
 func init() {
-	for _, r := range "àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝăĂđĐĩĨũŨơƠưƯ" {
+	for _, r := range vietLetters {
 		vietBase[r] = decomposeBase(r)
 	}
 	for r := rune(0x1EA0); r <= 0x1EF9; r++ {
@@ -690,28 +851,46 @@ func composeTelex(s string) (string, bool) {
 }
 
 func telexSign(w string) bool {
-	lw := strings.ToLower(w)
-	if len(lw) < 2 {
+	if !isASCII(w) {
+		// Only ASCII text reaches composeTelex, but stay exact: lowering
+		// may still give ASCII (the Kelvin sign K lowers to k).
+		w = strings.ToLower(w)
+	}
+	// From here on letters are compared lowered byte by byte, which for
+	// ASCII is strings.ToLower without building a string.
+	if len(w) < 2 {
 		return false
 	}
-	for i := 0; i < len(lw); i++ {
-		if lw[i] < 'a' || lw[i] > 'z' {
+	for i := 0; i < len(w); i++ {
+		if c := lowerASCII(w[i]); c < 'a' || c > 'z' {
 			return false // digits, punctuation: not a Telex-typed word
 		}
 	}
-	if strings.ContainsAny(lw, "wfj") {
-		return true
-	}
-	for _, d := range []string{"dd", "aa", "ee", "oo"} {
-		if strings.Contains(lw, d) {
+	for i := 0; i < len(w); i++ {
+		switch c := lowerASCII(w[i]); {
+		case c == 'w' || c == 'f' || c == 'j':
 			return true
+		case i > 0 && lowerASCII(w[i-1]) == c && (c == 'd' || c == 'a' || c == 'e' || c == 'o'):
+			return true // dd, aa, ee, oo
 		}
 	}
-	last := lw[len(lw)-1]
-	if last == 's' || last == 'r' || last == 'x' {
-		return strings.ContainsAny(lw[:len(lw)-1], "aeiouy")
+	switch lowerASCII(w[len(w)-1]) {
+	case 's', 'r', 'x':
+		for i := 0; i < len(w)-1; i++ {
+			switch lowerASCII(w[i]) {
+			case 'a', 'e', 'i', 'o', 'u', 'y':
+				return true
+			}
+		}
 	}
 	return false
+}
+
+func lowerASCII(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 func telexWord(w string) (string, bool) {
