@@ -1,8 +1,8 @@
 package scanner
 
 import (
-	"encoding/hex"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -211,8 +211,10 @@ func decodeHexText(s string, isName bool) (string, textState) {
 		if i > 0 && c == s {
 			continue
 		}
-		raw, err := hex.DecodeString(c)
-		if err != nil {
+		// Decode into a buffer on the stack; only the text is kept.
+		var buf [128]byte
+		raw, ok := appendHexDecode(buf[:0], c)
+		if !ok {
 			continue
 		}
 		txt := string(raw)
@@ -220,7 +222,7 @@ func decodeHexText(s string, isName bool) (string, textState) {
 			txt = strings.ToValidUTF8(txt, "?")
 			st.lossy = true
 		}
-		txt = strings.Join(strings.Fields(norm.NFC.String(txt)), " ")
+		txt = joinFields(norm.NFC.String(txt), unicode.IsSpace)
 		if i > 0 {
 			st.repaired, st.exact = true, !st.lossy
 		}
@@ -238,6 +240,36 @@ func decodeHexText(s string, isName bool) (string, textState) {
 		return repairName(s)
 	}
 	return repairAddress(s)
+}
+
+// appendHexDecode appends the bytes hexadecimal s encodes to dst; ok is
+// false where hex.DecodeString would fail (an odd length or a character
+// that is not a hex digit).
+func appendHexDecode(dst []byte, s string) ([]byte, bool) {
+	if len(s)%2 != 0 {
+		return dst, false
+	}
+	for i := 0; i < len(s); i += 2 {
+		hi, ok1 := hexValue(s[i])
+		lo, ok2 := hexValue(s[i+1])
+		if !ok1 || !ok2 {
+			return dst, false
+		}
+		dst = append(dst, hi<<4|lo)
+	}
+	return dst, true
+}
+
+func hexValue(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 // looksMostlyHex reports a long run of hex digits that failed to decode,

@@ -114,6 +114,14 @@ func hasLetter(s string) bool {
 // followed by damage can only be "Nữ".
 func parseVietGender(s string) verifier.Gender {
 	s = trimField(s)
+	// What nearly every card holds, answered as verifier.ParseGender
+	// would (TestGenderFastPath), without its lower-casing and NFC pass.
+	switch s {
+	case "Nam":
+		return verifier.Male
+	case "Nữ":
+		return verifier.Female
+	}
 	if g, ok := verifier.ParseGender(norm.NFC.String(s)); ok {
 		return g
 	}

@@ -1,12 +1,16 @@
 package scanner
 
 import (
+	"encoding/hex"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/vnhealth/cccd-checkin/verifier"
 )
 
 // The clean-scan fast paths (plainText, joinFields, splitPipes, the
@@ -184,14 +188,25 @@ func FuzzHelpersMatchReference(f *testing.F) {
 	for _, s := range repairSeeds(f) {
 		f.Add(s)
 	}
+	f.Add("IDVNM0910055134051091005513<<0 9101014M3101012VNM<<<<<<<<<<<8 DINH<<DUY<TAN<<<<<<<<<<<<<<<<<")
+	f.Add("\n\r IDVNM0910055134051091005513<<0\r\r\n9101014M3101012VNM<<<<<<<<<<<8\n\nDINH<<DUY<TAN\n \na")
+	f.Add("4e677579e1bb856e20|c490e1baa174|0g|abc|ABCDEF")
 	f.Fuzz(func(t *testing.T, s string) {
-		for _, sep := range []func(rune) bool{isCollapsedSpace, unicode.IsSpace} {
+		if got, want := splitPipes(nil, s), strings.Split(s, "|"); !slices.Equal(got, want) {
+			t.Errorf("splitPipes(%q) = %q, strings.Split gives %q", s, got, want)
+		}
+		for _, sep := range []func(rune) bool{isCollapsedSpace, unicode.IsSpace, isFiller} {
 			if got, want := joinFields(s, sep), strings.Join(strings.FieldsFunc(s, sep), " "); got != want {
 				t.Errorf("joinFields(%q) = %q, Join(FieldsFunc) gives %q", s, got, want)
 			}
 		}
 		if got, want := joinFields(s, unicode.IsSpace), strings.Join(strings.Fields(s), " "); got != want {
 			t.Errorf("joinFields(%q, IsSpace) = %q, Join(Fields) gives %q", s, got, want)
+		}
+		raw, ok := appendHexDecode(nil, s)
+		want, err := hex.DecodeString(s)
+		if ok != (err == nil) || ok && string(raw) != string(want) {
+			t.Errorf("appendHexDecode(%q) = %x, %v; hex.DecodeString gives %x, %v", s, raw, ok, want, err)
 		}
 		for w := range strings.SplitSeq(s, " ") {
 			if got, want := telexSign(w), telexSignRef(w); got != want {
@@ -203,6 +218,15 @@ func FuzzHelpersMatchReference(f *testing.F) {
 		}
 		if got, want := textLooksLossy(s), textLooksLossyRef(s); got != want {
 			t.Errorf("textLooksLossy(%q) = %v, want %v", s, got, want)
+		}
+		parts := strings.Split(s, "|")
+		if got, want := mrzCheckDigitOf(parts...), MRZCheckDigit(strings.Join(parts, "")); got != want {
+			t.Errorf("mrzCheckDigitOf(%q) = %c, want %c", parts, got, want)
+		}
+		gotLines, gotOK := mrzLines(s)
+		wantLines, wantOK := mrzLinesRef(s)
+		if gotLines != wantLines || gotOK != wantOK {
+			t.Errorf("mrzLines(%q) = %q, %v; want %q, %v", s, gotLines, gotOK, wantLines, wantOK)
 		}
 	})
 }
@@ -221,6 +245,17 @@ func TestRuneClassesMatchTheirLists(t *testing.T) {
 		}
 		if got, want := isVowel(r), isVowelRef(r); got != want {
 			t.Errorf("isVowel(%U) = %v, want %v", r, got, want)
+		}
+	}
+}
+
+// TestGenderFastPath checks that what parseVietGender answers without
+// asking verifier.ParseGender is what verifier.ParseGender answers.
+func TestGenderFastPath(t *testing.T) {
+	for _, s := range []string{"Nam", "Nữ"} {
+		want, ok := verifier.ParseGender(s)
+		if got := parseVietGender(s); !ok || got != want {
+			t.Errorf("parseVietGender(%q) = %q; verifier.ParseGender gives %q, %v", s, got, want, ok)
 		}
 	}
 }
@@ -300,4 +335,31 @@ func isVowelRef(r rune) bool {
 		return true
 	}
 	return false
+}
+
+func mrzLinesRef(s string) ([3]string, bool) {
+	var out [3]string
+	var lines []string
+	for _, l := range strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' }) {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, untelex(l, false))
+		}
+	}
+	if len(lines) == 1 && len(lines[0]) == 3*mrzLineLen {
+		l := lines[0]
+		lines = []string{l[:30], l[30:60], l[60:]}
+	}
+	if len(lines) != 3 {
+		return out, false
+	}
+	for i, l := range lines {
+		if !mrzCharset(l) {
+			return out, false
+		}
+		if len(l) < mrzLineLen && i != 1 && len(l) >= 10 {
+			l += strings.Repeat("<", mrzLineLen-len(l))
+		}
+		out[i] = l
+	}
+	return out, out[0][0] == 'I' || out[0][0] == 'A' || out[0][0] == 'C'
 }

@@ -30,17 +30,31 @@ const mrzLineLen = 30
 // A Telex input method that rewrote capital letters (DD → Đ) is undone.
 func mrzLines(s string) ([3]string, bool) {
 	var out [3]string
-	var lines []string
-	for _, l := range strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' }) {
-		if l = strings.TrimSpace(l); l != "" {
-			lines = append(lines, untelex(l, false))
+	// The non-blank lines, into a fixed array: more than three is not an
+	// MRZ whatever they hold.
+	var lines [3]string
+	n := 0
+	for rest := s; rest != ""; {
+		l := rest
+		if i := strings.IndexAny(rest, "\r\n"); i >= 0 {
+			l, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = ""
 		}
+		if l = strings.TrimSpace(l); l == "" {
+			continue
+		}
+		if n == len(lines) {
+			return out, false
+		}
+		lines[n] = untelex(l, false)
+		n++
 	}
-	if len(lines) == 1 && len(lines[0]) == 3*mrzLineLen {
+	if n == 1 && len(lines[0]) == 3*mrzLineLen {
 		l := lines[0]
-		lines = []string{l[:30], l[30:60], l[60:]}
+		lines, n = [3]string{l[:30], l[30:60], l[60:]}, 3
 	}
-	if len(lines) != 3 {
+	if n != 3 {
 		return out, false
 	}
 	for i, l := range lines {
@@ -85,10 +99,19 @@ func mrzValue(c byte) int {
 // MRZCheckDigit returns the ICAO 9303 check digit of s: the sum of the
 // character values weighted 7, 3, 1, 7, 3, 1, … modulo 10.
 func MRZCheckDigit(s string) byte {
+	return mrzCheckDigitOf(s)
+}
+
+// mrzCheckDigitOf returns the check digit of the parts run together,
+// without building that string.
+func mrzCheckDigitOf(parts ...string) byte {
 	weights := [3]int{7, 3, 1}
-	sum := 0
-	for i := 0; i < len(s); i++ {
-		sum += mrzValue(s[i]) * weights[i%3]
+	sum, k := 0, 0
+	for _, p := range parts {
+		for i := 0; i < len(p); i++ {
+			sum += mrzValue(p[i]) * weights[k%3]
+			k++
+		}
 	}
 	return byte('0' + sum%10)
 }
@@ -143,7 +166,7 @@ func parseMRZ(l [3]string) (Result, error) {
 	if !checkOK(l2[8:14], l2[14]) {
 		bad = append(bad, "expiry date")
 	}
-	if l2[29] != MRZCheckDigit(l1[5:30]+l2[0:7]+l2[8:15]+l2[18:29]) {
+	if l2[29] != mrzCheckDigitOf(l1[5:30], l2[0:7], l2[8:15], l2[18:29]) {
 		bad = append(bad, "composite")
 	}
 	if len(bad) > 0 {
@@ -241,7 +264,11 @@ func mrzDate(s string, century int) (verifier.Date, bool) {
 
 // mrzName turns "DUY<TAN" into "DUY TAN".
 func mrzName(s string) string {
-	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '<' }), " ")
+	return joinFields(s, isFiller)
+}
+
+func isFiller(r rune) bool {
+	return r == '<'
 }
 
 // FullName returns the name as "SURNAME GIVEN NAMES", the order of a

@@ -111,7 +111,11 @@ func Parse(text string) (Result, error) {
 		return Result{}, unreadable("the scan is empty")
 	}
 	if strings.Contains(s, "|") {
-		fields := strings.Split(s, "|")
+		// Split into a buffer on the stack: a CCCD QR has 7 fields, an
+		// insurance card QR 13 to 17 with its extras and "$" (more only
+		// spill to the heap), and no parser keeps the slice.
+		var buf [24]string
+		fields := splitPipes(buf[:0], s)
 		f0 := trimField(untelex(fields[0], false))
 		switch {
 		case len(f0) == 12 && allDigits(f0):
@@ -129,6 +133,19 @@ func Parse(text string) (Result, error) {
 		return parseMRZ(lines)
 	}
 	return Result{}, unreadable("expected a CCCD QR (12-digit ID|old ID|name|…), an insurance card QR (code|hex name|…|$) or an MRZ (3 lines of 30 characters)")
+}
+
+// splitPipes appends to dst the fields of s separated by "|", exactly as
+// strings.Split(s, "|") returns them.
+func splitPipes(dst []string, s string) []string {
+	for {
+		i := strings.IndexByte(s, '|')
+		if i < 0 {
+			return append(dst, s)
+		}
+		dst = append(dst, s[:i])
+		s = s[i+1:]
+	}
 }
 
 func unreadable(msg string) error {
