@@ -178,6 +178,7 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 	ps := l.pseudonym(v.CitizenID)
 	trim := l.trimDay()
 	keys := []string{l.windowKey(ps, v.Day), l.groupKey(ps, v.Day), l.groupDaysKey(ps)}
+	ticket := 0 // drawn by the script on a single Redis
 	if l.cluster {
 		// A second round trip, on a cluster only; a re-scan then skips
 		// the number it drew.
@@ -187,12 +188,13 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 		if _, err := pipe.Exec(ctx); err != nil {
 			return verifier.Recorded{}, unavailable(err)
 		}
-		v.Ticket = int(incr.Val())
+		ticket = int(incr.Val())
 	} else {
 		keys = append(keys, l.ticketKey(v.Facility, v.Day))
 	}
+	head, tail := recordParts(v)
 	res, err := recordScript.Run(ctx, l.scripts, keys,
-		encodeRecord(v), v.CheckinID, v.Facility,
+		head, tail, ticket, v.CheckinID, v.Facility,
 		v.At.Unix(), v.At.Nanosecond(), r.RepeatWithin.Nanoseconds(),
 		r.ExpireAt.UnixMilli(), r.ExpireAt.Add(l.o.Retention).UnixMilli(),
 		groupHeader(v.CitizenID, r.FullName, v.Day), v.Day, time.Unix(trim*86400, 0).UTC().Format(dayLayout),

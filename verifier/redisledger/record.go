@@ -13,7 +13,7 @@ import (
 
 // record is a stored visit, encoded as the JSON array
 // [checkin id, facility, unix seconds, nanoseconds, visit type, kiosk, ticket,
-// eligibility code] (the script reads elements 1 to 4 and sets 7). The
+// eligibility code] (the script reads elements 1 to 4 and puts in 7). The
 // citizen and day are in the key. Records written before the eligibility
 // code was kept have seven elements.
 type record struct {
@@ -35,6 +35,17 @@ func encodeRecord(v verifier.Visit) string {
 	b := appendRecordHead(buf[:0], v)
 	b = jsonw.Int(b, int64(v.Ticket))
 	return string(appendRecordTail(b, v))
+}
+
+// recordParts returns v's record cut around its ticket, as recordScript
+// takes it: the script puts the ticket it draws between the two without
+// decoding the record. One allocation: both are substrings of one string.
+func recordParts(v verifier.Visit) (head, tail string) {
+	var buf [160]byte
+	b := appendRecordHead(buf[:0], v)
+	n := len(b)
+	s := string(appendRecordTail(b, v))
+	return s[:n], s[n:]
 }
 
 // appendRecordHead appends v's record up to its ticket, the comma before it
