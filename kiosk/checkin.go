@@ -102,7 +102,7 @@ func (s *Server) checkin(c *gin.Context) {
 	}
 	s.countCheckin(res)
 	readSubjects(c, res.Citizen.ID)
-	c.JSON(http.StatusOK, res)
+	answerCheckin(c, &res)
 }
 
 // checkinRequest validates a check-in body and resolves what identifies
