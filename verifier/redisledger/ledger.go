@@ -26,7 +26,7 @@
 // Keys hold no citizen ID in clear, nor do windows; only the group
 // records, which auditors read, hold the ID and name. A visit record is the
 // JSON array [checkin id, facility, unix seconds, nanoseconds, visit type,
-// kiosk, ticket].
+// kiosk, ticket, eligibility code] (see record.go).
 package redisledger
 
 import (
@@ -96,6 +96,7 @@ type Ledger struct {
 	rdb     redis.UniversalClient
 	scripts redis.Scripter // runs recordScript: the client, or Options.Scripter
 	o       Options
+	psn     *verifier.Pseudonymizer // CitizenID.Pseudonym with o.PseudonymKey, reusing HMAC states
 	// cluster: the ticket counter of a facility's day lives in another
 	// slot than the citizen's keys, so it is drawn before the script.
 	cluster bool
@@ -122,7 +123,7 @@ func New(client redis.UniversalClient, opts Options) *Ledger {
 		opts.WriteTimeout = DefaultWriteTimeout
 	}
 	_, cluster := client.(*redis.ClusterClient)
-	l := &Ledger{rdb: client, scripts: client, o: opts, cluster: cluster}
+	l := &Ledger{rdb: client, scripts: client, o: opts, cluster: cluster, psn: verifier.NewPseudonymizer(opts.PseudonymKey)}
 	if opts.Scripter != nil {
 		l.scripts = opts.Scripter
 	}
@@ -130,7 +131,7 @@ func New(client redis.UniversalClient, opts Options) *Ledger {
 }
 
 // Key names.
-func (l *Ledger) pseudonym(id verifier.CitizenID) string { return id.Pseudonym(l.o.PseudonymKey) }
+func (l *Ledger) pseudonym(id verifier.CitizenID) string { return l.psn.Of(id) }
 func (l *Ledger) windowKey(ps, day string) string        { return l.o.KeyPrefix + "{" + ps + "}:w:" + day }
 func (l *Ledger) groupKey(ps, day string) string         { return l.o.KeyPrefix + "{" + ps + "}:g:" + day }
 func (l *Ledger) groupDaysKey(ps string) string          { return l.o.KeyPrefix + "{" + ps + "}:gd" }
@@ -177,28 +178,21 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 
 	ps := l.pseudonym(v.CitizenID)
 	trim := l.trimDay()
-	keys := []string{l.windowKey(ps, v.Day), l.groupKey(ps, v.Day), l.groupDaysKey(ps)}
-	ticket := 0 // drawn by the script on a single Redis
+	a := l.newRecordArgs(r, ps, trim)
+	keys := a.keys[:4]
 	if l.cluster {
 		// A second round trip, on a cluster only; a re-scan then skips
 		// the number it drew.
+		keys = a.keys[:3]
 		pipe := l.rdb.Pipeline()
-		incr := pipe.Incr(ctx, l.ticketKey(v.Facility, v.Day))
-		pipe.ExpireAt(ctx, l.ticketKey(v.Facility, v.Day), r.ExpireAt)
+		incr := pipe.Incr(ctx, a.keys[3])
+		pipe.ExpireAt(ctx, a.keys[3], r.ExpireAt)
 		if _, err := pipe.Exec(ctx); err != nil {
 			return verifier.Recorded{}, unavailable(err)
 		}
-		ticket = int(incr.Val())
-	} else {
-		keys = append(keys, l.ticketKey(v.Facility, v.Day))
+		a.ticket = incr.Val()
 	}
-	head, tail := recordParts(v)
-	res, err := recordScript.Run(ctx, l.scripts, keys,
-		head, tail, ticket, v.CheckinID, v.Facility,
-		v.At.Unix(), v.At.Nanosecond(), r.RepeatWithin.Nanoseconds(),
-		r.ExpireAt.UnixMilli(), r.ExpireAt.Add(l.o.Retention).UnixMilli(),
-		groupHeader(v.CitizenID, r.FullName, v.Day), v.Day, time.Unix(trim*86400, 0).UTC().Format(dayLayout),
-	).Slice()
+	res, err := recordScript.Run(ctx, l.scripts, keys, a.argv[:]...).Slice()
 	if err != nil {
 		return verifier.Recorded{}, unavailable(err)
 	}
@@ -213,23 +207,24 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 		return verifier.Recorded{}, err
 	}
 	out := verifier.Recorded{Visit: stored, Repeat: repeat == 1}
-	facilities := []string{}
+	recs := res[3:]
 	atStored := 0 // the day's visits at the stored visit's facility
-	for _, x := range res[3:] {
+	for _, x := range recs {
 		s, _ := x.(string)
 		o, err := decodeRecord(s, v.CitizenID, v.Day)
 		if err != nil {
 			return verifier.Recorded{}, err
 		}
-		if !slices.Contains(facilities, o.Facility) {
-			facilities = append(facilities, o.Facility)
-		}
 		if o.Facility == stored.Facility {
 			atStored++
+			continue
 		}
-		if o.Facility != stored.Facility {
-			out.Others = append(out.Others, o)
+		if out.Others == nil {
+			// Sized once: every record but the stored visit's may be
+			// at another facility. Left nil when none is.
+			out.Others = make([]verifier.Visit, 0, max(len(recs)-1, 1))
 		}
+		out.Others = append(out.Others, o)
 	}
 	sortVisits(out.Others)
 	// The index needs writing when a group is new, when a facility joins
@@ -244,15 +239,76 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 	default:
 		return out, nil
 	}
+	// The rare path: the day's facilities, in arrival order, are only
+	// gathered now (the records decoded above, so without error).
 	keys = []string{l.seqKey(), l.indexKey()}
-	for _, f := range facilities {
-		keys = append(keys, l.facilityKey(f))
+	for _, x := range recs {
+		s, _ := x.(string)
+		o, _ := decodeRecord(s, v.CitizenID, v.Day)
+		if k := l.facilityKey(o.Facility); !slices.Contains(keys[2:], k) {
+			keys = append(keys, k)
+		}
 	}
 	err = indexScript.Run(ctx, l.rdb, keys, ps+":"+v.Day, dayNum, strconv.FormatInt(trim<<seqBits, 10)).Err()
 	if err != nil {
 		return out, unavailable(err)
 	}
 	return out, nil
+}
+
+// recordArgs are the keys and ARGV of one recordScript call (see its
+// comment), built with two allocations instead of one per string and per
+// boxed number, as the largest allocator of a check-in was: the strings are
+// substrings of one buffer, and argv holds pointers to the fields, which
+// go-redis writes as the values they point to (it takes *string and
+// *int64) and which go into an interface without allocating. (A Cmd's
+// String would show the pointers; nothing here logs it.) Nothing changes
+// a recordArgs once the script was sent: an AutoPipeliner writes it later.
+type recordArgs struct {
+	keys [4]string // KEYS: window, group, group days, tickets (KEYS[4] on a single Redis only)
+
+	head, tail, ck, fac, header, day, oldest       string
+	ticket, sec, nsec, within, expire, groupExpire int64
+
+	argv [13]any // ARGV[1..13]: pointers to the fields above
+}
+
+func (l *Ledger) newRecordArgs(r verifier.Recording, ps string, trimDay int64) *recordArgs {
+	v := r.Visit
+	a := &recordArgs{
+		ck: v.CheckinID, fac: v.Facility, day: v.Day,
+		sec: v.At.Unix(), nsec: int64(v.At.Nanosecond()), within: r.RepeatWithin.Nanoseconds(),
+		expire: r.ExpireAt.UnixMilli(), groupExpire: r.ExpireAt.Add(l.o.Retention).UnixMilli(),
+	}
+	// Keys as windowKey, groupKey, groupDaysKey and ticketKey write them.
+	var stack [512]byte // a usual call fits: the one allocation is the string
+	b := stack[:0]
+	var end [8]int
+	b = append(append(append(append(b, l.o.KeyPrefix...), '{'), ps...), "}:w:"...)
+	b = append(b, v.Day...)
+	end[0] = len(b)
+	b = append(append(append(append(b, l.o.KeyPrefix...), '{'), ps...), "}:g:"...)
+	b = append(b, v.Day...)
+	end[1] = len(b)
+	b = append(append(append(append(b, l.o.KeyPrefix...), '{'), ps...), "}:gd"...)
+	end[2] = len(b)
+	b = append(append(append(append(b, l.o.KeyPrefix...), "{t:"...), v.Facility...), "}:"...)
+	b = append(b, v.Day...)
+	end[3] = len(b)
+	b = appendRecordHead(b, v)
+	end[4] = len(b)
+	b = appendRecordTail(b, v)
+	end[5] = len(b)
+	b = appendGroupHeader(b, v.CitizenID, r.FullName, v.Day)
+	end[6] = len(b)
+	b = time.Unix(trimDay*86400, 0).UTC().AppendFormat(b, dayLayout)
+	end[7] = len(b)
+	s := string(b)
+	a.keys = [4]string{s[:end[0]], s[end[0]:end[1]], s[end[1]:end[2]], s[end[2]:end[3]]}
+	a.head, a.tail, a.header, a.oldest = s[end[3]:end[4]], s[end[4]:end[5]], s[end[5]:end[6]], s[end[6]:end[7]]
+	a.argv = [13]any{&a.head, &a.tail, &a.ticket, &a.ck, &a.fac, &a.sec, &a.nsec, &a.within,
+		&a.expire, &a.groupExpire, &a.header, &a.day, &a.oldest}
+	return a
 }
 
 func checkRecording(r verifier.Recording) (int64, error) {

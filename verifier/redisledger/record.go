@@ -28,24 +28,14 @@ type record struct {
 
 // encodeRecord writes a visit's record byte for byte as json.Marshal of
 // the []any of its fields did (and, through jsonw, still would: records
-// written by either decode alike), without reflection: it ran on every
-// check-in.
+// written by either decode alike), without reflection. Record sends it in
+// two parts around the ticket (newRecordArgs), and the script puts the
+// ticket in between.
 func encodeRecord(v verifier.Visit) string {
 	var buf [160]byte // a usual record fits: one allocation, the string
 	b := appendRecordHead(buf[:0], v)
 	b = jsonw.Int(b, int64(v.Ticket))
 	return string(appendRecordTail(b, v))
-}
-
-// recordParts returns v's record cut around its ticket, as recordScript
-// takes it: the script puts the ticket it draws between the two without
-// decoding the record. One allocation: both are substrings of one string.
-func recordParts(v verifier.Visit) (head, tail string) {
-	var buf [160]byte
-	b := appendRecordHead(buf[:0], v)
-	n := len(b)
-	s := string(appendRecordTail(b, v))
-	return s[:n], s[n:]
 }
 
 // appendRecordHead appends v's record up to its ticket, the comma before it
@@ -246,17 +236,16 @@ type header struct {
 	Day       string             `json:"d"`
 }
 
-// groupHeader writes a group's header line byte for byte as json.Marshal
-// of a header did (CitizenID's MarshalText is the ID as it is), without
-// reflection: Record sends it on every check-in, in case the day becomes a
-// group.
-func groupHeader(id verifier.CitizenID, name, day string) string {
-	var buf [128]byte
-	b := append(buf[:0], `{"c":`...)
-	b = jsonw.String(b, string(id))
-	b = append(b, `,"n":`...)
-	b = jsonw.String(b, name)
-	b = append(b, `,"d":`...)
-	b = jsonw.String(b, day)
-	return string(append(b, '}'))
+// appendGroupHeader appends a group's header line byte for byte as
+// json.Marshal of a header did (CitizenID's MarshalText is the ID as it
+// is), without reflection: Record sends it on every check-in, in case the
+// day becomes a group.
+func appendGroupHeader(dst []byte, id verifier.CitizenID, name, day string) []byte {
+	dst = append(dst, `{"c":`...)
+	dst = jsonw.String(dst, string(id))
+	dst = append(dst, `,"n":`...)
+	dst = jsonw.String(dst, name)
+	dst = append(dst, `,"d":`...)
+	dst = jsonw.String(dst, day)
+	return append(dst, '}')
 }

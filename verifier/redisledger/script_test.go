@@ -3,6 +3,9 @@ package redisledger
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,5 +100,53 @@ func TestScriptReadsOldRecords(t *testing.T) {
 	}
 	if v := p.Items[0].Visits[0]; v.CheckinID != "ck/1" || v.Ticket != 4 {
 		t.Errorf("first visit of the group: %+v", v)
+	}
+}
+
+// TestRecordArgs: the keys and ARGV that Record builds in one buffer are
+// what the key functions, the record and the header writers give, in the
+// order of recordScript's comment; the record is cut exactly around its
+// ticket.
+func TestRecordArgs(t *testing.T) {
+	key := []byte("test pseudonym key")
+	l := New(nil, Options{KeyPrefix: "pre:", PseudonymKey: key, Retention: 48 * time.Hour})
+	visits := sampleVisits()
+	long := visits[0]
+	long.Kiosk = strings.Repeat("quầy ", 200) // past the stack buffer
+	for _, v := range append(visits, long) {
+		exp := time.Date(2026, 12, 2, 0, 0, 0, 0, ledgertest.Zone)
+		r := verifier.Recording{Visit: v, RepeatWithin: 10 * time.Minute, ExpireAt: exp, FullName: `Lê "Tí" <Út> & Bé`}
+		ps := l.pseudonym(v.CitizenID)
+		if ps != v.CitizenID.Pseudonym(key) {
+			t.Fatalf("pseudonym %s, CitizenID.Pseudonym gives %s", ps, v.CitizenID.Pseudonym(key))
+		}
+		a := l.newRecordArgs(r, ps, 20600)
+		if want := [4]string{l.windowKey(ps, v.Day), l.groupKey(ps, v.Day), l.groupDaysKey(ps), l.ticketKey(v.Facility, v.Day)}; a.keys != want {
+			t.Errorf("keys %q, want %q", a.keys, want)
+		}
+		var got []string
+		for _, x := range a.argv {
+			switch p := x.(type) {
+			case *string:
+				got = append(got, *p)
+			case *int64:
+				got = append(got, strconv.FormatInt(*p, 10))
+			default:
+				t.Fatalf("argument %T", x)
+			}
+		}
+		want := []string{got[0], got[1], "0", v.CheckinID, v.Facility,
+			strconv.FormatInt(v.At.Unix(), 10), strconv.Itoa(v.At.Nanosecond()), "600000000000",
+			strconv.FormatInt(exp.UnixMilli(), 10), strconv.FormatInt(exp.Add(48*time.Hour).UnixMilli(), 10),
+			marshalHeader(v.CitizenID, r.FullName, v.Day), v.Day, "2026-05-27"}
+		if !slices.Equal(got, want) {
+			t.Errorf("ARGV %q,\nwant %q", got, want)
+		}
+		for _, ticket := range []int{7, 12345} {
+			v.Ticket = ticket
+			if rec := a.head + strconv.Itoa(ticket) + a.tail; rec != marshalRecord(v) {
+				t.Errorf("head .. %d .. tail = %s, want %s", ticket, rec, marshalRecord(v))
+			}
+		}
 	}
 }
