@@ -66,7 +66,23 @@ func (d Date) Valid() bool {
 	if d.Day == 0 {
 		return true
 	}
-	return d.Day <= time.Date(d.Year, time.Month(d.Month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	return d.Day <= daysIn(d.Year, d.Month)
+}
+
+// daysIn returns the days of a month of the proleptic Gregorian calendar
+// (what time.Date counts), without building a time: every scan checks
+// two or three dates.
+func daysIn(year, month int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 // IsZero reports whether the date is unknown.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Date.String is written by hand for speed; it must say what the fmt form
@@ -72,6 +73,17 @@ func TestSameNameFastPathAgrees(t *testing.T) {
 	} {
 		if got := SameName(c.a, c.b); got != c.same {
 			t.Errorf("SameName(%q, %q) = %v, want %v", c.a, c.b, got, c.same)
+		}
+	}
+}
+
+// daysIn counts as time.Date does, leap years included.
+func TestDaysInAsTime(t *testing.T) {
+	for y := 1; y <= 9999; y++ {
+		for m := 1; m <= 12; m++ {
+			if got, want := daysIn(y, m), time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day(); got != want {
+				t.Fatalf("daysIn(%d, %d) = %d, time says %d", y, m, got, want)
+			}
 		}
 	}
 }
