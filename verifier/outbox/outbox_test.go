@@ -384,7 +384,12 @@ func TestCompaction(t *testing.T) {
 		}
 	}()
 	wg.Wait()
-	waitFor(t, "the replay", func() bool { return l.Depth() == 0 })
+	// The replay marks visits done one by one and compacts the file after
+	// its pass: wait for both, or a loaded machine sees the file between.
+	waitFor(t, "the replay and the compaction", func() bool {
+		recs, _, _ := outbox.ReadDir(filepath.Dir(l.Path()))
+		return l.Depth() == 0 && len(recs) == 0
+	})
 	for i := range 400 {
 		vs, err := l.Visits(ctx, ledgertest.Citizen(i), ledgertest.Day(today()))
 		if err != nil || len(vs) != 1 {
