@@ -45,11 +45,21 @@ type AccessLog interface {
 
 const ctxRead = "kiosk.read"
 
-// readSubjects notes which citizens a handler returned data about.
+// readSubjects notes which citizens a handler returned data about, for
+// the keys whose reads auditReads logs; a kiosk's check-ins are in the
+// window already and are not noted (nor the list allocated) for them.
 func readSubjects(c *gin.Context, ids ...verifier.CitizenID) {
+	if !logsReads(keyOf(c)) {
+		return
+	}
 	prev, _ := c.Get(ctxRead)
 	list, _ := prev.([]verifier.CitizenID)
 	c.Set(ctxRead, append(list, ids...))
+}
+
+// logsReads reports whether the reads made with key k go to the access log.
+func logsReads(k *Key) bool {
+	return k != nil && (k.Role == RoleHIS || k.Role == RoleAuditor)
 }
 
 // auditReads queues an access entry per citizen read by an HIS or auditor
@@ -57,7 +67,7 @@ func readSubjects(c *gin.Context, ids ...verifier.CitizenID) {
 func (s *Server) auditReads(c *gin.Context) {
 	c.Next()
 	k := keyOf(c)
-	if k == nil || (k.Role != RoleHIS && k.Role != RoleAuditor) || s.access == nil {
+	if !logsReads(k) || s.access == nil {
 		return
 	}
 	v, _ := c.Get(ctxRead)

@@ -57,12 +57,13 @@ func Wrap(err error, k Kind, code, message string) *Error {
 // KindOf reports the Kind of err: the Kind of the first *Error in its chain,
 // or KindInternal for any other non-nil error.
 func KindOf(err error) Kind {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Kind
-	}
 	if err == nil {
 		return ""
+	}
+	// AsType, unlike As, needs no pointer to a local that escapes: KindOf
+	// runs on every request and this keeps it free of allocations.
+	if e, ok := errors.AsType[*Error](err); ok {
+		return e.Kind
 	}
 	return KindInternal
 }
@@ -70,8 +71,7 @@ func KindOf(err error) Kind {
 // AsError returns the first *Error in err's chain, or an internal error that
 // wraps err.
 func AsError(err error) *Error {
-	var e *Error
-	if errors.As(err, &e) {
+	if e, ok := errors.AsType[*Error](err); ok {
 		return e
 	}
 	return &Error{Kind: KindInternal, Code: "internal", Message: "internal error", Err: err}
