@@ -25,6 +25,17 @@ import (
 
 const testCitizens = 2000
 
+// TestMain lets the test binary stand in for kioskbench when -floor process
+// starts "itself" (os.Executable is the test binary here): with the
+// variable set, it runs the command's main on its arguments instead.
+func TestMain(m *testing.M) {
+	if os.Getenv("KIOSKBENCH_TEST_AS_MAIN") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
 // startKioskd builds the real server as kioskd wires it (demo data set,
 // in-process window, a keys file written by -write-keys) and serves it on
 // a loopback port. It returns the base URL and the keys file.
@@ -211,21 +222,33 @@ func TestBaselineAgainstRedis(t *testing.T) {
 		t.Errorf("key %s has TTL %v, want ≤ %ds", key, ttl, baselineTTL)
 	}
 
-	// A short run through the command.
-	out, code := runJSON(t, "-baseline", "-redis", url, "-d", "1s", "-c", "4", "-demo-citizens", "200", "-frames", "1")
-	b := out.Baseline
-	if code != 0 || b == nil || out.Target != nil {
-		t.Fatalf("want a baseline report only (exit %d): %+v", code, out)
+	// A short run through the command, with the floor in the load
+	// generator's process and (the default) in a process of its own.
+	t.Setenv("KIOSKBENCH_TEST_AS_MAIN", "1") // for the child of -floor process
+	for _, floor := range []string{floorInProcess, floorProcess} {
+		out, code := runJSON(t, "-baseline", "-floor", floor, "-redis", url, "-d", "1s", "-c", "4", "-demo-citizens", "200", "-frames", "1")
+		b := out.Baseline
+		if code != 0 || b == nil || out.Target != nil {
+			t.Fatalf("-floor %s: want a baseline report only (exit %d): %+v", floor, code, out)
+		}
+		if b.Requests < 50 || b.Status["200"] != b.Requests {
+			t.Errorf("-floor %s: %d requests, status %v, errors %v", floor, b.Requests, b.Status, b.Errors)
+		}
+		if b.Checks != nil {
+			t.Error("the baseline has no checks to pass")
+		}
+		// A separate floor is a separate process whose CPU is measured.
+		separate := strings.Contains(b.URL, "a process of its own")
+		if separate != (floor == floorProcess) || (floor == floorProcess) != (b.ServerCPUPerRequest > 0) {
+			t.Errorf("-floor %s: URL %q, server CPU per request %v", floor, b.URL, b.ServerCPUPerRequest)
+		}
+		// Its keys are gone afterwards (the child deleted them on its way out).
+		if n := rdb.Exists(context.Background(), key).Val(); n != 0 {
+			t.Errorf("-floor %s: baseline key %s left behind", floor, key)
+		}
 	}
-	if b.Requests < 50 || b.Status["200"] != b.Requests {
-		t.Errorf("baseline: %d requests, status %v, errors %v", b.Requests, b.Status, b.Errors)
-	}
-	if b.Checks != nil {
-		t.Error("the baseline has no checks to pass")
-	}
-	// Its keys are gone afterwards.
-	if n := rdb.Exists(context.Background(), key).Val(); n != 0 {
-		t.Errorf("baseline key %s left behind", key)
+	if _, err := parseOptions([]string{"-floor", "elsewhere"}, io.Discard); err == nil {
+		t.Error("-floor elsewhere accepted")
 	}
 
 	// The same baseline served as a separate listener (-serve-baseline),
@@ -247,7 +270,7 @@ func TestBaselineAgainstRedis(t *testing.T) {
 	if base == "" {
 		t.Fatalf("-serve-baseline did not start: %s", served.String())
 	}
-	out, code = runJSON(t, "-baseline", "-baseline-url", base, "-baseline-pid", strconv.Itoa(os.Getpid()),
+	out, code := runJSON(t, "-baseline", "-baseline-url", base, "-baseline-pid", strconv.Itoa(os.Getpid()),
 		"-n", "200", "-c", "4", "-demo-citizens", "200", "-frames", "1")
 	if b := out.Baseline; code != 0 || b == nil || b.Requests != 200 || b.Status["200"] != 200 || !strings.Contains(b.URL, base) {
 		t.Errorf("external baseline: exit %d %+v", code, b)

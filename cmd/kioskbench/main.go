@@ -69,6 +69,7 @@ type options struct {
 	PID           int
 	Soak          bool
 	BaselineURL   string
+	Floor         string
 	BaselinePID   int
 	ServeBaseline string
 }
@@ -93,7 +94,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.Mix, "mix", defaultMix, "request mix, kind=weight: checkin (scan text, new visit), repeat (re-scan at the same facility), dup (same citizen at another facility), eligibility, image (POST /v1/decode of a 640x480 JPEG frame)")
 	fs.Float64Var(&o.Malformed, "malformed", 0, "share of malformed requests mixed in, 0..1 (bad JSON, wrong types, garbage scans, oversized bodies…); they must get 4xx")
 	fs.BoolVar(&o.JSON, "json", false, "print the report as JSON")
-	fs.BoolVar(&o.Baseline, "baseline", false, "measure only the floor: the same load against an in-process handler doing one Redis round trip per request")
+	fs.BoolVar(&o.Baseline, "baseline", false, "measure only the floor: the same load against a trivial handler doing one Redis round trip per request (see -floor)")
 	fs.BoolVar(&o.Compare, "compare", false, "run the baseline, then the target, and report both and their ratio")
 	fs.StringVar(&o.Redis, "redis", "redis://127.0.0.1:6379/15", "Redis of the baseline (keys under kioskbench:, expiring; nothing is flushed)")
 	fs.BoolVar(&o.AllowRemote, "allow-remote", false, "allow a target or Redis that is not on a loopback address")
@@ -103,7 +104,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.Frames, "frames", 4, "number of distinct camera frames pre-rendered for image requests")
 	fs.BoolVar(&o.Quiet, "q", false, "no progress lines")
 	fs.StringVar(&o.ServeBaseline, "serve-baseline", "", "serve the baseline handler on this address (e.g. 127.0.0.1:18090) until interrupted or for -d, instead of sending load")
-	fs.StringVar(&o.BaselineURL, "baseline-url", "", "with -baseline or -compare: load a baseline served by kioskbench -serve-baseline instead of an in-process one")
+	fs.StringVar(&o.BaselineURL, "baseline-url", "", "with -baseline or -compare: load a baseline already served by kioskbench -serve-baseline")
+	fs.StringVar(&o.Floor, "floor", floorProcess, "where the baseline runs: process (a kioskbench -serve-baseline child, a server process of its own as kioskd is) or inprocess (inside the load generator)")
 	fs.IntVar(&o.BaselinePID, "baseline-pid", 0, "process ID of the -serve-baseline process: report its CPU time per request")
 	fs.BoolVar(&o.Soak, "soak", false, "a soak run: 10 minutes unless -d is given, a line every 10 s, and the drift between the first and last minute in the report")
 	fs.IntVar(&o.PID, "pid", 0, "process ID of the server under test: report its CPU time per request (Linux /proc)")
@@ -140,6 +142,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("-d must be positive (or give -n)")
 	case o.Malformed < 0 || o.Malformed > 1:
 		return o, errors.New("-malformed is a share between 0 and 1 (0.1 for 10%)")
+	case o.Floor != floorProcess && o.Floor != floorInProcess:
+		return o, fmt.Errorf("-floor is %s or %s", floorProcess, floorInProcess)
 	case o.Baseline && o.Compare:
 		return o, errors.New("-baseline and -compare exclude each other")
 	case o.Token != "" && o.Keys != "":
