@@ -67,18 +67,9 @@ func (h *baselineHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // kioskd gets from the same kind of URL (go-redis defaults: a pool of ten
 // connections per CPU), loads the script and checks it runs.
 func openBaselineRedis(ctx context.Context, o options) (*redis.Client, error) {
-	opt, err := redis.ParseURL(o.Redis)
+	opt, err := baselineRedisOptions(ctx, o)
 	if err != nil {
-		return nil, fmt.Errorf("-redis: %w", err)
-	}
-	if !o.AllowRemote {
-		host, _, err := net.SplitHostPort(opt.Addr)
-		if err != nil {
-			return nil, fmt.Errorf("-redis %s: %w", o.Redis, err)
-		}
-		if err := checkLoopback(ctx, host); err != nil {
-			return nil, fmt.Errorf("-redis: %w", err)
-		}
+		return nil, err
 	}
 	rdb := redis.NewClient(opt)
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -92,6 +83,25 @@ func openBaselineRedis(ctx context.Context, o options) (*redis.Client, error) {
 		return nil, fmt.Errorf("baseline: loading the script: %w", err)
 	}
 	return rdb, nil
+}
+
+// baselineRedisOptions parses -redis and refuses a Redis that is not on a
+// loopback address unless -allow-remote.
+func baselineRedisOptions(ctx context.Context, o options) (*redis.Options, error) {
+	opt, err := redis.ParseURL(o.Redis)
+	if err != nil {
+		return nil, fmt.Errorf("-redis: %w", err)
+	}
+	if !o.AllowRemote {
+		host, _, err := net.SplitHostPort(opt.Addr)
+		if err != nil {
+			return nil, fmt.Errorf("-redis %s: %w", o.Redis, err)
+		}
+		if err := checkLoopback(ctx, host); err != nil {
+			return nil, fmt.Errorf("-redis: %w", err)
+		}
+	}
+	return opt, nil
 }
 
 // cleanBaseline deletes the tool's own keys (they would expire anyway).
@@ -203,6 +213,9 @@ func runBaseline(ctx context.Context, o options, ds *dataset, stderr io.Writer) 
 // a free loopback port and returns its URL and process ID; stop interrupts
 // it (it then deletes its keys) and waits for it.
 func spawnBaseline(ctx context.Context, o options) (url string, pid int, stop func(), err error) {
+	if _, err := baselineRedisOptions(ctx, o); err != nil {
+		return "", 0, nil, err // said here, not as a child's exit
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		return "", 0, nil, fmt.Errorf("-floor %s: %w", floorProcess, err)
