@@ -4,14 +4,17 @@
 // queries, camera-frame decodes, and optionally malformed requests) and
 // reports throughput, latency percentiles per kind of request, status codes
 // and errors. It can also measure the floor of the machine: the same load
-// against a trivial handler that does one Redis round trip per request
-// (-baseline, or -compare for both and their ratio).
+// against a trivial handler that does one Redis round trip per request,
+// served by a process of its own as kioskd is (-baseline, or -compare for
+// both and their ratio; see -floor).
 //
 // Reproducing the README figures:
 //
-//	go run ./cmd/kioskbench -write-keys /tmp/bench-keys.json
-//	go run ./cmd/kioskd -addr 127.0.0.1:8080 -keys /tmp/bench-keys.json &
-//	go run ./cmd/kioskbench -keys /tmp/bench-keys.json -compare -d 20s
+//	go run ./cmd/kioskbench -write-keys /tmp/bench-keys.json -demo-citizens 1000000
+//	go run ./cmd/kioskd -addr 127.0.0.1:8080 -keys /tmp/bench-keys.json -demo-citizens 1000000 \
+//	    -redis redis://127.0.0.1:6379/13 -pseudonym-key bench -outbox /tmp/outbox &
+//	go run ./cmd/kioskbench -keys /tmp/bench-keys.json -demo-citizens 1000000 -pool 1000000 \
+//	    -compare -d 20s -mix checkin=85,repeat=10,dup=5
 //
 // Only loopback targets are accepted unless -allow-remote is given.
 package main

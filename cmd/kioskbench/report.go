@@ -144,8 +144,8 @@ type report struct {
 	Errors      map[string]uint64      `json:"errors,omitempty"`
 	Kinds       map[string]*kindReport `json:"kinds"`
 	Checks      *checks                `json:"checks,omitempty"`
-	// ToolCPU is the CPU time kioskbench itself used (for the baseline,
-	// that includes the in-process handler and its Redis client).
+	// ToolCPU is the CPU time kioskbench itself used (for a baseline run
+	// with -floor inprocess, that includes the handler and its Redis client).
 	ToolCPU float64 `json:"tool_cpu_s,omitempty"`
 	// ServerCPU is the CPU time of the server process (-pid), and per
 	// request in milliseconds: a figure the machine's other load barely moves.
