@@ -75,7 +75,7 @@ func ParseKeys(b []byte) (*Keys, error) {
 			}
 			copy(k.hash[:], raw)
 		} else {
-			k.hash = sha256.Sum256([]byte(k.Token))
+			k.hash = hashToken(k.Token)
 			ks.Plain++
 		}
 		k.Token = "" // keep no clear token in memory beyond its hash
@@ -88,12 +88,17 @@ func ParseKeys(b []byte) (*Keys, error) {
 	return ks, nil
 }
 
+// hashToken is the SHA-256 of a token. The token is copied into a stack
+// buffer: the conversion []byte(token) of a token longer than 32 bytes
+// would allocate, on every request in lookup.
+func hashToken(token string) [32]byte {
+	var buf [128]byte
+	return sha256.Sum256(append(buf[:0], token...))
+}
+
 // HashToken returns the form of a token to store in a keys file.
 func HashToken(token string) string {
-	// The token is copied into a stack buffer: the conversion []byte(token)
-	// of a token longer than 32 bytes would allocate on every request.
-	var buf [128]byte
-	h := sha256.Sum256(append(buf[:0], token...))
+	h := hashToken(token)
 	return "sha256:" + hex.EncodeToString(h[:])
 }
 
@@ -104,7 +109,7 @@ func DemoKeys(facility string) (*Keys, map[Role]string) {
 	ks := &Keys{}
 	for _, r := range []Role{RoleKiosk, RoleHIS, RoleAuditor} {
 		tok := "demo-" + string(r) + "-" + rand.Text()
-		k := Key{Name: "demo-" + string(r), Role: r, hash: sha256.Sum256([]byte(tok))}
+		k := Key{Name: "demo-" + string(r), Role: r, hash: hashToken(tok)}
 		if r != RoleAuditor {
 			k.Facility = facility
 		}
@@ -120,10 +125,7 @@ func DemoKeys(facility string) (*Keys, map[Role]string) {
 // can tell at most how close a guess's SHA-256 came to a stored one, which
 // says nothing about the token itself.
 func (ks *Keys) lookup(token string) (*Key, bool) {
-	// The token is copied into a stack buffer: the conversion []byte(token)
-	// of a token longer than 32 bytes would allocate on every request.
-	var buf [128]byte
-	h := sha256.Sum256(append(buf[:0], token...))
+	h := hashToken(token)
 	i, ok := ks.byHash[h] // a nil map (no keys) finds nothing
 	if !ok || subtle.ConstantTimeCompare(h[:], ks.keys[i].hash[:]) != 1 {
 		return nil, false

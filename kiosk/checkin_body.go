@@ -25,7 +25,7 @@ func (dst *checkinBody) decodeQuick(b []byte) bool {
 	}
 	i = skipSpace(b, i+1)
 	if i < len(b) && b[i] == '}' {
-		return skipSpace(b, i+1) == len(b) && set(dst, v)
+		return endOfBody(b, i, dst, v)
 	}
 	for {
 		name, j, ok := plainString(b, i)
@@ -55,14 +55,19 @@ func (dst *checkinBody) decodeQuick(b []byte) bool {
 		case ',':
 			i = skipSpace(b, i+1)
 		case '}':
-			return skipSpace(b, i+1) == len(b) && set(dst, v)
+			return endOfBody(b, i, dst, v)
 		default:
 			return false
 		}
 	}
 }
 
-func set(dst *checkinBody, v checkinBody) bool {
+// endOfBody stores v in dst when nothing but white space follows the
+// object's closing brace at b[i].
+func endOfBody(b []byte, i int, dst *checkinBody, v checkinBody) bool {
+	if skipSpace(b, i+1) != len(b) {
+		return false
+	}
 	*dst = v
 	return true
 }
