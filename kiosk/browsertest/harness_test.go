@@ -495,9 +495,21 @@ func (p *page) wedge(text string) {
 // busy test machine would otherwise stretch.
 func (p *page) typeTimed(text string, gap time.Duration) {
 	p.t.Helper()
+	p.typeStalled(text, gap, 0, 0)
+}
+
+// typeStalled is typeTimed with the delivery held up for stall (real time)
+// after the first `after` keys, their stamps unchanged: what a page sees
+// when its main thread or the machine stalls mid-scan, so that its timers
+// fire between keys the device sent fast.
+func (p *page) typeStalled(text string, gap time.Duration, after int, stall time.Duration) {
+	p.t.Helper()
 	t0 := time.Now()
 	i := 0
 	for _, r := range text {
+		if i == after && stall > 0 {
+			time.Sleep(stall)
+		}
 		at := input.TimeSinceEpoch(float64(t0.Add(time.Duration(i)*gap).UnixNano()) / 1e9)
 		for _, k := range kb.Encode(r) {
 			k.Timestamp = at

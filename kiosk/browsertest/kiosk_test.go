@@ -117,6 +117,42 @@ func TestWedgeScanThroughInputMethod(t *testing.T) {
 	}
 }
 
+// A scan whose keys reach the page late (a busy machine) is still one scan,
+// even when the page's typed-by-hand timer fires after its first key and
+// moves that key to the ID field: the field is left empty afterwards, so the
+// next ID typed there is the one sent. (CI once sent the scanned ID instead
+// of the typed one: the first digit had moved the focus, the rest of the
+// scan filled the field, and the field kept it.)
+func TestWedgeScanDeliveredLate(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	srv := e.serve()
+	p := openPage(t, srv, &kioskA, 1280, 800)
+
+	p.typeStalled(anPayload+kb.Enter, ScanGap, 1, 400*time.Millisecond)
+	p.waitScreen("result")
+	if got := p.text("#r-name"); got != anName {
+		t.Errorf("name = %q, want %q", got, anName)
+	}
+	if b := e.checkinBodies(); len(b) != 1 || b[0]["scan"] != anPayload {
+		t.Fatalf("check-in bodies = %v, want the one scan", b)
+	}
+	if v := p.js(`document.getElementById('manual-id').value`); v != "" {
+		t.Errorf("ID field = %q after the scan, want it empty", v)
+	}
+
+	p.click("#next-btn")
+	p.waitScreen("idle")
+	p.click("#manual-id")
+	p.typeSlowly(ngocID, 60*time.Millisecond)
+	p.keys(kb.Enter)
+	p.waitScreen("result")
+	wantContains(t, "name", p.text("#r-name"), "Trần Thị Bích Ngọc")
+	if b := e.checkinBodies(); len(b) != 2 || b[1]["citizen_id"] != ngocID {
+		t.Errorf("check-in bodies = %v, want Ngọc's typed ID last", b)
+	}
+}
+
 // Keys typed by a person (slowly) outside any field are not a scan: a digit
 // starts manual entry in the ID field instead.
 func TestManualEntry(t *testing.T) {

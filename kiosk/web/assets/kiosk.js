@@ -939,8 +939,14 @@
     if (!/^[0-9]+$/.test(typed)) return false;
     if (lastGoesOn) typed = typed.slice(0, -1);
     if (state.screen !== 'idle') goIdle();
-    $('manual-id').value = '';
+    var f = $('manual-id');
+    f.value = '';
     focusManual(typed);
+    // Should these keys turn out to be the start of a scan that arrived
+    // late (a busy machine: the timer fired between keys the scanner sent
+    // fast), the scan's end must empty the field again, or the scanned ID
+    // would stay there for the next patient's typed check-in.
+    for (var i = 0; i < snaps.length; i++) snaps[i] = { el: f, value: '' };
     return true;
   }
 
