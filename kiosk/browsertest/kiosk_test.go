@@ -151,6 +151,17 @@ func TestWedgeScanDeliveredLate(t *testing.T) {
 	if b := e.checkinBodies(); len(b) != 2 || b[1]["citizen_id"] != ngocID {
 		t.Errorf("check-in bodies = %v, want Ngọc's typed ID last", b)
 	}
+
+	// The same from a result still on screen: the timer takes the page
+	// back to idle, and the scan still goes through as one.
+	p.typeStalled(anPayload+kb.Enter, ScanGap, 1, 400*time.Millisecond)
+	p.waitJS(`document.getElementById('r-name').textContent === '`+anName+`'`, 15*time.Second)
+	if b := e.checkinBodies(); len(b) != 3 || b[2]["scan"] != anPayload {
+		t.Errorf("check-in bodies = %v, want the scan last", b)
+	}
+	if v := p.js(`document.getElementById('manual-id').value`); v != "" {
+		t.Errorf("ID field = %q after the scan from the result screen, want it empty", v)
+	}
 }
 
 // Keys typed by a person (slowly) outside any field are not a scan: a digit
