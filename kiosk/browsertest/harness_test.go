@@ -504,11 +504,26 @@ func (p *page) typeTimed(text string, gap time.Duration) {
 // fire between keys the device sent fast.
 func (p *page) typeStalled(text string, gap time.Duration, after int, stall time.Duration) {
 	p.t.Helper()
+	p.typeKeys(text, gap, after, stall, false)
+}
+
+// typeHiccup is typeStalled with the stall in the stamps too: the device
+// itself paused after the first `after` keys.
+func (p *page) typeHiccup(text string, gap time.Duration, after int, stall time.Duration) {
+	p.t.Helper()
+	p.typeKeys(text, gap, after, stall, true)
+}
+
+func (p *page) typeKeys(text string, gap time.Duration, after int, stall time.Duration, stamped bool) {
+	p.t.Helper()
 	t0 := time.Now()
 	i := 0
 	for _, r := range text {
 		if i == after && stall > 0 {
 			time.Sleep(stall)
+			if stamped {
+				t0 = t0.Add(stall)
+			}
 		}
 		at := input.TimeSinceEpoch(float64(t0.Add(time.Duration(i)*gap).UnixNano()) / 1e9)
 		for _, k := range kb.Encode(r) {

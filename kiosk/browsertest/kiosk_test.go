@@ -162,6 +162,25 @@ func TestWedgeScanDeliveredLate(t *testing.T) {
 	if v := p.js(`document.getElementById('manual-id').value`); v != "" {
 		t.Errorf("ID field = %q after the scan from the result screen, want it empty", v)
 	}
+
+	// The scanner itself pausing after the first key: the page cannot tell
+	// that key from a digit typed by hand, so the scan goes without it and
+	// is refused as unreadable; the ID field is still left empty.
+	// The pauses: one within the page's buffer reset (300 ms), one beyond.
+	p.click("#next-btn")
+	p.waitScreen("idle")
+	for i, pause := range []time.Duration{200 * time.Millisecond, 400 * time.Millisecond} {
+		p.typeHiccup(anPayload+kb.Enter, ScanGap, 1, pause)
+		p.waitScreen("error")
+		if b := e.checkinBodies(); len(b) != 4+i || b[3+i]["scan"] != anPayload[1:] {
+			t.Errorf("pause %v: check-in bodies = %v, want the scan without its first key last", pause, b)
+		}
+		if v := p.js(`document.getElementById('manual-id').value`); v != "" {
+			t.Errorf("pause %v: ID field = %q after a scan with a hiccup, want it empty", pause, v)
+		}
+		p.keys(kb.Escape)
+		p.waitScreen("idle")
+	}
 }
 
 // Keys typed by a person (slowly) outside any field are not a scan: a digit

@@ -746,6 +746,7 @@
   var charPending = false; // a keydown without a character: keypress brings it
   var handTimer = null;
   var swallowUntil = 0; // an Enter this page took: its keypress must not click or submit
+  var movedToField = ''; // what typedByHand last put in the ID field
 
   function resetBuffer() {
     buf = [];
@@ -844,6 +845,11 @@
         swallowUntil = now + 500;
         // The scanner typed into a field: put the field back as it was.
         if (scan.snap && scan.snap.el === target) target.value = scan.snap.value;
+        // What is left in the ID field is only the digits the typed-by-hand
+        // timer moved there just before this scan: most likely its first
+        // key, held up by the scanner. They go too.
+        if (movedToField && $('manual-id').value === movedToField) $('manual-id').value = '';
+        movedToField = '';
         onScan(scan.text);
         return;
       }
@@ -947,6 +953,7 @@
     // fast), the scan's end must empty the field again, or the scanned ID
     // would stay there for the next patient's typed check-in.
     for (var i = 0; i < snaps.length; i++) snaps[i] = { el: f, value: '' };
+    movedToField = f.value + (lastGoesOn ? buf[buf.length - 1] : '');
     return true;
   }
 
@@ -995,6 +1002,7 @@
     }
     setManualError('');
     f.value = '';
+    movedToField = '';
     f.blur();
     checkin({ citizen_id: v });
   }
