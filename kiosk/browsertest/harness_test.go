@@ -336,7 +336,11 @@ func openPage(t *testing.T, srv *httptest.Server, s *kioskSettings, w, h int64) 
 	ctx, cancel := chromedp.NewContext(browser.ctx)
 	t.Cleanup(cancel)
 	p := &page{t: t, ctx: ctx, url: srv.URL + "/"}
-	p.do() // open the tab
+	// Open the tab on the tab's own context: the context of the first call
+	// is the tab's lifetime, so not a bounded one (see do).
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("browser: open a tab: %v", err)
+	}
 	if err := chromedp.Listen(ctx, p.onEvent); err != nil {
 		t.Fatal(err)
 	}
@@ -409,9 +413,22 @@ func (p *page) checkErrors() {
 	}
 }
 
+// actionTimeout bounds one call to the browser: an element that never
+// shows (a click on a button of another screen) fails the test with its
+// line instead of hanging until go test's own timeout.
+const actionTimeout = 30 * time.Second
+
+// bounded is the tab's context with actionTimeout; cancelling it does not
+// close the tab.
+func (p *page) bounded() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(p.ctx, actionTimeout)
+}
+
 func (p *page) do(actions ...chromedp.Action[chromedp.Void]) {
 	p.t.Helper()
-	if err := chromedp.Do(p.ctx, actions...); err != nil {
+	ctx, cancel := p.bounded()
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
 		p.t.Fatalf("browser: %v", err)
 	}
 }
@@ -419,7 +436,9 @@ func (p *page) do(actions ...chromedp.Action[chromedp.Void]) {
 // evalAs evaluates a JS expression.
 func evalAs[T any](p *page, js string) T {
 	p.t.Helper()
-	v, err := chromedp.Run(p.ctx, chromedp.Evaluate[T](js))
+	ctx, cancel := p.bounded()
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
 	if err != nil {
 		p.t.Fatalf("browser: evaluating %s: %v", js, err)
 	}
