@@ -134,12 +134,8 @@ func TestWedgeScanDeliveredLate(t *testing.T) {
 	if got := p.text("#r-name"); got != anName {
 		t.Errorf("name = %q, want %q", got, anName)
 	}
-	if b := e.checkinBodies(); len(b) != 1 || b[0]["scan"] != anPayload {
-		t.Fatalf("check-in bodies = %v, want the one scan", b)
-	}
-	if v := p.js(`document.getElementById('manual-id').value`); v != "" {
-		t.Errorf("ID field = %q after the scan, want it empty", v)
-	}
+	wantLastScan(t, "the scan", e, 1, anPayload)
+	wantIDFieldEmpty(t, "after the scan", p)
 
 	p.click("#next-btn")
 	p.waitScreen("idle")
@@ -156,12 +152,8 @@ func TestWedgeScanDeliveredLate(t *testing.T) {
 	// back to idle, and the scan still goes through as one.
 	p.typeStalled(anPayload+kb.Enter, ScanGap, 1, 400*time.Millisecond)
 	p.waitJS(`document.getElementById('r-name').textContent === '`+anName+`'`, 15*time.Second)
-	if b := e.checkinBodies(); len(b) != 3 || b[2]["scan"] != anPayload {
-		t.Errorf("check-in bodies = %v, want the scan last", b)
-	}
-	if v := p.js(`document.getElementById('manual-id').value`); v != "" {
-		t.Errorf("ID field = %q after the scan from the result screen, want it empty", v)
-	}
+	wantLastScan(t, "the scan from the result screen", e, 3, anPayload)
+	wantIDFieldEmpty(t, "after the scan from the result screen", p)
 
 	// The scanner itself pausing after the first key: the page cannot tell
 	// that key from a digit typed by hand, so the scan goes without it and
@@ -172,14 +164,27 @@ func TestWedgeScanDeliveredLate(t *testing.T) {
 	for i, pause := range []time.Duration{200 * time.Millisecond, 400 * time.Millisecond} {
 		p.typeHiccup(anPayload+kb.Enter, ScanGap, 1, pause)
 		p.waitScreen("error")
-		if b := e.checkinBodies(); len(b) != 4+i || b[3+i]["scan"] != anPayload[1:] {
-			t.Errorf("pause %v: check-in bodies = %v, want the scan without its first key last", pause, b)
-		}
-		if v := p.js(`document.getElementById('manual-id').value`); v != "" {
-			t.Errorf("pause %v: ID field = %q after a scan with a hiccup, want it empty", pause, v)
-		}
+		when := fmt.Sprintf("after a scan with a %v pause", pause)
+		wantLastScan(t, when, e, 4+i, anPayload[1:]) // without its first key
+		wantIDFieldEmpty(t, when, p)
 		p.keys(kb.Escape)
 		p.waitScreen("idle")
+	}
+}
+
+// wantLastScan checks that n check-ins were sent, the last one the scan.
+func wantLastScan(t *testing.T, what string, e *env, n int, scan string) {
+	t.Helper()
+	if b := e.checkinBodies(); len(b) != n || b[n-1]["scan"] != scan {
+		t.Errorf("%s: check-in bodies = %v, want %d, the last one scan %q", what, b, n, scan)
+	}
+}
+
+// wantIDFieldEmpty checks that nothing is left in the ID field.
+func wantIDFieldEmpty(t *testing.T, when string, p *page) {
+	t.Helper()
+	if v := p.js(`document.getElementById('manual-id').value`); v != "" {
+		t.Errorf("ID field = %q %s, want it empty", v, when)
 	}
 }
 
