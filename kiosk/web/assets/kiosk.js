@@ -747,6 +747,9 @@
   var handTimer = null;
   var swallowUntil = 0; // an Enter this page took: its keypress must not click or submit
   var movedToField = ''; // what typedByHand last put in the ID field
+  var movedAt = -1e9; // and when (performance.now)
+  var MOVED_RECENT = 3000; // ms: digits moved longer ago than this were typed by a person
+  var CARD_START = /^[0-9]{12}\|/; // a chip card's QR payload: the 12-digit ID, then "|"
 
   function resetBuffer() {
     buf = [];
@@ -845,12 +848,18 @@
         swallowUntil = now + 500;
         // The scanner typed into a field: put the field back as it was.
         if (scan.snap && scan.snap.el === target) target.value = scan.snap.value;
+        var text = scan.text;
         // What is left in the ID field is only the digits the typed-by-hand
         // timer moved there just before this scan: most likely its first
-        // key, held up by the scanner. They go too.
-        if (movedToField && $('manual-id').value === movedToField) $('manual-id').value = '';
+        // key, the scanner having paused after it. They leave the field, and
+        // go back in front of the scan when that makes a card's payload of
+        // what otherwise is not one.
+        if (movedToField && $('manual-id').value === movedToField && now - movedAt < MOVED_RECENT) {
+          $('manual-id').value = '';
+          if (!CARD_START.test(text) && CARD_START.test(movedToField + text)) text = movedToField + text;
+        }
         movedToField = '';
-        onScan(scan.text);
+        onScan(text);
         return;
       }
       if (state.ackPending && !editable) {
@@ -954,6 +963,7 @@
     // would stay there for the next patient's typed check-in.
     for (var i = 0; i < snaps.length; i++) snaps[i] = { el: f, value: '' };
     movedToField = f.value + (lastGoesOn ? buf[buf.length - 1] : '');
+    movedAt = performance.now();
     return true;
   }
 
