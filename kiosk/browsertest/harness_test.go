@@ -514,7 +514,7 @@ func (p *page) wedge(text string) {
 // busy test machine would otherwise stretch.
 func (p *page) typeTimed(text string, gap time.Duration) {
 	p.t.Helper()
-	p.typeStalled(text, gap, 0, 0)
+	p.typeKeys(text, gap, 0, 0, false)
 }
 
 // typeStalled is typeTimed with the delivery held up for stall (real time)
@@ -533,6 +533,8 @@ func (p *page) typeHiccup(text string, gap time.Duration, after int, stall time.
 	p.typeKeys(text, gap, after, stall, true)
 }
 
+// typeKeys dispatches the keys of text stamped gap apart; after the first
+// `after` keys it waits stall, and with stamped the stamps wait too.
 func (p *page) typeKeys(text string, gap time.Duration, after int, stall time.Duration, stamped bool) {
 	p.t.Helper()
 	t0 := time.Now()
@@ -562,6 +564,14 @@ func (p *page) typeSlowly(text string, gap time.Duration) {
 		p.keys(string(r))
 		time.Sleep(gap)
 	}
+}
+
+// typeID types a citizen ID into the ID field by hand and presses Enter.
+func (p *page) typeID(id string) {
+	p.t.Helper()
+	p.click("#manual-id")
+	p.typeSlowly(id, 80*time.Millisecond)
+	p.keys(kb.Enter)
 }
 
 // screenshot saves a PNG of the viewport under the artifacts directory

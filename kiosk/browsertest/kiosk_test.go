@@ -139,9 +139,7 @@ func TestWedgeScanDeliveredLate(t *testing.T) {
 
 	p.click("#next-btn")
 	p.waitScreen("idle")
-	p.click("#manual-id")
-	p.typeSlowly(ngocID, 60*time.Millisecond)
-	p.keys(kb.Enter)
+	p.typeID(ngocID)
 	p.waitScreen("result")
 	wantContains(t, "name", p.text("#r-name"), "Trần Thị Bích Ngọc")
 	if b := e.checkinBodies(); len(b) != 2 || b[1]["citizen_id"] != ngocID {
@@ -174,7 +172,7 @@ func TestWedgeScanDeliveredLate(t *testing.T) {
 	// scanned, is the card alone (it is a payload without the 7).
 	p.click("#next-btn")
 	p.waitScreen("idle")
-	p.typeSlowly("7", 0)
+	p.keys("7")
 	p.waitJS(`document.getElementById('manual-id').value === '7'`, 5*time.Second)
 	p.wedge(anPayload)
 	p.waitScreen("result")
@@ -417,9 +415,7 @@ func TestOfflineQueue(t *testing.T) {
 	p.waitScreen("queued")
 	p.click("#queued-ok")
 	p.waitScreen("idle")
-	p.click("#manual-id")
-	p.typeSlowly(ngocID, 80*time.Millisecond)
-	p.keys(kb.Enter)
+	p.typeID(ngocID)
 	p.waitScreen("queued")
 	p.waitJS(`document.getElementById('queue-status').dataset.count === '2'`, 2*time.Second)
 	wantContains(t, "queue count", p.text("#queued-count"), "2 lượt chờ gửi")
