@@ -17,31 +17,12 @@ import (
 // package reached 115.
 const corpusFloor = 115
 
-// moduleRoot walks up from the test's directory to the folder with go.mod.
-func moduleRoot(t testing.TB) string {
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-}
-
+// corpusDir is the zxing-qr corpus kept beside the test (testdata/zxing-qr,
+// with its README and LICENSE): a missing folder is a failure, not a skip.
 func corpusDir(t testing.TB) string {
-	dir := filepath.Join(moduleRoot(t), "..", "shared", "corpus", "zxing-qr")
+	dir := filepath.Join("testdata", "zxing-qr")
 	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("corpus folder %s is missing (CI must lay shared/ beside the repository): %v", dir, err)
-		}
-		t.Skipf("corpus folder %s is missing; it is expected at ../shared/corpus/zxing-qr from the module root", dir)
+		t.Fatalf("corpus folder %s is missing: %v", dir, err)
 	}
 	return dir
 }

@@ -6,7 +6,7 @@
 // they are valid UTF-8, which is what the Vietnamese chip ID card (CCCD) QR
 // needs: it carries no charset marker.
 //
-// Measured on the zxing-cpp blackbox corpus (shared/corpus/zxing-qr, rotation
+// Measured on the zxing-cpp blackbox corpus (testdata/zxing-qr, rotation
 // 0): 115 of 138, see TestCorpus. Known limits: QR Model 1 symbols are not
 // supported by gozxing; strong keystone perspective (one side ~40% shorter
 // than the opposite one) on version 7+ symbols fails because gozxing samples
