@@ -141,3 +141,22 @@ func (s *Server) visits(c *gin.Context) {
 	readSubjects(c, id)
 	c.JSON(http.StatusOK, visitsResponse{CitizenID: id, Day: day, Visits: vs})
 }
+
+// checkinVisit answers GET /v1/checkins/{checkin_id}: the visit a check-in
+// ID was answered with, for the desks of its facility and for auditors. A
+// kiosk or HIS key of another facility is refused (403) rather than told
+// the ID is unknown: IDs are random and unguessable, and the desk that was
+// handed one should learn why it cannot read it.
+func (s *Server) checkinVisit(c *gin.Context) {
+	v, err := s.v.CheckinVisit(c.Request.Context(), c.Param("checkin_id"))
+	if err != nil {
+		s.abort(c, err)
+		return
+	}
+	if k := keyOf(c); k.Role != RoleAuditor && k.Facility != "" && k.Facility != v.Facility {
+		s.abort(c, verifier.Errorf(verifier.KindForbidden, "forbidden_facility", "this key may only read the check-ins of facility %s", k.Facility))
+		return
+	}
+	readSubjects(c, v.CitizenID)
+	c.JSON(http.StatusOK, v)
+}

@@ -742,6 +742,9 @@ func (d downLedger) Visits(context.Context, verifier.CitizenID, string) ([]verif
 func (d downLedger) Duplicates(context.Context, verifier.DuplicateQuery) (verifier.DuplicatePage, error) {
 	return verifier.DuplicatePage{}, d.err()
 }
+func (d downLedger) Checkin(context.Context, string) (verifier.Visit, error) {
+	return verifier.Visit{}, d.err()
+}
 func (d downLedger) Ping(context.Context) error { return d.err() }
 
 // apiChecker sends requests to a server and validates each request and
@@ -1095,6 +1098,24 @@ func TestOpenAPIRealResponses(t *testing.T) {
 	if get(child, "eligibility", "code") != "130" || get(child, "eligibility", "status") != "unknown" {
 		t.Errorf("child check-in: %v", child)
 	}
+
+	// A check-in's visit by its ID: the kiosk of its facility, the
+	// auditor; the re-scan's ID answers the visit it was merged into.
+	firstID, _ := get(first, "checkin_id").(string)
+	cv := c.do(apiCall{method: http.MethodGet, path: "/v1/checkins/" + firstID, token: testKioskToken}, 200).json(t)
+	if get(cv, "checkin_id") != firstID || get(cv, "facility") != "08001" || get(cv, "citizen_id") != "008095001234" ||
+		get(cv, "at") != get(first, "visit", "at") || get(cv, "ticket") != get(first, "visit", "ticket") {
+		t.Errorf("check-in by ID: %v, check-in answered %v", cv, first)
+	}
+	c.do(apiCall{method: http.MethodGet, path: "/v1/checkins/" + firstID, token: testAuditorToken}, 200)
+	flaggedID, _ := get(flagged, "checkin_id").(string)
+	if cv := c.do(apiCall{method: http.MethodGet, path: "/v1/checkins/" + flaggedID, token: testHISToken}, 200).json(t); get(cv, "facility") != "08002" {
+		t.Errorf("check-in by ID for the HIS: %v", cv)
+	}
+	wantCode(c.do(apiCall{method: http.MethodGet, path: "/v1/checkins/" + flaggedID, token: testKioskToken}, 403), "forbidden_facility")
+	wantCode(c.do(apiCall{method: http.MethodGet, path: "/v1/checkins/" + firstID, token: testHISToken}, 403), "forbidden_facility")
+	wantCode(c.do(apiCall{method: http.MethodGet, path: "/v1/checkins/nosuchcheckin0000", token: testKioskToken}, 404), "checkin_not_found")
+	wantCode(c.do(apiCall{method: http.MethodGet, path: "/v1/checkins/" + strings.Repeat("a", 65), token: testAuditorToken, badRequest: true}, 404), "checkin_not_found")
 
 	// Eligibility, one decision per important code.
 	for _, tc := range []struct {

@@ -23,6 +23,7 @@ type Verifier interface {
 	Duplicates(ctx context.Context, q verifier.DuplicateQuery) (verifier.DuplicatePage, error)
 	SummarizeDuplicates(ctx context.Context, from, to, facility string) (verifier.DuplicateSummary, error)
 	Visits(ctx context.Context, id verifier.CitizenID, day string) (string, []verifier.Visit, error)
+	CheckinVisit(ctx context.Context, checkinID string) (verifier.Visit, error)
 }
 
 // Pinger is a dependency whose health /readyz reports.
@@ -150,6 +151,7 @@ func New(cfg Config) *Server {
 	v1.POST("/decode", append(auth(desk...), s.decode)...)
 	v1.POST("/checkins", append(auth(desk...), s.idempotent, s.checkin)...)
 	v1.POST("/checkins/batch", append(auth(desk...), s.idempotent, s.checkinBatch)...)
+	v1.GET("/checkins/:checkin_id", append(auth(RoleKiosk, RoleHIS, RoleAuditor), s.checkinVisit)...)
 	v1.POST("/eligibility", append(auth(desk...), s.eligibility)...)
 	v1.POST("/gateway/check-card", append(auth(desk...), s.gatewayCheckCard)...)
 	v1.GET("/duplicates", append(auth(RoleAuditor), s.duplicates)...)

@@ -162,6 +162,21 @@ func (s *Service) Visits(ctx context.Context, id CitizenID, day string) (string,
 	return day, vs, err
 }
 
+// CheckinVisit returns the visit a check-in ID was answered with (see
+// Ledger.Checkin), its time in the service's zone. A malformed ID is
+// answered like an unknown one: it cannot be one the service gave out.
+func (s *Service) CheckinVisit(ctx context.Context, checkinID string) (Visit, error) {
+	if !ValidCheckinID(checkinID) {
+		return Visit{}, ErrCheckinNotFound()
+	}
+	v, err := s.Ledger.Checkin(ctx, checkinID)
+	if err != nil {
+		return Visit{}, err
+	}
+	v.At = v.At.In(s.Location)
+	return v, nil
+}
+
 // parseDay parses a full local day YYYY-MM-DD named by a request field.
 func parseDay(s, field string) (Date, error) {
 	d, err := ParseDate(s)

@@ -142,6 +142,38 @@ type Ledger interface {
 	// Visits returns the citizen's visits on a local day, in time order.
 	Visits(ctx context.Context, id CitizenID, day string) ([]Visit, error)
 	Duplicates(ctx context.Context, q DuplicateQuery) (DuplicatePage, error)
+	// Checkin returns the visit a check-in ID was answered with: the visit
+	// recorded under that ID or, for a re-scan merged into an earlier visit
+	// (Recorded.Repeat), that earlier visit. An ID the ledger never
+	// recorded, or whose visit has expired (the window, or the duplicate
+	// group's retention), is KindNotFound. The ID of a check-in recorded
+	// later (an outbox replay) resolves from then on.
+	Checkin(ctx context.Context, checkinID string) (Visit, error)
 	// Ping reports whether the ledger's store answers.
 	Ping(ctx context.Context) error
+}
+
+// MaxCheckinIDLen bounds a check-in ID a client may ask for: the service's
+// IDs have 16 characters; anything much longer is not one of them.
+const MaxCheckinIDLen = 64
+
+// ValidCheckinID reports whether s can be a check-in ID: 1 to
+// MaxCheckinIDLen letters, digits, '-' or '_'. Ledgers build key names from
+// IDs, so an ID from a request is checked before it reaches them.
+func ValidCheckinID(s string) bool {
+	if s == "" || len(s) > MaxCheckinIDLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// ErrCheckinNotFound is the error of Ledger.Checkin for an unknown ID.
+func ErrCheckinNotFound() error {
+	return Errorf(KindNotFound, "checkin_not_found", "no check-in with this ID is known (it may have expired)")
 }

@@ -38,6 +38,14 @@ type Ledger struct {
 		nextSweep time.Time
 	}
 
+	// refs finds a visit by check-in ID (Checkin). An entry lives as long
+	// as the visit it names: it is forgotten with the last of the day's
+	// window and group. Lock order: a shard's mu, then refs.mu.
+	refs struct {
+		mu sync.Mutex
+		m  map[string]checkinRef
+	}
+
 	// tickets numbers new visits per facility and local day.
 	tickets struct {
 		mu   sync.Mutex
@@ -90,7 +98,17 @@ func NewLedger(opts ...LedgerOption) *Ledger {
 	}
 	l.groups.byDay = map[string][]*ledgerGroup{}
 	l.tickets.next = map[string]int{}
+	l.refs.m = map[string]checkinRef{}
 	return l
+}
+
+// checkinRef is where a check-in ID's visit is kept: the citizen's day and
+// the ID the visit is stored under (another one for a re-scan merged into
+// an earlier visit).
+type checkinRef struct {
+	citizen verifier.CitizenID
+	day     string
+	target  string
 }
 
 type ledgerShard struct {
@@ -103,6 +121,9 @@ type ledgerShard struct {
 type ledgerCitizen struct {
 	windows map[string]*ledgerWindow // by local day
 	groups  map[string]*ledgerGroup  // by local day
+	// aliases are the check-in IDs of re-scans merged into an earlier
+	// visit, by local day: forgotten with that day's visits.
+	aliases map[string][]string
 }
 
 type ledgerWindow struct {
@@ -135,27 +156,32 @@ func (l *Ledger) Record(_ context.Context, r verifier.Recording) (verifier.Recor
 	s := l.shard(v.CitizenID)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.sweep(now)
+	s.sweep(l, now)
 
 	c := s.citizens[v.CitizenID]
 	if c == nil {
 		c = &ledgerCitizen{windows: map[string]*ledgerWindow{}, groups: map[string]*ledgerGroup{}}
 		s.citizens[v.CitizenID] = c
 	}
-	w := c.windows[v.Day]
-	if w != nil && !w.expireAt.After(now) {
-		delete(c.windows, v.Day)
-		w = nil
-	}
-	g := c.groups[v.Day]
-	if g != nil && !g.expireAt.After(now) {
-		delete(c.groups, v.Day)
-		g = nil
-	}
+	l.expireDay(c, v.Day, now)
+	w, g := c.windows[v.Day], c.groups[v.Day]
 
 	if w != nil {
-		if i := repeatOf(w.visits, v, r.RepeatWithin); i >= 0 {
+		// A check-in ID already merged into a visit answers that visit
+		// again (a replay, a retry), whatever was recorded since.
+		target := v.CheckinID
+		if ref, ok := l.ref(v.CheckinID); ok && ref.citizen == v.CitizenID && ref.day == v.Day {
+			target = ref.target
+		}
+		if i := repeatOf(w.visits, v, target, r.RepeatWithin); i >= 0 {
 			stored := w.visits[i]
+			if stored.CheckinID != v.CheckinID && !slices.Contains(c.aliases[v.Day], v.CheckinID) {
+				if c.aliases == nil {
+					c.aliases = map[string][]string{}
+				}
+				c.aliases[v.Day] = append(c.aliases[v.Day], v.CheckinID)
+				l.setRef(v.CheckinID, checkinRef{citizen: v.CitizenID, day: v.Day, target: stored.CheckinID})
+			}
 			return verifier.Recorded{Visit: stored, Repeat: true, Others: othersOf(w.visits, stored.Facility)}, nil
 		}
 	}
@@ -192,10 +218,91 @@ func (l *Ledger) Record(_ context.Context, r verifier.Recording) (verifier.Recor
 		}
 		l.groups.mu.Unlock()
 	}
+	if c.windows[v.Day] != nil || g != nil {
+		l.setRef(v.CheckinID, checkinRef{citizen: v.CitizenID, day: v.Day, target: v.CheckinID})
+	}
 	if len(c.windows) == 0 && len(c.groups) == 0 {
 		delete(s.citizens, v.CitizenID)
 	}
 	return verifier.Recorded{Visit: v, Others: others}, nil
+}
+
+func (l *Ledger) ref(id string) (checkinRef, bool) {
+	l.refs.mu.Lock()
+	defer l.refs.mu.Unlock()
+	r, ok := l.refs.m[id]
+	return r, ok
+}
+
+func (l *Ledger) setRef(id string, r checkinRef) {
+	l.refs.mu.Lock()
+	l.refs.m[id] = r
+	l.refs.mu.Unlock()
+}
+
+// expireDay forgets the citizen's window and group of day once expired,
+// and the check-in IDs that named their visits with the last of the two.
+// The caller holds the citizen's shard lock.
+func (l *Ledger) expireDay(c *ledgerCitizen, day string, now time.Time) {
+	w, g := c.windows[day], c.groups[day]
+	var gone []verifier.Visit
+	if w != nil && !w.expireAt.After(now) {
+		delete(c.windows, day)
+		gone = append(gone, w.visits...)
+		w = nil
+	}
+	if g != nil && !g.expireAt.After(now) {
+		delete(c.groups, day)
+		gone = append(gone, g.visits...)
+		g = nil
+	}
+	if w != nil || g != nil {
+		return // the IDs still name a kept visit (a group holds its window's visits)
+	}
+	if len(gone) == 0 && len(c.aliases[day]) == 0 {
+		return
+	}
+	l.refs.mu.Lock()
+	for _, v := range gone {
+		delete(l.refs.m, v.CheckinID)
+	}
+	for _, id := range c.aliases[day] {
+		delete(l.refs.m, id)
+	}
+	l.refs.mu.Unlock()
+	delete(c.aliases, day)
+}
+
+// Checkin implements verifier.Ledger.
+func (l *Ledger) Checkin(_ context.Context, checkinID string) (verifier.Visit, error) {
+	ref, ok := l.ref(checkinID)
+	if !ok {
+		return verifier.Visit{}, verifier.ErrCheckinNotFound()
+	}
+	now := l.now()
+	s := l.shard(ref.citizen)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.citizens[ref.citizen]; c != nil {
+		find := func(vs []verifier.Visit) (verifier.Visit, bool) {
+			i := slices.IndexFunc(vs, func(v verifier.Visit) bool { return v.CheckinID == ref.target })
+			if i < 0 {
+				return verifier.Visit{}, false
+			}
+			return vs[i], true
+		}
+		if w := c.windows[ref.day]; w != nil && w.expireAt.After(now) {
+			if v, ok := find(w.visits); ok {
+				return v, nil
+			}
+		}
+		if g := c.groups[ref.day]; g != nil && g.expireAt.After(now) {
+			if v, ok := find(g.visits); ok {
+				return v, nil
+			}
+		}
+	}
+	return verifier.Visit{}, verifier.ErrCheckinNotFound()
 }
 
 // nextTicket returns the next queue number of a facility's day. Days older
@@ -217,15 +324,16 @@ func (l *Ledger) nextTicket(facility, day string, now time.Time) int {
 	return l.tickets.next[k]
 }
 
-// repeatOf returns the index of the visit that v repeats, or -1: the same
-// check-in id, or else the visit at v's facility closest in time to v and
-// no further than within.
-func repeatOf(visits []verifier.Visit, v verifier.Visit, within time.Duration) int {
+// repeatOf returns the index of the visit that v repeats, or -1: the visit
+// stored under target (v's check-in ID, or the visit it was merged into
+// before), or else the visit at v's facility closest in time to v and no
+// further than within.
+func repeatOf(visits []verifier.Visit, v verifier.Visit, target string, within time.Duration) int {
+	if i := slices.IndexFunc(visits, func(o verifier.Visit) bool { return o.CheckinID == target }); i >= 0 {
+		return i
+	}
 	best, bestD := -1, time.Duration(0)
 	for i, o := range visits {
-		if o.CheckinID == v.CheckinID {
-			return i
-		}
 		if o.Facility != v.Facility {
 			continue
 		}
@@ -263,21 +371,17 @@ func sortLedgerVisits(vs []verifier.Visit) {
 
 // sweep forgets the shard's expired windows and groups, at most once per
 // ledgerSweepEvery. The caller holds s.mu.
-func (s *ledgerShard) sweep(now time.Time) {
+func (s *ledgerShard) sweep(l *Ledger, now time.Time) {
 	if now.Before(s.nextSweep) {
 		return
 	}
 	s.nextSweep = now.Add(ledgerSweepEvery)
 	for id, c := range s.citizens {
-		for day, w := range c.windows {
-			if !w.expireAt.After(now) {
-				delete(c.windows, day)
-			}
+		for day := range c.windows {
+			l.expireDay(c, day, now)
 		}
-		for day, g := range c.groups {
-			if !g.expireAt.After(now) {
-				delete(c.groups, day)
-			}
+		for day := range c.groups {
+			l.expireDay(c, day, now)
 		}
 		if len(c.windows) == 0 && len(c.groups) == 0 {
 			delete(s.citizens, id)

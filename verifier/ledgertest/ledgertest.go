@@ -72,6 +72,11 @@ func Run(t *testing.T, newLedger func(t *testing.T) verifier.Ledger) {
 		{"GroupsSurviveWindowExpiry", testGroupsSurviveExpiry},
 		{"Tickets", testTickets},
 		{"Ping", testPing},
+		{"CheckinByID", testCheckinByID},
+		{"CheckinOfRescan", testCheckinOfRescan},
+		{"RescanMergeIsStable", testRescanMergeIsStable},
+		{"CheckinOfLateArrival", testCheckinOfLateArrival},
+		{"CheckinConcurrent", testCheckinConcurrent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1003,5 +1008,121 @@ func testTickets(t *testing.T, f *fixture) {
 	// consecutive. A single store gives exactly 1, 2, 1, 1, 3, 1.
 	if got[0] != 1 || got[1] <= got[0] || got[2] != 1 || got[3] != got[0] || got[4] <= got[1] || got[5] != 1 {
 		t.Errorf("tickets %v, want 1, >1, 1, 1 (the re-scan keeps its number), increasing, 1 (next day)", got)
+	}
+}
+
+// checkin looks a check-in ID up and compares the answer with want.
+func (f *fixture) checkin(what, id string, want verifier.Visit) {
+	f.t.Helper()
+	got, err := f.l.Checkin(f.ctx, id)
+	if err != nil {
+		f.t.Fatalf("%s: Checkin(%s): %v", what, id, err)
+	}
+	if d := sameVisit(got, want); d != "" {
+		f.t.Errorf("%s: Checkin(%s): %s", what, id, d)
+	}
+	if got.Ticket != want.Ticket {
+		f.t.Errorf("%s: Checkin(%s): ticket %d, want %d", what, id, got.Ticket, want.Ticket)
+	}
+}
+
+func (f *fixture) checkinNotFound(what, id string) {
+	f.t.Helper()
+	v, err := f.l.Checkin(f.ctx, id)
+	if verifier.KindOf(err) != verifier.KindNotFound {
+		f.t.Errorf("%s: Checkin(%q) = %+v, %v; want a KindNotFound error", what, id, v, err)
+	}
+}
+
+func testCheckinByID(t *testing.T, f *fixture) {
+	f.checkinNotFound("empty ledger", "ck-none")
+	a := f.record(f.rec(Citizen(1), "08001", f.at(0, 9, 0))).Visit
+	b := f.record(f.rec(Citizen(2), "08001", f.at(0, 9, 1))).Visit
+	f.checkin("first citizen", a.CheckinID, a)
+	f.checkin("second citizen", b.CheckinID, b)
+	f.checkinNotFound("unknown ID", "ck-unknown")
+	// A visit at another facility files a group; every ID still answers,
+	// from the window and from the group that outlives it.
+	c := f.record(f.rec(Citizen(1), "01002", f.at(0, 10, 0))).Visit
+	f.checkin("first visit of a group", a.CheckinID, a)
+	f.checkin("second visit of a group", c.CheckinID, c)
+	// Another day of the same citizen.
+	d := f.record(f.rec(Citizen(1), "08001", f.at(-1, 15, 0))).Visit
+	f.checkin("the day before", d.CheckinID, d)
+}
+
+func testCheckinOfRescan(t *testing.T, f *fixture) {
+	first := f.record(f.rec(Citizen(1), "08001", f.at(0, 9, 0))).Visit
+	again := f.rec(Citizen(1), "08001", f.at(0, 9, 4))
+	got := f.record(again)
+	if !got.Repeat || got.Visit.CheckinID != first.CheckinID {
+		t.Fatalf("re-scan: Repeat=%v id=%q, want a repeat of %q", got.Repeat, got.Visit.CheckinID, first.CheckinID)
+	}
+	// The re-scan's own ID (the one a check-in answered while the window
+	// was down, then replayed) answers the visit it was merged into.
+	f.checkin("re-scan's ID", again.Visit.CheckinID, first)
+	f.checkin("first ID", first.CheckinID, first)
+	// Recording the re-scan again (a replay done twice) changes nothing.
+	if got := f.record(again); !got.Repeat || got.Visit.CheckinID != first.CheckinID {
+		t.Errorf("re-scan recorded again: Repeat=%v id=%q, want a repeat of %q", got.Repeat, got.Visit.CheckinID, first.CheckinID)
+	}
+	// And it still answers once the day becomes a duplicate group.
+	f.record(f.rec(Citizen(1), "01002", f.at(0, 11, 0)))
+	f.checkin("re-scan's ID in a group", again.Visit.CheckinID, first)
+	checkVisits(t, "Visits", f.visits(Citizen(1), first.Day)[:1], []verifier.Visit{first})
+}
+
+// A re-scan's ID, once merged into a visit, stays with it: recording it
+// again after a closer visit was recorded answers the same visit, so that
+// the ID a desk was given never changes meaning.
+func testRescanMergeIsStable(t *testing.T, f *fixture) {
+	first := f.record(f.rec(Citizen(1), "08001", f.at(0, 9, 0))).Visit
+	again := f.rec(Citizen(1), "08001", f.at(0, 9, 8))
+	if got := f.record(again); got.Visit.CheckinID != first.CheckinID {
+		t.Fatalf("re-scan merged into %q, want %q", got.Visit.CheckinID, first.CheckinID)
+	}
+	later := f.record(f.rec(Citizen(1), "08001", f.at(0, 9, 12))).Visit // 12 min after the first: a new visit
+	if later.CheckinID == first.CheckinID {
+		t.Fatal("a scan 12 minutes later was merged into the first visit")
+	}
+	got := f.record(again) // now 4 minutes from later, 8 from first
+	if !got.Repeat || got.Visit.CheckinID != first.CheckinID {
+		t.Errorf("re-scan recorded again: Repeat=%v id=%q, want a repeat of %q", got.Repeat, got.Visit.CheckinID, first.CheckinID)
+	}
+	f.checkin("re-scan's ID", again.Visit.CheckinID, first)
+	f.checkin("later visit", later.CheckinID, later)
+}
+
+// A check-in recorded late (queued offline, replayed) answers by its ID
+// like a live one.
+func testCheckinOfLateArrival(t *testing.T, f *fixture) {
+	late := f.rec(Citizen(1), "08001", f.at(-2, 16, 0))
+	f.checkinNotFound("before it arrives", late.Visit.CheckinID)
+	got := f.record(late)
+	f.checkin("after it arrived", late.Visit.CheckinID, got.Visit)
+}
+
+func testCheckinConcurrent(t *testing.T, f *fixture) {
+	const n = 20
+	var wg sync.WaitGroup
+	got := make([]verifier.Visit, n)
+	recs := make([]verifier.Recording, n)
+	for i := range n {
+		// Two scans a citizen, a minute apart: one visit, two IDs.
+		recs[i] = f.rec(Citizen(100+i/2), "08001", f.at(0, 8, i%2))
+	}
+	for i := range n {
+		wg.Go(func() {
+			r, err := f.l.Record(f.ctx, recs[i])
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			got[i] = r.Visit
+		})
+	}
+	wg.Wait()
+	for i := range n {
+		f.checkin(fmt.Sprintf("scan %d", i), recs[i].Visit.CheckinID, got[i])
 	}
 }

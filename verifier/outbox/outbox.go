@@ -117,6 +117,7 @@ type Ledger struct {
 	entries []*entry // file order, done ones until the next compaction
 	depth   int      // entries not done
 	pending map[string][]*entry
+	byID    map[string]*entry // the entries not done, by check-in ID
 
 	replayMu sync.Mutex // one replay at a time
 	w        *workers   // run the bounded calls to inner
@@ -165,6 +166,7 @@ func New(inner verifier.Ledger, opts Options) (*Ledger, error) {
 		o:       opts,
 		log:     opts.Logger,
 		pending: map[string][]*entry{},
+		byID:    map[string]*entry{},
 		stop:    make(chan struct{}),
 		stopped: make(chan struct{}),
 	}
@@ -416,6 +418,7 @@ func (l *Ledger) write(r verifier.Recording) (*entry, uint64, error) {
 	l.entries = append(l.entries, e)
 	k := key(r.Visit.CitizenID, r.Visit.Day)
 	l.pending[k] = append(l.pending[k], e)
+	l.byID[r.Visit.CheckinID] = e
 	l.depth++
 	l.mu.Unlock()
 	return e, seq, nil
@@ -462,6 +465,9 @@ func (l *Ledger) markDone(e *entry) bool {
 	}
 	e.done = true
 	l.depth--
+	if l.byID[e.r.Visit.CheckinID] == e {
+		delete(l.byID, e.r.Visit.CheckinID)
+	}
 	k := key(e.r.Visit.CitizenID, e.r.Visit.Day)
 	ps := slices.DeleteFunc(l.pending[k], func(x *entry) bool { return x == e })
 	if len(ps) == 0 {
@@ -559,6 +565,35 @@ func (l *Ledger) Visits(ctx context.Context, id verifier.CitizenID, day string) 
 		})
 	}
 	return vs, nil
+}
+
+// Checkin implements verifier.Ledger: a visit still queued in this
+// process's outbox answers as queued (without its ticket, which the window
+// numbers when it is replayed); any other from the wrapped ledger, through
+// the breaker. Once replayed, the ID resolves in the window, a re-scan's to
+// the visit it was merged into.
+func (l *Ledger) Checkin(ctx context.Context, checkinID string) (verifier.Visit, error) {
+	if e := l.queuedCheckin(checkinID); e != nil {
+		return e.r.Visit, nil
+	}
+	var v verifier.Visit
+	err := l.read(ctx, func(ctx context.Context) (err error) {
+		v, err = l.inner.Checkin(ctx, checkinID)
+		return err
+	})
+	if err != nil {
+		if e := l.queuedCheckin(checkinID); e != nil { // queued meanwhile
+			return e.r.Visit, nil
+		}
+	}
+	return v, err
+}
+
+// queuedCheckin returns the entry queued under a check-in ID, or nil.
+func (l *Ledger) queuedCheckin(id string) *entry {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.byID[id]
 }
 
 // Duplicates implements verifier.Ledger. Queued visits have not been

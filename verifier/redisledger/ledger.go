@@ -12,6 +12,12 @@
 //	                          expires at ExpireAt + Retention
 //	P{ps}:gd           STRING the citizen's days with a group, comma-
 //	                          separated; expires with the newest group
+//	P{ps}:a:<day>      HASH   the day's re-scans: check-in ID -> the ID of
+//	                          the visit it was merged into; expires with
+//	                          the window, or with the group once there is one
+//	P{c:<checkin id>}  STRING where a check-in's visit is: its citizen and
+//	                          day, sealed (AES-GCM, see sealer); expires with
+//	                          the visit's record (window or group)
 //	P{idx}:g           ZSET   every group: member "<ps>:<day>", score
 //	                          day number * 2^31 + filing sequence; trimmed
 //	P{idx}:f:<fac>     ZSET   the groups with a visit at facility fac, same
@@ -24,7 +30,8 @@
 // the first one reports a duplicate group, which is the rare path.
 //
 // Keys hold no citizen ID in clear, nor do windows; only the group
-// records, which auditors read, hold the ID and name. A visit record is the
+// records, which auditors read, hold the ID and name. The check-in index
+// P{c:…} holds the citizen ID sealed with a key derived from PseudonymKey. A visit record is the
 // JSON array [checkin id, facility, unix seconds, nanoseconds, visit type,
 // kiosk, ticket, eligibility code] (see record.go).
 package redisledger
@@ -100,6 +107,7 @@ type Ledger struct {
 	// cluster: the ticket counter of a facility's day lives in another
 	// slot than the citizen's keys, so it is drawn before the script.
 	cluster bool
+	seal    *sealer // the check-in index's values
 }
 
 var _ verifier.Ledger = (*Ledger)(nil)
@@ -123,7 +131,7 @@ func New(client redis.UniversalClient, opts Options) *Ledger {
 		opts.WriteTimeout = DefaultWriteTimeout
 	}
 	_, cluster := client.(*redis.ClusterClient)
-	l := &Ledger{rdb: client, scripts: client, o: opts, cluster: cluster, psn: verifier.NewPseudonymizer(opts.PseudonymKey)}
+	l := &Ledger{rdb: client, scripts: client, o: opts, cluster: cluster, psn: verifier.NewPseudonymizer(opts.PseudonymKey), seal: newSealer(opts.PseudonymKey)}
 	if opts.Scripter != nil {
 		l.scripts = opts.Scripter
 	}
@@ -139,6 +147,8 @@ func (l *Ledger) indexKey() string                       { return l.o.KeyPrefix 
 func (l *Ledger) facilityKey(fac string) string          { return l.o.KeyPrefix + "{idx}:f:" + fac }
 func (l *Ledger) seqKey() string                         { return l.o.KeyPrefix + "{idx}:seq" }
 func (l *Ledger) ticketKey(fac, day string) string       { return l.o.KeyPrefix + "{t:" + fac + "}:" + day }
+func (l *Ledger) aliasKey(ps, day string) string         { return l.o.KeyPrefix + "{" + ps + "}:a:" + day }
+func (l *Ledger) checkinKey(id string) string            { return l.o.KeyPrefix + "{c:" + id + "}" }
 
 // unavailable translates a driver error at the package boundary.
 func unavailable(err error) error {
@@ -179,15 +189,17 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 	ps := l.pseudonym(v.CitizenID)
 	trim := l.trimDay()
 	a := l.newRecordArgs(r, ps, trim)
-	keys := a.keys[:4]
+	keys := a.keys[:]
 	if l.cluster {
 		// A second round trip, on a cluster only; a re-scan then skips
-		// the number it drew.
-		keys = a.keys[:3]
+		// the number it drew. The check-in index goes with it: it too
+		// lives in a slot of its own.
+		keys = a.keys[:4]
 		pipe := l.rdb.Pipeline()
-		incr := pipe.Incr(ctx, a.keys[3])
-		pipe.ExpireAt(ctx, a.keys[3], r.ExpireAt)
-		if _, err := pipe.Exec(ctx); err != nil {
+		incr := pipe.Incr(ctx, a.keys[4])
+		pipe.ExpireAt(ctx, a.keys[4], r.ExpireAt)
+		pipe.SetArgs(ctx, a.keys[5], a.ptr, redis.SetArgs{Mode: "NX", ExpireAt: r.ExpireAt})
+		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 			return verifier.Recorded{}, unavailable(err)
 		}
 		a.ticket = incr.Val()
@@ -196,18 +208,22 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 	if err != nil {
 		return verifier.Recorded{}, unavailable(err)
 	}
-	if len(res) < 3 {
+	if len(res) < 4 {
 		return verifier.Recorded{}, verifier.Errorf(verifier.KindInternal, "ledger_corrupt", "unexpected reply from the record script")
 	}
 	repeat, _ := res[0].(int64)
 	storedRec, _ := res[1].(string)
 	group, _ := res[2].(int64)
+	nAliases, _ := res[3].(int64)
+	if nAliases < 0 || int(nAliases) > len(res)-4 {
+		return verifier.Recorded{}, verifier.Errorf(verifier.KindInternal, "ledger_corrupt", "unexpected reply from the record script")
+	}
+	aliases, recs := res[4:4+nAliases], res[4+nAliases:]
 	stored, err := decodeRecord(storedRec, v.CitizenID, v.Day)
 	if err != nil {
 		return verifier.Recorded{}, err
 	}
 	out := verifier.Recorded{Visit: stored, Repeat: repeat == 1}
-	recs := res[3:]
 	atStored := 0 // the day's visits at the stored visit's facility
 	for _, x := range recs {
 		s, _ := x.(string)
@@ -227,6 +243,34 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 		out.Others = append(out.Others, o)
 	}
 	sortVisits(out.Others)
+	// The check-in index of a group's visits lives as long as the group:
+	// every visit's and re-scan's when the group is created, the new
+	// one's when it joins, a re-scan's when it is merged into a group.
+	var extend []string
+	switch {
+	case group == 1:
+		for _, x := range recs {
+			s, _ := x.(string)
+			o, _ := decodeRecord(s, v.CitizenID, v.Day) // decoded above, without error
+			extend = append(extend, o.CheckinID)
+		}
+		for _, x := range aliases {
+			s, _ := x.(string)
+			extend = append(extend, s)
+		}
+	case group == 2, group == 3 && stored.CheckinID != v.CheckinID:
+		extend = append(extend, v.CheckinID)
+	}
+	if len(extend) > 0 {
+		at := r.ExpireAt.Add(l.o.Retention)
+		pipe := l.rdb.Pipeline()
+		for _, id := range extend {
+			pipe.Do(ctx, "PEXPIREAT", l.checkinKey(id), at.UnixMilli(), "GT")
+		}
+		if _, err := pipe.Exec(ctx); err != nil {
+			return out, unavailable(err)
+		}
+	}
 	// The index needs writing when a group is new, when a facility joins
 	// it, or when a recorded visit is sent again (a retry or an outbox
 	// replay after a failed index write heals the index); not on every
@@ -265,12 +309,12 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 // String would show the pointers; nothing here logs it.) Nothing changes
 // a recordArgs once the script was sent: an AutoPipeliner writes it later.
 type recordArgs struct {
-	keys [4]string // KEYS: window, group, group days, tickets (KEYS[4] on a single Redis only)
+	keys [6]string // KEYS: window, group, group days, aliases, tickets, check-in (the last two on a single Redis only)
 
-	head, tail, ck, fac, header, day, oldest       string
+	head, tail, ck, fac, header, day, oldest, ptr  string
 	ticket, sec, nsec, within, expire, groupExpire int64
 
-	argv [13]any // ARGV[1..13]: pointers to the fields above
+	argv [14]any // ARGV[1..14]: pointers to the fields above
 }
 
 func (l *Ledger) newRecordArgs(r verifier.Recording, ps string, trimDay int64) *recordArgs {
@@ -283,7 +327,7 @@ func (l *Ledger) newRecordArgs(r verifier.Recording, ps string, trimDay int64) *
 	// Keys as windowKey, groupKey, groupDaysKey and ticketKey write them.
 	var stack [512]byte // a usual call fits: the one allocation is the string
 	b := stack[:0]
-	var end [8]int
+	var end [10]int
 	b = append(append(append(append(b, l.o.KeyPrefix...), '{'), ps...), "}:w:"...)
 	b = append(b, v.Day...)
 	end[0] = len(b)
@@ -292,22 +336,28 @@ func (l *Ledger) newRecordArgs(r verifier.Recording, ps string, trimDay int64) *
 	end[1] = len(b)
 	b = append(append(append(append(b, l.o.KeyPrefix...), '{'), ps...), "}:gd"...)
 	end[2] = len(b)
-	b = append(append(append(append(b, l.o.KeyPrefix...), "{t:"...), v.Facility...), "}:"...)
+	b = append(append(append(append(b, l.o.KeyPrefix...), '{'), ps...), "}:a:"...)
 	b = append(b, v.Day...)
 	end[3] = len(b)
-	b = appendRecordHead(b, v)
+	b = append(append(append(append(b, l.o.KeyPrefix...), "{t:"...), v.Facility...), "}:"...)
+	b = append(b, v.Day...)
 	end[4] = len(b)
-	b = appendRecordTail(b, v)
+	b = append(append(append(append(b, l.o.KeyPrefix...), "{c:"...), v.CheckinID...), '}')
 	end[5] = len(b)
-	b = appendGroupHeader(b, v.CitizenID, r.FullName, v.Day)
+	b = appendRecordHead(b, v)
 	end[6] = len(b)
-	b = time.Unix(trimDay*86400, 0).UTC().AppendFormat(b, dayLayout)
+	b = appendRecordTail(b, v)
 	end[7] = len(b)
+	b = appendGroupHeader(b, v.CitizenID, r.FullName, v.Day)
+	end[8] = len(b)
+	b = time.Unix(trimDay*86400, 0).UTC().AppendFormat(b, dayLayout)
+	end[9] = len(b)
 	s := string(b)
-	a.keys = [4]string{s[:end[0]], s[end[0]:end[1]], s[end[1]:end[2]], s[end[2]:end[3]]}
-	a.head, a.tail, a.header, a.oldest = s[end[3]:end[4]], s[end[4]:end[5]], s[end[5]:end[6]], s[end[6]:end[7]]
-	a.argv = [13]any{&a.head, &a.tail, &a.ticket, &a.ck, &a.fac, &a.sec, &a.nsec, &a.within,
-		&a.expire, &a.groupExpire, &a.header, &a.day, &a.oldest}
+	a.keys = [6]string{s[:end[0]], s[end[0]:end[1]], s[end[1]:end[2]], s[end[2]:end[3]], s[end[3]:end[4]], s[end[4]:end[5]]}
+	a.head, a.tail, a.header, a.oldest = s[end[5]:end[6]], s[end[6]:end[7]], s[end[7]:end[8]], s[end[8]:end[9]]
+	a.ptr = l.seal.seal(v.CheckinID, v.CitizenID, v.Day)
+	a.argv = [14]any{&a.head, &a.tail, &a.ticket, &a.ck, &a.fac, &a.sec, &a.nsec, &a.within,
+		&a.expire, &a.groupExpire, &a.header, &a.day, &a.oldest, &a.ptr}
 	return a
 }
 
@@ -360,6 +410,59 @@ func (l *Ledger) Visits(ctx context.Context, id verifier.CitizenID, day string) 
 	}
 	sortVisits(out)
 	return out, nil
+}
+
+// Checkin implements verifier.Ledger: the check-in index names the
+// citizen's day, whose window, group and re-scans are then read in one
+// round trip.
+func (l *Ledger) Checkin(ctx context.Context, checkinID string) (verifier.Visit, error) {
+	if !verifier.ValidCheckinID(checkinID) {
+		return verifier.Visit{}, verifier.ErrCheckinNotFound()
+	}
+	sealed, err := l.rdb.Get(ctx, l.checkinKey(checkinID)).Result()
+	if errors.Is(err, redis.Nil) {
+		return verifier.Visit{}, verifier.ErrCheckinNotFound()
+	}
+	if err != nil {
+		return verifier.Visit{}, unavailable(err)
+	}
+	id, day, err := l.seal.open(checkinID, sealed)
+	if err != nil {
+		return verifier.Visit{}, verifier.Wrap(err, verifier.KindInternal, "ledger_corrupt", "a stored check-in index entry cannot be read")
+	}
+	ps := l.pseudonym(id)
+	pipe := l.rdb.Pipeline()
+	w := pipe.LRange(ctx, l.windowKey(ps, day), 0, -1)
+	g := pipe.Get(ctx, l.groupKey(ps, day))
+	a := pipe.HGet(ctx, l.aliasKey(ps, day), checkinID)
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return verifier.Visit{}, unavailable(err)
+	}
+	target := checkinID
+	if a.Val() != "" {
+		target = a.Val()
+	}
+	for _, s := range w.Val() {
+		v, err := decodeRecord(s, id, day)
+		if err != nil {
+			return verifier.Visit{}, err
+		}
+		if v.CheckinID == target {
+			return v, nil
+		}
+	}
+	grp, ok, err := decodeGroup(g.Val())
+	if err != nil {
+		return verifier.Visit{}, err
+	}
+	if ok {
+		for _, v := range grp.Visits {
+			if v.CheckinID == target {
+				return v, nil
+			}
+		}
+	}
+	return verifier.Visit{}, verifier.ErrCheckinNotFound()
 }
 
 // cursor is the position after the last group of a page: its index score.

@@ -159,9 +159,10 @@ func TestCitizenKeysShareASlot(t *testing.T) {
 	slots := map[string]map[int][]string{}
 	for _, k := range scanKeys(t, c, prefix) {
 		tag := k[strings.IndexByte(k, '{')+1 : strings.IndexByte(k, '}')]
-		if strings.HasPrefix(tag, "t:") {
-			// A facility's ticket counter for a day: one key in its own
-			// slot, touched by the record script only on a single Redis.
+		if strings.HasPrefix(tag, "t:") || strings.HasPrefix(tag, "c:") {
+			// A facility's ticket counter for a day, a check-in's index
+			// entry: one key in its own slot, touched by the record
+			// script only on a single Redis.
 			continue
 		}
 		if slots[tag] == nil {
@@ -354,13 +355,19 @@ func TestMemoryPerGroup(t *testing.T) {
 			pipeErr(err)
 		}
 	}
-	var total, groupBytes, daysBytes, indexBytes int64
+	var total, groupBytes, daysBytes, indexBytes, checkinBytes int64
 	for _, k := range scanKeys(t, c, prefix) {
 		if strings.Contains(k, ":w:") {
 			continue // windows expire with the day
 		}
 		n, err := c.MemoryUsage(ctx, k, 0).Result()
 		pipeErr(err)
+		if strings.Contains(k, "{c:") {
+			// The check-in index (GET /v1/checkins/{id}) is kept per
+			// visit, as long as the visit: measured on its own.
+			checkinBytes += n
+			continue
+		}
 		total += n
 		switch {
 		case strings.Contains(k, "}:g:"):
@@ -376,6 +383,11 @@ func TestMemoryPerGroup(t *testing.T) {
 		groups, facilities, per, groupBytes/groups, daysBytes/groups, indexBytes/groups)
 	if per >= 1024 {
 		t.Errorf("%d bytes per group, want under 1 KB", per)
+	}
+	perVisit := checkinBytes / (2 * groups)
+	t.Logf("retained memory of the check-in index per visit of a group: %d bytes", perVisit)
+	if perVisit >= 200 {
+		t.Errorf("check-in index: %d bytes per visit, want under 200", perVisit)
 	}
 }
 
@@ -445,6 +457,63 @@ func BenchmarkDecodeRecord(b *testing.B) {
 	for b.Loop() {
 		if _, err := decodeRecord(s, "008095001234", "2026-11-28"); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// The check-in index and the re-scans of a day live as long as the visit
+// records they name: the window's expiry, then the group's retention once
+// the day becomes a duplicate group.
+func TestCheckinIndexExpiry(t *testing.T) {
+	c := testClient(t)
+	l, _ := newTestLedger(t, c, Options{Retention: 48 * time.Hour})
+	ctx := context.Background()
+	id := ledgertest.Citizen(7)
+	a := ledgertest.NewRecording("ix-a", id, "08001", today().Add(8*time.Hour))
+	again := ledgertest.NewRecording("ix-a2", id, "08001", today().Add(8*time.Hour+time.Minute))
+	for _, r := range []verifier.Recording{a, again} {
+		if _, err := l.Record(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ps := l.pseudonym(id)
+	expireAt := func(key string) time.Time {
+		t.Helper()
+		ms, err := c.PExpireTime(ctx, key).Result()
+		if err != nil || ms <= 0 {
+			t.Fatalf("PEXPIRETIME %s = %v, %v: want an expiry", key, ms, err)
+		}
+		return time.UnixMilli(int64(ms / time.Millisecond))
+	}
+	check := func(when string, want time.Time, keys ...string) {
+		t.Helper()
+		for _, k := range keys {
+			if got := expireAt(k); !got.Equal(want) {
+				t.Errorf("%s: %s expires at %s, want %s", when, k, got, want)
+			}
+		}
+	}
+	check("before a group", a.ExpireAt, l.checkinKey("ix-a"), l.checkinKey("ix-a2"), l.aliasKey(ps, a.Visit.Day), l.windowKey(ps, a.Visit.Day))
+	b := ledgertest.NewRecording("ix-b", id, "01002", today().Add(9*time.Hour))
+	if _, err := l.Record(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	kept := a.ExpireAt.Add(48 * time.Hour)
+	check("in a group", kept, l.checkinKey("ix-a"), l.checkinKey("ix-a2"), l.checkinKey("ix-b"), l.aliasKey(ps, a.Visit.Day), l.groupKey(ps, a.Visit.Day))
+	// A re-scan merged into a visit of the group, and one more visit.
+	for _, r := range []verifier.Recording{
+		ledgertest.NewRecording("ix-b2", id, "01002", today().Add(9*time.Hour+time.Minute)),
+		ledgertest.NewRecording("ix-c", id, "08002", today().Add(10*time.Hour)),
+	} {
+		if _, err := l.Record(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("joined a group", kept, l.checkinKey("ix-b2"), l.checkinKey("ix-c"))
+	for _, ck := range []string{"ix-a", "ix-a2", "ix-b2"} {
+		v, err := l.Checkin(ctx, ck)
+		if err != nil || v.CitizenID != id {
+			t.Errorf("Checkin(%s) = %+v, %v", ck, v, err)
 		}
 	}
 }

@@ -121,7 +121,7 @@ func TestRecordArgs(t *testing.T) {
 			t.Fatalf("pseudonym %s, CitizenID.Pseudonym gives %s", ps, v.CitizenID.Pseudonym(key))
 		}
 		a := l.newRecordArgs(r, ps, 20600)
-		if want := [4]string{l.windowKey(ps, v.Day), l.groupKey(ps, v.Day), l.groupDaysKey(ps), l.ticketKey(v.Facility, v.Day)}; a.keys != want {
+		if want := [6]string{l.windowKey(ps, v.Day), l.groupKey(ps, v.Day), l.groupDaysKey(ps), l.aliasKey(ps, v.Day), l.ticketKey(v.Facility, v.Day), l.checkinKey(v.CheckinID)}; a.keys != want {
 			t.Errorf("keys %q, want %q", a.keys, want)
 		}
 		var got []string
@@ -138,7 +138,16 @@ func TestRecordArgs(t *testing.T) {
 		want := []string{got[0], got[1], "0", v.CheckinID, v.Facility,
 			strconv.FormatInt(v.At.Unix(), 10), strconv.Itoa(v.At.Nanosecond()), "600000000000",
 			strconv.FormatInt(exp.UnixMilli(), 10), strconv.FormatInt(exp.Add(48*time.Hour).UnixMilli(), 10),
-			marshalHeader(v.CitizenID, r.FullName, v.Day), v.Day, "2026-05-27"}
+			marshalHeader(v.CitizenID, r.FullName, v.Day), v.Day, "2026-05-27", got[13]}
+		if id, day, err := l.seal.open(v.CheckinID, got[13]); err != nil || id != v.CitizenID || day != v.Day {
+			t.Errorf("check-in index value opens as %v %q %v, want %v %q", id, day, err, v.CitizenID, v.Day)
+		}
+		if _, _, err := l.seal.open(v.CheckinID+"x", got[13]); err == nil {
+			t.Error("check-in index value opens under another check-in ID")
+		}
+		if strings.Contains(got[13], string(v.CitizenID)) {
+			t.Error("check-in index value holds the citizen ID in clear")
+		}
 		if !slices.Equal(got, want) {
 			t.Errorf("ARGV %q,\nwant %q", got, want)
 		}

@@ -19,15 +19,18 @@ import "github.com/redis/go-redis/v9"
 // KEYS[1] window:      <prefix>{<pseudonym>}:w:<day>  LIST of visit records
 // KEYS[2] group:       <prefix>{<pseudonym>}:g:<day>  STRING header line, then one visit record per line
 // KEYS[3] group days:  <prefix>{<pseudonym>}:gd       STRING days with a group, comma-separated
-// KEYS[4] tickets:     <prefix>{t:<facility>}:<day>   STRING the facility's last queue number of the day
+// KEYS[4] aliases:     <prefix>{<pseudonym>}:a:<day>  HASH re-scan's check-in id -> id of the visit it was merged into
+// KEYS[5] tickets:     <prefix>{t:<facility>}:<day>   STRING the facility's last queue number of the day
+// KEYS[6] check-in:    <prefix>{c:<checkin id>}       STRING ARGV[14]: where the check-in's visit is (see checkinKey)
 //
-// KEYS[4] is optional: it is given on a single Redis, where the script
-// numbers a new visit (a re-scan keeps its number); on a cluster it lives in
-// another slot, and the caller draws the number into ARGV[3] instead.
+// KEYS[5] and KEYS[6] are optional: they are given on a single Redis, where
+// the script numbers a new visit (a re-scan keeps its number) and indexes
+// the check-in id; on a cluster they live in other slots, and the caller
+// draws the number into ARGV[3] and writes KEYS[6] itself.
 //
 // ARGV[1]  the new visit record up to its ticket: [checkin id, facility, unix seconds, nanoseconds, visit type, kiosk,
 // ARGV[2]  the new visit record after its ticket: ,eligibility code]
-// ARGV[3]  its ticket when KEYS[4] is not given; the record is ARGV[1] .. ticket .. ARGV[2], JSON
+// ARGV[3]  its ticket when KEYS[5] is not given; the record is ARGV[1] .. ticket .. ARGV[2], JSON
 // ARGV[4]  its check-in id
 // ARGV[5]  its facility
 // ARGV[6]  its time: unix seconds
@@ -38,14 +41,22 @@ import "github.com/redis/go-redis/v9"
 // ARGV[11] group header line (JSON with the citizen ID, full name and day)
 // ARGV[12] the local day, YYYY-MM-DD
 // ARGV[13] the oldest day kept in KEYS[3] (YYYY-MM-DD, retention)
+// ARGV[14] the value of KEYS[6] (when given)
 //
-// Returns {repeat, stored, group, r1, r2, ...}: repeat is 1 when stored is an
-// earlier record returned again (nothing written) and 0 when stored is the
-// new record; group is 0 (no group), 1 (group created), 2 (group updated) or
-// 3 (re-scan of a day that has a group); r1... are all the records of the
-// window for the day, the new one included, in arrival order.
+// A re-scan (a repeat under another check-in id) is noted in KEYS[4], so
+// that its id answers the visit it was merged into, and the same id recorded
+// again (an outbox replay) is merged into the same visit whatever was
+// recorded since.
+//
+// Returns {repeat, stored, group, n, a1..an, r1, r2, ...}: repeat is 1 when
+// stored is an earlier record returned again (nothing written) and 0 when
+// stored is the new record; group is 0 (no group), 1 (group created), 2
+// (group updated) or 3 (re-scan of a day that has a group); a1..an are the
+// day's re-scan ids (only when the group was created: their index entries
+// get the group's retention); r1... are all the records of the window for
+// the day, the new one included, in arrival order.
 var recordScript = redis.NewScript(`
-local window, group, gdays = KEYS[1], KEYS[2], KEYS[3]
+local window, group, gdays, aliases = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local ck, fac = ARGV[4], ARGV[5]
 local sec, nsec, within = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 
@@ -57,19 +68,25 @@ local function expireat(key, ms)
   end
 end
 
+if KEYS[6] then
+  redis.call('SET', KEYS[6], ARGV[14], 'NX', 'PXAT', ARGV[9])
+end
+
 local recs = redis.call('LRANGE', window, 0, -1)
-local best, bestd, other = nil, nil, false
+-- false when ck is no re-scan's id
+local merged = redis.call('HGET', aliases, ck)
+local best, bestd, bestid, other = nil, nil, nil, false
 for _, r in ipairs(recs) do
   local v = cjson.decode(r)
-  if v[1] == ck then
-    best = r
+  if v[1] == ck or v[1] == merged then
+    best, bestid = r, v[1]
     break
   end
   if v[2] == fac then
     -- exact: both terms are integers far below 2^53
     local d = math.abs((v[3] - sec) * 1e9 + (v[4] - nsec))
     if d <= within and (bestd == nil or d < bestd) then
-      best, bestd = r, d
+      best, bestd, bestid = r, d, v[1]
     end
   else
     other = true
@@ -79,13 +96,17 @@ end
 if best then
   local state = 0
   if redis.call('EXISTS', group) == 1 then state = 3 end
-  return {1, best, state, unpack(recs)}
+  if bestid ~= ck then
+    redis.call('HSET', aliases, ck, bestid)
+    if state == 3 then expireat(aliases, ARGV[10]) else expireat(aliases, ARGV[9]) end
+  end
+  return {1, best, state, 0, unpack(recs)}
 end
 
 local t = ARGV[3]
-if KEYS[4] then
-  t = redis.call('INCR', KEYS[4])
-  if t == 1 then redis.call('PEXPIREAT', KEYS[4], ARGV[9]) end
+if KEYS[5] then
+  t = redis.call('INCR', KEYS[5])
+  if t == 1 then redis.call('PEXPIREAT', KEYS[5], ARGV[9]) end
 end
 local rec = ARGV[1] .. t .. ARGV[2]
 redis.call('RPUSH', window, rec)
@@ -116,7 +137,15 @@ elseif other then
 end
 if state > 0 then expireat(group, ARGV[10]) end
 
-return {0, rec, state, unpack(recs)}
+if state == 1 then
+  local al = redis.call('HKEYS', aliases)
+  if #al > 0 then expireat(aliases, ARGV[10]) end
+  local out = {0, rec, state, #al}
+  for _, a in ipairs(al) do out[#out + 1] = a end
+  for _, r in ipairs(recs) do out[#out + 1] = r end
+  return out
+end
+return {0, rec, state, 0, unpack(recs)}
 `)
 
 // indexScript files a duplicate group in the cross-citizen index that
