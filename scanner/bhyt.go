@@ -10,7 +10,7 @@ import (
 	"github.com/vnhealth/cccd-checkin/verifier"
 )
 
-// BHYT QR field positions (domain.md §5).
+// BHYT QR field positions (docs/domain.md §5).
 const (
 	bhytCode = iota
 	bhytName

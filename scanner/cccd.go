@@ -9,7 +9,7 @@ import (
 	"github.com/vnhealth/cccd-checkin/verifier"
 )
 
-// parseCCCD parses the chip ID card's QR (domain.md §2):
+// parseCCCD parses the chip ID card's QR (docs/domain.md §2):
 //
 //	ID|old ID|full name|date of birth|gender|address|issue date[|more…]
 //

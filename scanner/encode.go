@@ -10,7 +10,7 @@ import (
 )
 
 // CCCDPayload writes the text a chip ID card's QR code holds for citizen c
-// (domain.md §2), the inverse of Parse: for demo QR codes and tests. A
+// (docs/domain.md §2), the inverse of Parse: for demo QR codes and tests. A
 // partial date of birth is written "MMyyyy" or "yyyy" as on real cards;
 // text is NFC and a "|" inside a field (which no real card has) becomes a
 // space so the payload always splits into seven fields.

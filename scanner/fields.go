@@ -1,7 +1,7 @@
 package scanner
 
 // Fields returns the "fields" object of the POST /v1/decode answer
-// (contract.md): dates as "YYYY-MM-DD" or partial ("YYYY-MM", "YYYY"),
+// (kiosk/openapi.yaml): dates as "YYYY-MM-DD" or partial ("YYYY-MM", "YYYY"),
 // "" when unknown; gender "male", "female" or "". Keys are always present
 // so that clients see one shape per kind; "extra" only when there is any.
 // The map holds personal data: it is for the response body, never for logs.

@@ -11,7 +11,7 @@ import (
 	"github.com/vnhealth/cccd-checkin/verifier"
 )
 
-// The domain.md examples, verbatim.
+// The docs/domain.md examples (§2, §4, §5), verbatim.
 const (
 	cccdExample = "008095001234|070123456|Nguyễn Văn An|14031995|Nam|Thôn 3, Xã Thái Bình, Huyện Yên Sơn, Tuyên Quang|15082021"
 	bhytExample = "0111077012|4e677579e1bb856e205469e1babf6e20c490e1baa174|29/03/1988|1|-|01 - C54|01/07/2023|-|31/07/2023|01050111077012|-|4| 01/10/2027|4641c59ff02659c3-1202|4|5175e1baad6e2043e1baa775204769e1baa5792c205468c3a06e68207068e1bb912048c3a0204ee1bb9969|$"

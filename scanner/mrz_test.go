@@ -18,7 +18,7 @@ func buildMRZ(id, dob, sex, expiry, names string) [3]string {
 }
 
 func TestMRZExampleCheckDigits(t *testing.T) {
-	// The public sample of domain.md verifies under ICAO 9303 rules.
+	// The public sample of docs/domain.md §4 verifies under ICAO 9303 rules.
 	l := strings.Split(mrzExample, "\r\n")
 	for _, c := range []struct {
 		name, field string

@@ -9,7 +9,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// This file repairs the text a keyboard-wedge scanner delivers (domain.md
+// This file repairs the text a keyboard-wedge scanner delivers (docs/domain.md
 // §8). Such a scanner "types" the payload; only ASCII survives every
 // keyboard layout, so Vietnamese letters arrive
 //   - as mojibake: the UTF-8 bytes read one by one as Windows-1252 or

@@ -97,7 +97,7 @@ const MaxScanLen = 4096
 // *verifier.Error of KindUnprocessable whose message says what was wrong
 // and never contains the ID, name or address read.
 //
-// Recognition is by shape (domain.md §5): text with "|" separators whose
+// Recognition is by shape (docs/domain.md §5): text with "|" separators whose
 // first field is 12 digits is a CCCD QR; a first field of 10 digits or a
 // 15-character code, with a hexadecimal second field or a closing "$", is
 // an insurance card QR; three lines of 30 characters are an MRZ.

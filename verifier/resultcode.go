@@ -1,6 +1,6 @@
 package verifier
 
-// Result codes of the insurer's card-check gateway (domain.md §6). The
+// Result codes of the insurer's card-check gateway (docs/domain.md §6). The
 // service answers in the same vocabulary so that hospital systems that
 // already call the gateway need no new mapping.
 const (

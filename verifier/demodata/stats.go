@@ -8,7 +8,7 @@ import (
 )
 
 // State is the insurance situation of a citizen as the insurer's gateway
-// would report it (domain.md §6).
+// would report it (docs/domain.md §6).
 type State int
 
 const (

@@ -14,7 +14,7 @@ import (
 	"github.com/vnhealth/cccd-checkin/verifier"
 )
 
-// File names of a data directory (contract.md, "Data files").
+// File names of a data directory (kioskd -data; fields: verifier.Citizen, Card, Facility).
 const (
 	PopulationFile = "population.jsonl"
 	InsuranceFile  = "insurance.jsonl"
