@@ -76,6 +76,7 @@ func (s *Server) batchCheckin(c *gin.Context, i int, item checkinBody) batchItem
 	}
 	res, err := s.v.Checkin(c.Request.Context(), req)
 	if err != nil {
+		s.countFailed(err)
 		return fail(err)
 	}
 	s.countCheckin(res)

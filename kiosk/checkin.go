@@ -97,6 +97,7 @@ func (s *Server) checkin(c *gin.Context) {
 	}
 	res, err := s.v.Checkin(c.Request.Context(), req)
 	if err != nil {
+		s.countFailed(err)
 		s.abort(c, err)
 		return
 	}
@@ -181,6 +182,16 @@ func (s *Server) countCheckin(r verifier.CheckinResult) {
 	}
 	s.metrics.checkins.WithLabelValues(outcome).Inc()
 	s.metrics.eligCodes.WithLabelValues(r.Eligibility.Code).Inc()
+}
+
+// countFailed counts a check-in answered as not recorded (the window and
+// the outbox both failed), for the metric and /readyz.
+func (s *Server) countFailed(err error) {
+	if verifier.AsError(err).Code != verifier.CodeNotRecorded {
+		return
+	}
+	s.metrics.checkins.WithLabelValues("not_recorded").Inc()
+	s.notRecorded.note(time.Now())
 }
 
 func nonNil(s []string) []string {

@@ -39,7 +39,7 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 		}, []string{"method", "route", "status"}),
 		checkins: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kiosk_checkins_total",
-			Help: "Check-ins answered, by outcome: new, repeat, flagged, dedupe_unavailable.",
+			Help: "Check-ins answered, by outcome: new, repeat, flagged, dedupe_unavailable (queued in the outbox), not_recorded (503: kept nowhere).",
 		}, []string{"outcome"}),
 		flags: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "kiosk_duplicate_flags_total",

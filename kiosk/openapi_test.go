@@ -727,13 +727,17 @@ func testKeys(t *testing.T) *Keys {
 	return keys
 }
 
-// downLedger is a ledger whose store does not answer.
-type downLedger struct{}
+// downLedger is a ledger whose store does not answer; with queues, Record
+// says the visit is queued, as the outbox in front of a down Redis does.
+type downLedger struct{ queues bool }
 
 func (downLedger) err() error {
 	return verifier.Errorf(verifier.KindUnavailable, "ledger_unavailable", "the same-day ledger does not answer")
 }
 func (d downLedger) Record(context.Context, verifier.Recording) (verifier.Recorded, error) {
+	if d.queues {
+		return verifier.Recorded{}, verifier.Errorf(verifier.KindUnavailable, verifier.CodeQueued, "queued")
+	}
 	return verifier.Recorded{}, d.err()
 }
 func (d downLedger) Visits(context.Context, verifier.CitizenID, string) ([]verifier.Visit, error) {
@@ -1294,13 +1298,27 @@ func TestOpenAPIRealResponses(t *testing.T) {
 	wantCode(c.do(apiCall{method: http.MethodPost, path: "/v1/checkins", token: testKioskToken, contentType: "application/json",
 		body: []byte(`{"citizen_id":"008095001234","facility":"0800"}`), badRequest: true}, 403), "forbidden_facility")
 
-	// The ledger is down: check-ins still answer, auditors' reads are 503.
-	down := New(Config{Verifier: testService(t, now, downLedger{}), Keys: testKeys(t), Ready: map[string]Pinger{"ledger": downLedger{}}})
-	dc := newAPIChecker(t, down)
-	dc.do(apiCall{method: http.MethodGet, path: "/readyz"}, 503)
-	u := dc.do(apiCall{method: http.MethodPost, path: "/v1/checkins", token: testKioskToken, contentType: "application/json", body: []byte(`{"citizen_id":"079203004567"}`)}, 200).json(t)
+	// The ledger is down but queues the visit: check-ins still answer,
+	// auditors' reads are 503.
+	queuing := New(Config{Verifier: testService(t, now, downLedger{queues: true}), Keys: testKeys(t), Ready: map[string]Pinger{"ledger": downLedger{queues: true}}})
+	qc := newAPIChecker(t, queuing)
+	u := qc.do(apiCall{method: http.MethodPost, path: "/v1/checkins", token: testKioskToken, contentType: "application/json", body: []byte(`{"citizen_id":"079203004567"}`)}, 200).json(t)
 	if get(u, "dedupe") != "unavailable" {
 		t.Errorf("check-in with the ledger down: %v", u)
+	}
+	// The ledger is down and keeps nothing: a check-in is 503
+	// not_recorded, alone and in a batch, and /readyz says so.
+	down := New(Config{Verifier: testService(t, now, downLedger{}), Keys: testKeys(t), Ready: map[string]Pinger{"ledger": downLedger{}}})
+	dc := newAPIChecker(t, down)
+	wantCode(dc.do(apiCall{method: http.MethodPost, path: "/v1/checkins", token: testKioskToken, contentType: "application/json", body: []byte(`{"citizen_id":"079203004567"}`)}, 503), "not_recorded")
+	nb := dc.do(apiCall{method: http.MethodPost, path: "/v1/checkins/batch", token: testKioskToken, contentType: "application/json",
+		body: []byte(`{"items":[{"citizen_id":"079203004567"},{"citizen_id":"008095009999"}]}`)}, 200).json(t)
+	if get(nb, "results", "0", "status") != 503.0 || get(nb, "results", "0", "error", "code") != "not_recorded" || get(nb, "results", "1", "status") != 404.0 {
+		t.Errorf("batch with the ledger down: %v", nb)
+	}
+	rz := dc.do(apiCall{method: http.MethodGet, path: "/readyz"}, 503).json(t)
+	if get(rz, "checks", "recording", "status") != "down" || get(rz, "checks", "recording", "not_recorded") != 2.0 {
+		t.Errorf("readyz after not-recorded check-ins: %v", rz)
 	}
 	dc.do(apiCall{method: http.MethodGet, path: "/v1/duplicates?from=2026-03-01&to=2026-03-31", token: testAuditorToken}, 503)
 	dc.do(apiCall{method: http.MethodGet, path: "/v1/duplicates?from=2026-03-01&to=2026-03-31&format=csv", token: testAuditorToken}, 503)

@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -82,6 +83,22 @@ type Server struct {
 	pseudonyms   *verifier.Pseudonymizer
 	location     *time.Location
 	corsOrigins  []string
+	notRecorded  notRecorded
+}
+
+// notRecordedFor is how long /readyz reports "recording" down after a
+// check-in was answered as not recorded.
+const notRecordedFor = time.Minute
+
+// notRecorded counts the check-ins answered as not recorded, for /readyz.
+type notRecorded struct {
+	total atomic.Int64
+	last  atomic.Int64 // unix nanoseconds of the latest
+}
+
+func (n *notRecorded) note(t time.Time) {
+	n.total.Add(1)
+	n.last.Store(t.UnixNano())
 }
 
 // New builds the server and its routes.
@@ -192,6 +209,20 @@ func (s *Server) readyz(c *gin.Context) {
 		}
 		checks[name] = gin.H{"status": "up"}
 	}
+	// Whether check-ins are being kept: down for a minute after one was
+	// answered as not recorded (neither the window nor the outbox took
+	// it), so that a balancer sends desks to a server that can keep them.
+	rec := gin.H{"status": "up", "not_recorded": s.notRecorded.total.Load()}
+	if last := s.notRecorded.last.Load(); last != 0 {
+		at := time.Unix(0, last)
+		rec["last_not_recorded_at"] = at.UTC().Format(time.RFC3339)
+		if time.Since(at) < notRecordedFor {
+			status = http.StatusServiceUnavailable
+			rec["status"] = "down"
+			rec["error"] = "a check-in could not be recorded in the last minute (window and outbox both failed)"
+		}
+	}
+	checks["recording"] = rec
 	word := "ready"
 	if status != http.StatusOK {
 		word = "degraded"

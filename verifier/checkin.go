@@ -2,6 +2,7 @@ package verifier
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -89,11 +90,30 @@ type DuplicateFlag struct {
 	Others  []OtherVisit `json:"others"`
 }
 
-// Dedupe states of a check-in answer.
+// Dedupe states of a check-in answer. A check-in is answered only when its
+// visit is kept: recorded in the window (ok) or queued durably to be
+// recorded there later (unavailable). Otherwise Checkin fails with
+// CodeNotRecorded.
 const (
 	DedupeOK          = "ok"
-	DedupeUnavailable = "unavailable" // the window could not be consulted
+	DedupeUnavailable = "unavailable" // the window could not be consulted; the visit is queued and will be replayed
 )
+
+// CodeQueued is the code of the KindUnavailable error a Ledger's Record
+// answers when the window did not take the visit but the visit is kept
+// durably and will be recorded later (the outbox). Any other error means
+// the visit is kept nowhere.
+const CodeQueued = "visit_queued"
+
+// CodeNotRecorded is the code of a check-in whose visit could be neither
+// recorded nor queued: the client must keep the scan and send it again.
+const CodeNotRecorded = "not_recorded"
+
+// Queued reports whether err is a Ledger's "queued, not yet recorded".
+func Queued(err error) bool {
+	e, ok := errors.AsType[*Error](err)
+	return ok && e.Code == CodeQueued
+}
 
 // CheckinResult is the answer to a check-in.
 type CheckinResult struct {
@@ -110,7 +130,10 @@ type CheckinResult struct {
 // Checkin identifies the citizen against the population database, decides
 // insurance eligibility, and records the visit in the same-day window. A
 // same-day visit elsewhere is flagged, never refused. When the window is
-// unavailable the check-in still answers, with Dedupe "unavailable".
+// unavailable but the ledger queued the visit (CodeQueued) the check-in
+// still answers, with Dedupe "unavailable"; when the visit is kept nowhere
+// it fails with a KindUnavailable CodeNotRecorded error, so that the desk
+// keeps the scan instead of believing it recorded.
 func (s *Service) Checkin(ctx context.Context, req CheckinRequest) (CheckinResult, error) {
 	now := s.Now()
 	at, err := s.visitTime(now, req.ScannedAt)
@@ -173,9 +196,19 @@ func (s *Service) Checkin(ctx context.Context, req CheckinRequest) (CheckinResul
 	v := rec.Visit
 	res.Dedupe = DedupeOK
 	res.Duplicate.Others = []OtherVisit{}
-	if err != nil {
+	switch {
+	case err != nil && !Queued(err):
+		return CheckinResult{}, Wrap(err, KindUnavailable, CodeNotRecorded,
+			"the visit could not be recorded (the same-day window and the local outbox both failed): keep the scan and send it again")
+	case err != nil:
 		res.Dedupe = DedupeUnavailable
-	} else {
+		if recorded.Visit.CheckinID != "" {
+			// The queue recognised the scan as a repeat of a visit it
+			// holds (or the window stored it before failing): that
+			// visit's ID, which resolves once it is replayed.
+			v, res.Repeat = recorded.Visit, recorded.Repeat
+		}
+	default:
 		v, res.Repeat = recorded.Visit, recorded.Repeat
 		for _, o := range recorded.Others {
 			res.Duplicate.Others = append(res.Duplicate.Others, OtherVisit{Facility: o.Facility, FacilityName: s.facilityName(ctx, o.Facility), VisitType: o.VisitType, At: o.At.In(s.Location)})

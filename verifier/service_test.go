@@ -2,6 +2,7 @@ package verifier_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -259,21 +260,47 @@ func TestCheckinErrors(t *testing.T) {
 	}
 }
 
-// brokenLedger fails every call, as a Redis that is down does.
-type brokenLedger struct{ verifier.Ledger }
+// brokenLedger fails every Record with err, as a Redis that is down does
+// (behind the outbox: the visit queued, or kept nowhere).
+type brokenLedger struct {
+	verifier.Ledger
+	err error
+}
 
-func (brokenLedger) Record(context.Context, verifier.Recording) (verifier.Recorded, error) {
-	return verifier.Recorded{}, verifier.Errorf(verifier.KindUnavailable, "ledger_unavailable", "down")
+func (l brokenLedger) Record(context.Context, verifier.Recording) (verifier.Recorded, error) {
+	return verifier.Recorded{}, l.err
 }
 
 func TestCheckinWhenWindowIsDown(t *testing.T) {
 	clk := &clock{}
 	clk.Set(time.Date(2026, 11, 28, 2, 0, 0, 0, time.UTC))
 	s := newService(t, clk)
-	s.Ledger = brokenLedger{}
+	s.Ledger = brokenLedger{err: verifier.Errorf(verifier.KindUnavailable, verifier.CodeQueued, "queued in the outbox")}
 	res, err := s.Checkin(context.Background(), verifier.CheckinRequest{Presented: verifier.Presented{CitizenID: "008095001234"}, Facility: "08002"})
 	if err != nil || res.Dedupe != verifier.DedupeUnavailable || res.Eligibility.Code != "000" || res.CheckinID == "" {
 		t.Errorf("check-in with the window down: %v dedupe=%s elig=%s", err, res.Dedupe, res.Eligibility.Code)
+	}
+}
+
+// A visit the ledger kept nowhere is never answered as a check-in: the
+// window down and the outbox unable to write (a full disk), the window
+// refusing the visit, a bare Redis ledger without an outbox.
+func TestCheckinNotRecorded(t *testing.T) {
+	clk := &clock{}
+	clk.Set(time.Date(2026, 11, 28, 2, 0, 0, 0, time.UTC))
+	for _, cause := range []error{
+		verifier.Wrap(errors.New("write outbox-1.jsonl: no space left on device"), verifier.KindUnavailable, "outbox_unavailable", "the outbox cannot keep the visit"),
+		verifier.Errorf(verifier.KindInternal, "ledger_corrupt", "a stored visit cannot be read"),
+		verifier.Errorf(verifier.KindUnavailable, "ledger_unavailable", "the visit ledger does not answer"),
+		errors.New("anything else"),
+	} {
+		s := newService(t, clk)
+		s.Ledger = brokenLedger{err: cause}
+		res, err := s.Checkin(context.Background(), verifier.CheckinRequest{Presented: verifier.Presented{CitizenID: "008095001234"}, Facility: "08002"})
+		e := verifier.AsError(err)
+		if err == nil || e.Kind != verifier.KindUnavailable || e.Code != verifier.CodeNotRecorded || !errors.Is(err, cause) {
+			t.Errorf("ledger error %v: check-in answered %+v, %v; want a KindUnavailable %s error wrapping it", cause, res, err, verifier.CodeNotRecorded)
+		}
 	}
 }
 

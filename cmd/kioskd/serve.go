@@ -274,6 +274,8 @@ func registerOutboxMetrics(reg *prometheus.Registry, ob *outbox.Ledger) {
 		counter("kiosk_outbox_queued_total", "Visits written to the outbox because the window did not answer.", func(s outbox.Stats) uint64 { return s.Queued }),
 		counter("kiosk_outbox_replayed_total", "Queued visits replayed into the window.", func(s outbox.Stats) uint64 { return s.Replayed }),
 		counter("kiosk_outbox_dropped_total", "Queued visits the window refused for good (logged with their check-in ID).", func(s outbox.Stats) uint64 { return s.Dropped }),
+		counter("kiosk_outbox_lost_total", "Visits the window did not take and the outbox could not write (disk full): answered 503 not_recorded.", func(s outbox.Stats) uint64 { return s.Lost }),
+		counter("kiosk_window_refused_total", "Visits the window refused with an error that is not an outage: answered 503 not_recorded, not queued.", func(s outbox.Stats) uint64 { return s.Refused }),
 	)
 }
 

@@ -7,8 +7,14 @@
 //     is down a check-in fails over at once instead of waiting;
 //   - a visit the window could not take is appended to a local durable
 //     outbox file (JSON Lines with a checksum a line, fsync before the
-//     check-in is answered), and Record answers a KindUnavailable error, so
-//     the check-in is answered with "dedupe":"unavailable";
+//     check-in is answered), and Record answers a KindUnavailable error
+//     with code verifier.CodeQueued, so the check-in is answered with
+//     "dedupe":"unavailable" (queued, will be replayed);
+//   - a visit kept nowhere (the file cannot be written: a full disk; or the
+//     window refused it with an error no replay would cure) is answered
+//     with any other error, counted and logged, so that the check-in is
+//     answered as not recorded; while the file cannot be written Ping
+//     reports it (readiness);
 //   - a background goroutine probes the store while the breaker is open and,
 //     once it answers, replays the queued visits in order. Record is
 //     idempotent by CheckinID, so a replay interrupted by a crash is simply
@@ -128,7 +134,24 @@ type Ledger struct {
 	closeErr  error
 
 	queued, replayed, dropped, failures, adopted, skipped atomic.Uint64
+	lost, refused                                         atomic.Uint64
+
+	// writeErr is the error of the last failed write of the file, nil
+	// once a write or a probe (Ping) succeeds again.
+	writeErr atomic.Pointer[error]
+	// out is where lines go: the file (a test puts a failing writer in
+	// front of it to stand for a full disk).
+	out      fileWriter
+	wrapFile func(*os.File) fileWriter
 }
+
+// fileWriter is what the outbox writes its lines and syncs through.
+type fileWriter interface {
+	Write(b []byte) (int, error)
+	Sync() error
+}
+
+func plainFile(f *os.File) fileWriter { return f }
 
 var _ verifier.Ledger = (*Ledger)(nil)
 
@@ -171,6 +194,7 @@ func New(inner verifier.Ledger, opts Options) (*Ledger, error) {
 		stopped: make(chan struct{}),
 	}
 	l.w = newWorkers(l.stop)
+	l.wrapFile = plainFile
 	l.br = breaker.New(breaker.Options{Failures: opts.Failures, OpenFor: opts.OpenFor, Now: opts.Now, OnChange: opts.OnBreakerChange})
 	l.path = filepath.Join(opts.Dir, fmt.Sprintf("%s%d-%d%s", filePrefix, time.Now().UnixNano(), os.Getpid(), fileSuffix))
 	f, err := os.OpenFile(l.path, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o600)
@@ -182,7 +206,7 @@ func New(inner verifier.Ledger, opts Options) (*Ledger, error) {
 		os.Remove(l.path)
 		return nil, fmt.Errorf("outbox: cannot lock %s: %v", l.path, err)
 	}
-	l.f = f
+	l.f, l.out = f, l.wrapFile(f)
 	if err := syncDir(opts.Dir); err != nil {
 		l.abandon()
 		return nil, fmt.Errorf("outbox: %w", err)
@@ -257,7 +281,7 @@ func (l *Ledger) adopt() error {
 	if len(adoptedFiles) == 0 {
 		return nil
 	}
-	if err := l.f.Sync(); err != nil {
+	if err := l.out.Sync(); err != nil {
 		return err
 	}
 	l.synced = l.written
@@ -275,9 +299,12 @@ func (l *Ledger) adopt() error {
 // queued visits of the same citizen and day so that the answer's Others
 // include them. When the wrapped ledger is unavailable, slow, or the breaker
 // is open, the recording is made durable in the outbox and Record returns a
-// KindUnavailable error (with the wrapped ledger's Recorded when it gave one
-// together with its error). An error from the outbox file itself means the
-// visit could not be kept at all. Record is not cancelled by ctx.
+// KindUnavailable error with code verifier.CodeQueued (with the wrapped
+// ledger's Recorded when it gave one together with its error). Any other
+// error means the visit is kept nowhere: the outbox file could not be
+// written (code "outbox_unavailable"), or the wrapped ledger refused the
+// recording with an error that a replay would meet again (returned as it
+// is). Record is not cancelled by ctx.
 func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Recorded, error) {
 	if err := r.Validate(); err != nil {
 		return verifier.Recorded{}, err
@@ -292,6 +319,11 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 		})
 		if err == nil || !retryable(err) {
 			l.br.Success() // the window answered
+			if err != nil {
+				// Not queued: a replay would be refused the same way.
+				l.refused.Add(1)
+				l.log.Error("outbox: the window refused a visit; not recorded", slog.String("checkin_id", r.Visit.CheckinID), slog.String("error", verifier.AsError(err).Code))
+			}
 			return got, err
 		}
 		l.br.Failure()
@@ -299,14 +331,17 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 		cause = err
 	}
 	if _, err := l.append(r); err != nil {
-		l.log.Error("outbox: a visit could not be kept", slog.String("checkin_id", r.Visit.CheckinID), slog.String("error", err.Error()))
+		l.lost.Add(1)
+		l.writeErr.Store(&err)
+		l.log.Error("outbox: a visit could not be kept; not recorded", slog.String("checkin_id", r.Visit.CheckinID), slog.String("error", err.Error()))
 		return got, verifier.Wrap(err, verifier.KindUnavailable, "outbox_unavailable", "the visit ledger does not answer and the outbox cannot keep the visit")
 	}
+	l.writeErr.Store(nil)
 	l.queued.Add(1)
 	if cause == nil {
 		cause = errors.New("circuit breaker open")
 	}
-	return got, verifier.Wrap(cause, verifier.KindUnavailable, "ledger_unavailable", "the visit ledger does not answer; the visit is queued in the outbox")
+	return got, verifier.Wrap(cause, verifier.KindUnavailable, verifier.CodeQueued, "the visit ledger does not answer; the visit is queued in the outbox")
 }
 
 // recordLive records r after the queued visits of its citizen and day.
@@ -382,13 +417,22 @@ func retryable(err error) bool {
 		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
 }
 
-// append queues r: its line is written to the file and made durable.
+// append queues r: its line is written to the file and made durable. When
+// the sync fails the entry is taken off the queue again: the caller answers
+// that the visit was not recorded, so it must not be replayed behind the
+// desk's back (should the line have reached the disk after all and be
+// adopted after a crash, the desk's new attempt is merged with it as a
+// re-scan).
 func (l *Ledger) append(r verifier.Recording) (*entry, error) {
 	e, seq, err := l.write(r)
 	if err != nil {
 		return nil, err
 	}
-	return e, l.sync(seq)
+	if err := l.sync(seq); err != nil {
+		l.markDone(e)
+		return nil, err
+	}
+	return e, nil
 }
 
 // write queues r and writes its line to the file, not yet durable; it
@@ -403,7 +447,7 @@ func (l *Ledger) write(r verifier.Recording) (*entry, uint64, error) {
 		l.mu.Unlock()
 		return nil, 0, errors.New("outbox closed")
 	}
-	if n, err := l.f.Write(line); err != nil {
+	if n, err := l.out.Write(line); err != nil {
 		if n > 0 {
 			// Never leave half a line for the next one to be glued to.
 			_ = l.f.Truncate(l.size)
@@ -433,12 +477,12 @@ func (l *Ledger) sync(seq uint64) error {
 		return nil
 	}
 	l.mu.Lock()
-	f, target := l.f, l.written
+	f, out, target := l.f, l.out, l.written
 	l.mu.Unlock()
 	if f == nil {
 		return errors.New("outbox closed")
 	}
-	if err := f.Sync(); err != nil {
+	if err := out.Sync(); err != nil {
 		return err
 	}
 	l.synced = target
@@ -497,6 +541,13 @@ type Stats struct {
 	Failures uint64 // calls to the window that failed or timed out
 	Adopted  uint64 // visits adopted at start from stopped processes' files
 	Skipped  uint64 // torn or corrupt lines skipped in adopted files
+	// Lost counts visits the window did not take and the file could not
+	// keep (a full disk): answered as not recorded, never queued.
+	Lost uint64
+	// Refused counts visits the window refused with an error that is not
+	// an outage (not queued, since a replay would be refused too):
+	// answered as not recorded.
+	Refused uint64
 }
 
 // Stats returns the counters.
@@ -504,6 +555,7 @@ func (l *Ledger) Stats() Stats {
 	return Stats{
 		Queued: l.queued.Load(), Replayed: l.replayed.Load(), Dropped: l.dropped.Load(),
 		Failures: l.failures.Load(), Adopted: l.adopted.Load(), Skipped: l.skipped.Load(),
+		Lost: l.lost.Load(), Refused: l.refused.Load(),
 	}
 }
 
@@ -612,6 +664,10 @@ func (l *Ledger) Duplicates(ctx context.Context, q verifier.DuplicateQuery) (ver
 // KindUnavailable error "window unavailable, N visits queued in the
 // outbox". It does not move the breaker.
 func (l *Ledger) Ping(ctx context.Context) error {
+	if err := l.checkWritable(); err != nil {
+		return verifier.Wrap(err, verifier.KindUnavailable, "outbox_unavailable",
+			"the outbox cannot keep visits (disk full or failing): a check-in the window does not take is not recorded")
+	}
 	if l.br.State() != breaker.Closed {
 		return l.degraded(nil)
 	}
@@ -620,6 +676,36 @@ func (l *Ledger) Ping(ctx context.Context) error {
 	}); err != nil {
 		return l.degraded(err)
 	}
+	return nil
+}
+
+// checkWritable returns nil unless the last write of the file failed and
+// a probe (a 4 KiB file written, synced and removed in the directory) still
+// fails; a probe that succeeds clears the failure.
+func (l *Ledger) checkWritable() error {
+	if p := l.writeErr.Load(); p == nil {
+		return nil
+	}
+	name := filepath.Join(l.o.Dir, fmt.Sprintf(".probe-%d", os.Getpid()))
+	f, err := os.OpenFile(name, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(name)
+	l.mu.Lock()
+	out := l.wrapFile(f)
+	l.mu.Unlock()
+	_, err = out.Write(make([]byte, 4096))
+	if err == nil {
+		err = out.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	l.writeErr.Store(nil)
 	return nil
 }
 
@@ -787,7 +873,7 @@ func (l *Ledger) compact(force bool) error {
 		l.log.Warn("outbox: directory sync failed", slog.String("error", err.Error()))
 	}
 	l.f.Close()
-	l.f, l.entries, l.size, l.synced = f, keep, size, l.written
+	l.f, l.out, l.entries, l.size, l.synced = f, l.wrapFile(f), keep, size, l.written
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -456,5 +457,64 @@ func TestCloseFlushes(t *testing.T) {
 	vs, _ := inner.Visits(context.Background(), ledgertest.Citizen(3), ledgertest.Day(today()))
 	if len(vs) != 1 {
 		t.Errorf("visit not flushed by Close: %v", vs)
+	}
+}
+
+// A full disk while the window is down: the visit is kept nowhere, and
+// Record says so (not "queued"), counts it, and Ping reports the outbox
+// unable to write until a write works again.
+func TestFullDiskNotQueued(t *testing.T) {
+	inner := &flaky{Ledger: inmem.NewLedger()}
+	l := open(t, inner, fastOpts(t.TempDir()))
+	inner.down.Store(true)
+	outbox.FailWrites(l, syscall.ENOSPC)
+	for i := range 5 {
+		_, err := l.Record(context.Background(), rec(i, i, "08001", 9))
+		if err == nil || verifier.Queued(err) || verifier.AsError(err).Code != "outbox_unavailable" || !errors.Is(err, syscall.ENOSPC) {
+			t.Fatalf("Record %d on a full disk: %v; want outbox_unavailable, not queued", i, err)
+		}
+	}
+	if d, st := l.Depth(), l.Stats(); d != 0 || st.Lost != 5 || st.Queued != 0 {
+		t.Errorf("after 5 visits on a full disk: depth %d, stats %+v; want nothing queued, 5 lost", d, st)
+	}
+	if err := l.Ping(context.Background()); verifier.AsError(err).Code != "outbox_unavailable" {
+		t.Errorf("Ping on a full disk: %v, want outbox_unavailable", err)
+	}
+	// Space again: the probe clears the state, visits are queued again and
+	// replayed, and none of the refused ones comes back behind the desk.
+	outbox.FailWrites(l, nil)
+	if err := l.Ping(context.Background()); verifier.AsError(err).Code == "outbox_unavailable" {
+		t.Errorf("Ping with space again: %v", err)
+	}
+	if _, err := l.Record(context.Background(), rec(10, 10, "08001", 9)); !verifier.Queued(err) {
+		t.Fatalf("Record with space again: %v, want queued", err)
+	}
+	inner.down.Store(false)
+	waitFor(t, "the replay", func() bool { return l.Depth() == 0 && l.Stats().Replayed == 1 })
+	for i := range 5 {
+		if vs, _ := inner.Ledger.Visits(context.Background(), ledgertest.Citizen(i), today().Format(time.DateOnly)); len(vs) != 0 {
+			t.Errorf("a visit answered as not recorded was recorded: %v", vs)
+		}
+	}
+}
+
+// refusing is a ledger that answers every Record with an error that is not
+// an outage: no replay would cure it.
+type refusing struct{ verifier.Ledger }
+
+func (refusing) Record(context.Context, verifier.Recording) (verifier.Recorded, error) {
+	return verifier.Recorded{}, verifier.Errorf(verifier.KindInternal, "ledger_corrupt", "a stored visit cannot be read")
+}
+
+// A window that refuses a visit: not queued (a replay would be refused
+// too), not answered as queued, counted.
+func TestRefusedNotQueued(t *testing.T) {
+	l := open(t, refusing{inmem.NewLedger()}, fastOpts(t.TempDir()))
+	_, err := l.Record(context.Background(), rec(1, 1, "08001", 9))
+	if err == nil || verifier.Queued(err) || verifier.AsError(err).Code != "ledger_corrupt" {
+		t.Fatalf("Record refused by the window: %v", err)
+	}
+	if d, st := l.Depth(), l.Stats(); d != 0 || st.Refused != 1 {
+		t.Errorf("after a refused visit: depth %d, stats %+v", d, st)
 	}
 }
