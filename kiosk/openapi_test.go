@@ -440,6 +440,7 @@ var (
 // schema describes).
 var internalCodes = map[string]string{
 	"facility_not_found": "inmem registry: the service answers unknown_facility (422)",
+	"staff_not_found":    "inmem staff register: the gateway answers 054",
 	"invalid_recording":  "ledger precondition: a bug, answered 500",
 	"internal":           "500",
 }

@@ -4,6 +4,7 @@ package scanner
 // (kiosk/openapi.yaml): dates as "YYYY-MM-DD" or partial ("YYYY-MM", "YYYY"),
 // "" when unknown; gender "male", "female" or "". Keys are always present
 // so that clients see one shape per kind; "extra" only when there is any.
+// A CCCD's "card_type" is "cccd", "can_cuoc" or "" (no issue date).
 // The map holds personal data: it is for the response body, never for logs.
 func (r Result) Fields() map[string]any {
 	switch {
@@ -17,6 +18,7 @@ func (r Result) Fields() map[string]any {
 			"gender":    string(c.Gender),
 			"address":   c.Address,
 			"issued_on": c.IssuedOn.String(),
+			"card_type": c.CardType(),
 		}
 		if len(c.Extra) > 0 {
 			f["extra"] = c.Extra

@@ -151,3 +151,36 @@ func checkDate(t *testing.T, what string, d verifier.Date) {
 		t.Errorf("%s %+v is not a valid date", what, d)
 	}
 }
+
+// FuzzCCCDExtraFields: whatever follows the seventh field of a CCCD QR (the
+// căn cước card appends fields in an order not yet confirmed, domain.md
+// §2), the first seven read the same and the card type comes from the
+// issue date.
+func FuzzCCCDExtraFields(f *testing.F) {
+	for _, s := range []string{"", "x", "008095009999|Nguyễn Văn Cha|Lê Thị Mẹ", "||", "$", "\x00\r\n", "0111077012|$", "IDVNM"} {
+		f.Add(s, true)
+		f.Add(s, false)
+	}
+	f.Fuzz(func(t *testing.T, extra string, canCuoc bool) {
+		base := cccdExample
+		wantType := CardCCCD
+		if canCuoc {
+			base = strings.Replace(base, "|15082021", "|01072024", 1)
+			wantType = CardCanCuoc
+		}
+		r, err := Parse(base + "|" + extra)
+		if err != nil {
+			t.Fatalf("Parse(example|%q): %v", extra, err)
+		}
+		if r.Kind != KindCCCD || r.CCCD == nil {
+			t.Fatalf("Parse(example|%q) = kind %q", extra, r.Kind)
+		}
+		c := r.CCCD
+		if c.ID != "008095001234" || c.OldID != "070123456" || c.DOB.String() != "1995-03-14" || c.Gender != verifier.Male {
+			t.Errorf("Parse(example|%q): the first fields moved: %+v", extra, c)
+		}
+		if got := r.Fields()["card_type"]; got != wantType {
+			t.Errorf("Parse(example|%q): card_type %v, want %s", extra, got, wantType)
+		}
+	})
+}

@@ -52,6 +52,28 @@ type CCCD struct {
 	SixField bool
 }
 
+// Card types of a CCCD result (fields.card_type).
+const (
+	CardCCCD    = "cccd"     // the chip CCCD, issued before 1 July 2024
+	CardCanCuoc = "can_cuoc" // the Thẻ căn cước of the 2023 Identity Law, from 1 July 2024
+)
+
+// canCuocFrom is the first issue day of the căn cước card.
+var canCuocFrom = verifier.Date{Year: 2024, Month: 7, Day: 1}
+
+// CardType tells the two cards apart by the issue date in field 6
+// (domain.md §2: before 1 July 2024 a CCCD, from that day a căn cước);
+// "" when the QR has no usable issue date.
+func (c *CCCD) CardType() string {
+	if !c.IssuedOn.Full() {
+		return ""
+	}
+	if c.IssuedOn.Before(canCuocFrom) {
+		return CardCCCD
+	}
+	return CardCanCuoc
+}
+
 // BHYT is the payload of a health-insurance card's QR code.
 type BHYT struct {
 	CardNo             string // as printed, upper case

@@ -193,6 +193,26 @@ func (e *Eligibility) appendJSON(b []byte) (_ []byte, ok bool) {
 		}
 		b = append(b, '}')
 	}
+	if e.SocialInsuranceNo != "" {
+		b = append(b, `,"social_insurance_no":`...)
+		b = jsonw.String(b, e.SocialInsuranceNo)
+	}
+	if e.AreaCode != "" {
+		b = append(b, `,"area_code":`...)
+		b = jsonw.String(b, e.AreaCode)
+	}
+	if e.InsurerOffice != "" {
+		b = append(b, `,"insurer_office":`...)
+		b = jsonw.String(b, e.InsurerOffice)
+	}
+	if e.CurrentCitizenID != "" {
+		b = append(b, `,"current_citizen_id":`...)
+		b = jsonw.String(b, string(e.CurrentCitizenID))
+	}
+	if len(e.Warnings) != 0 {
+		b = append(b, `,"warnings":`...)
+		b = appendStrings(b, e.Warnings)
+	}
 	if e.Reason != "" {
 		b = append(b, `,"reason":`...)
 		b = jsonw.String(b, e.Reason)

@@ -388,7 +388,10 @@ var answerFields = map[reflect.Type][]string{
 		`CoveragePercent json:"coverage_percent"`, `Route json:"route,omitempty"`, `ValidFrom json:"valid_from,omitzero"`,
 		`ValidTo json:"valid_to,omitzero"`, `RegisteredFacility json:"registered_facility,omitempty"`,
 		`FiveYearsSince json:"five_years_since,omitzero"`, `ReplacedBy json:"replaced_by,omitempty"`,
-		`NewCard json:"new_card,omitempty"`, `Reason json:"reason,omitempty"`, `History json:"history,omitzero"`,
+		`NewCard json:"new_card,omitempty"`, `SocialInsuranceNo json:"social_insurance_no,omitempty"`,
+		`AreaCode json:"area_code,omitempty"`, `InsurerOffice json:"insurer_office,omitempty"`,
+		`CurrentCitizenID json:"current_citizen_id,omitempty"`, `Warnings json:"warnings,omitempty"`,
+		`Reason json:"reason,omitempty"`, `History json:"history,omitzero"`,
 		`Cached json:"cached,omitempty"`, `Holder json:"-"`, `CitizenID json:"-"`,
 	},
 	reflect.TypeFor[CardTerms](): {

@@ -27,16 +27,45 @@ type Card struct {
 	ValidTo            Date       `json:"valid_to,omitzero"` // zero: no end
 	FiveYearsSince     Date       `json:"five_years_since,omitzero"`
 	Status             CardStatus `json:"status,omitempty"` // "" means active
-	// ReducedReason says why a reduced card was reduced: "moved_out" (120),
-	// "moved_within" (121), "reenrolled" (122), "stopped" (123/124). An
-	// unknown or empty reason answers 120–124 as 124.
+	// ReducedReason says why a reduced card was reduced: "moved_out" (121),
+	// "moved_within" (122), "reenrolled" (123), "stopped" (124); an unknown
+	// or empty reason answers the generic 120 (see ReducedCode).
 	ReducedReason string `json:"reduced_reason,omitempty"`
 	ReplacedBy    string `json:"replaced_by,omitempty"` // card_no of the newer card
+	// SocialInsuranceNo is the holder's 10-digit social-insurance number
+	// as the file gives it; "" when the file does not (SocialInsuranceNumber
+	// then derives it from the card code).
+	SocialInsuranceNo string `json:"social_insurance_no,omitempty"`
+	AreaCode          string `json:"area_code,omitempty"`      // K1, K2, K3 (disadvantaged areas), or ""
+	InsurerOffice     string `json:"insurer_office,omitempty"` // the managing social-insurance office's code
 
 	Extra json.RawMessage `json:"-"` // a JSON object of the other members, or nil
 	// FromCache: see Citizen.FromCache.
 	FromCache bool `json:"-"`
 }
+
+// SocialInsuranceNumber returns the card's 10-digit social-insurance
+// number: the one the registry holds, else the last 10 characters of a
+// 15-character card code, or the 10-digit code itself (contract:
+// "Additions", data files).
+func (c *Card) SocialInsuranceNumber() string {
+	if c.SocialInsuranceNo != "" {
+		return c.SocialInsuranceNo
+	}
+	return DefaultSocialInsuranceNo(c.CardNo)
+}
+
+// DefaultSocialInsuranceNo is the social-insurance number a card code
+// carries: its last 10 characters (the whole of a 10-digit code).
+func DefaultSocialInsuranceNo(cardNo string) string {
+	if len(cardNo) == 15 || len(cardNo) == 10 {
+		return cardNo[len(cardNo)-10:]
+	}
+	return ""
+}
+
+// Area codes of a card (domain.md §6: maKV).
+var AreaCodes = []string{"K1", "K2", "K3"}
 
 // Facility is a health facility that may check patients in.
 type Facility struct {

@@ -178,6 +178,11 @@ func (s *Service) Checkin(ctx context.Context, req CheckinRequest) (CheckinResul
 		res.Identity.Verified = false
 		res.Identity.Warnings = append(res.Identity.Warnings, "population_registry_unavailable")
 	}
+	if cit.ID != p.CitizenID {
+		// A cancelled ID found the person: the answer shows the current
+		// one, and says so (domain.md §2).
+		res.Identity.Warnings = append(res.Identity.Warnings, WarnCancelledID)
+	}
 	res.Eligibility = s.decideForCitizen(ctx, cit, byCard, Stated{}, fac, vt, NewDate(localAt))
 
 	rec := Recording{
@@ -318,7 +323,7 @@ func (s *Service) cardByNumber(ctx context.Context, no string) (Card, error) {
 // fail: the patient is still seen.
 func (s *Service) decideForCitizen(ctx context.Context, c Citizen, card *Card, st Stated, f Facility, vt VisitType, on Date) Eligibility {
 	if card == nil {
-		cards, err := s.Insurance.CardsOf(ctx, c.ID)
+		cards, err := s.cardsOf(ctx, c)
 		if err != nil {
 			return unknownBecause(err)
 		}
@@ -335,6 +340,25 @@ func (s *Service) decide(ctx context.Context, card *Card, st Stated, citizenDOB 
 		}
 	}
 	return s.Coverage.Decide(d)
+}
+
+// WarnCancelledID says that a citizen was found by an ID they no longer
+// hold (population.jsonl cancelled_ids).
+const WarnCancelledID = "cancelled_id_presented"
+
+// cardsOf returns a citizen's cards: those of the current ID and, since a
+// card may still name an ID the person held before, of the cancelled ones.
+func (s *Service) cardsOf(ctx context.Context, c Citizen) ([]Card, error) {
+	cards, err := s.Insurance.CardsOf(ctx, c.ID)
+	for _, old := range c.CancelledIDs {
+		if err != nil {
+			break
+		}
+		var more []Card
+		more, err = s.Insurance.CardsOf(ctx, old)
+		cards = append(cards, more...)
+	}
+	return cards, err
 }
 
 func unknownBecause(err error) Eligibility {

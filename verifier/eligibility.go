@@ -31,6 +31,16 @@ type Eligibility struct {
 	FiveYearsSince     Date       `json:"five_years_since,omitzero"`
 	ReplacedBy         string     `json:"replaced_by,omitempty"`
 	NewCard            *CardTerms `json:"new_card,omitempty"`
+	// SocialInsuranceNo, AreaCode and InsurerOffice are the card's (the
+	// gateway's maSoBHXH, maKV and cqBHXH).
+	SocialInsuranceNo string `json:"social_insurance_no,omitempty"`
+	AreaCode          string `json:"area_code,omitempty"`
+	InsurerOffice     string `json:"insurer_office,omitempty"`
+	// CurrentCitizenID is set when the citizen was asked for by a cancelled
+	// ID (domain.md §2): it is the ID the person holds now, and Warnings
+	// says "cancelled_id_presented".
+	CurrentCitizenID CitizenID `json:"current_citizen_id,omitempty"`
+	Warnings         []string  `json:"warnings,omitempty"`
 	// Reason says why the status is unknown when no result code explains
 	// it (e.g. "insurance_registry_unavailable").
 	Reason string `json:"reason,omitempty"`
@@ -68,6 +78,9 @@ type Stated struct {
 	FullName string
 	DOB      Date
 	Gender   Gender
+	// RegisteredFacility is the registered facility as the caller read it
+	// from the card (090 when it is not the card's).
+	RegisteredFacility string
 }
 
 // Decision is the input of Decide.
@@ -99,6 +112,7 @@ func (r *CoverageRules) Decide(d Decision) Eligibility {
 	e.CardNo, e.BenefitLevel, e.ObjectCode = c.CardNo, c.BenefitLevel, c.ObjectCode
 	e.ValidFrom, e.ValidTo, e.FiveYearsSince = c.ValidFrom, c.ValidTo, c.FiveYearsSince
 	e.RegisteredFacility, e.ReplacedBy = c.RegisteredFacility, c.ReplacedBy
+	e.SocialInsuranceNo, e.AreaCode, e.InsurerOffice = c.SocialInsuranceNumber(), c.AreaCode, c.InsurerOffice
 
 	code := CodeOK
 	switch {
@@ -111,13 +125,12 @@ func (r *CoverageRules) Decide(d Decision) Eligibility {
 		code = CodeWrongDOB
 	case d.Stated.Gender != "" && c.Gender != "" && d.Stated.Gender != c.Gender:
 		code = CodeWrongGender
+	case d.Stated.RegisteredFacility != "" && !strings.EqualFold(strings.ReplaceAll(d.Stated.RegisteredFacility, " ", ""), c.RegisteredFacility):
+		code = CodeWrongFacility
 	case c.Status == CardRevoked:
 		code = CodeRevoked
 	case c.Status == CardReduced:
-		code = CodeReducedOther
-		if rc, ok := reducedCodes[c.ReducedReason]; ok {
-			code = rc
-		}
+		code = ReducedCode(c.ReducedReason)
 	case c.ReplacedBy != "":
 		code = CodeReplacedValid
 		if !validOn(c, d.On) {

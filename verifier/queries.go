@@ -60,13 +60,16 @@ func (s *Service) Eligibility(ctx context.Context, req EligibilityRequest) (Elig
 		if err != nil {
 			return Eligibility{}, err
 		}
-		cards, err := s.Insurance.CardsOf(ctx, c.ID)
+		cards, err := s.cardsOf(ctx, c)
 		if err != nil {
 			return unknownBecause(err), nil
 		}
 		card := CurrentCard(cards, on)
 		e := s.decide(ctx, card, req.Stated, c.DOB, withFacility(card), vt, on)
 		e.CitizenID = c.ID
+		if c.ID != req.CitizenID {
+			e.CurrentCitizenID, e.Warnings = c.ID, []string{WarnCancelledID}
+		}
 		e.History = s.history(ctx, c.ID, on, req.Facility)
 		return e, nil
 	}

@@ -34,6 +34,9 @@ type Service struct {
 	Facilities FacilityRegistry
 	Ledger     Ledger
 	Coverage   *CoverageRules
+	// Staff is the register of card-checking staff (staff.jsonl); nil when
+	// none is loaded, and then card checks name no staff member.
+	Staff StaffRegistry
 
 	// Now is the clock, read once per request.
 	Now func() time.Time

@@ -39,10 +39,14 @@ func newService(t testing.TB, clk *clock) *verifier.Service {
 		{ID: "008095001234", FullName: "Nguyễn Văn An", DOB: date("1995-03-14"), Gender: verifier.Male, PermanentAddress: "Thôn 3, Xã Thái Bình"},
 		{ID: "008188004321", FullName: "Trần Thị Bích Ngọc", DOB: date("1988-07"), Gender: verifier.Female},
 		{ID: "008170000001", FullName: "Đặng Văn Cường", DOB: date("1970-01-01"), Gender: verifier.Male, DeceasedOn: date("2026-01-01")},
+		{ID: "008192000777", FullName: "Lý Thị Hoa", DOB: date("1992-02-02"), Gender: verifier.Female, CancelledIDs: []verifier.CitizenID{"008192000555"}},
 	}
 	cards := []verifier.Card{
 		{CardNo: "HS4080120878837", CitizenID: "008095001234", FullName: "Nguyễn Văn An", DOB: date("1995-03-14"), Gender: verifier.Male,
 			BenefitLevel: 4, RegisteredFacility: "08002", ValidFrom: date("2026-01-01"), ValidTo: date("2026-12-31")},
+		// A card still filed under the ID the holder held before.
+		{CardNo: "0812000555", CitizenID: "008192000555", FullName: "Lý Thị Hoa", DOB: date("1992-02-02"), Gender: verifier.Female,
+			BenefitLevel: 4, RegisteredFacility: "08002", ValidFrom: date("2026-01-01")},
 	}
 	facs := []verifier.Facility{
 		{Code: "08001", Level: verifier.LevelProvincial}, {Code: "08002", Level: verifier.LevelDistrict},
@@ -390,5 +394,32 @@ func TestSummarizeDuplicates(t *testing.T) {
 	one, _ := s.SummarizeDuplicates(context.Background(), "2026-11-28", "2026-11-28", "08003")
 	if one.Groups != 1 {
 		t.Errorf("groups at 08003: %d, want 1", one.Groups)
+	}
+}
+
+// A cancelled ID (population.jsonl cancelled_ids) finds the person: the
+// check-in and the eligibility answer show the current ID, with a warning,
+// and the card filed under the old ID is the person's.
+func TestCancelledIDFindsThePerson(t *testing.T) {
+	clk := &clock{}
+	clk.Set(time.Date(2026, 11, 28, 3, 0, 0, 0, time.UTC))
+	s := newService(t, clk)
+	res := checkin(t, s, "008192000555", "08002", time.Time{})
+	if res.Citizen.ID != "008192000777" || !slices.Contains(res.Identity.Warnings, verifier.WarnCancelledID) {
+		t.Errorf("check-in by a cancelled ID: citizen %s, warnings %v", res.Citizen.ID, res.Identity.Warnings)
+	}
+	if res.Eligibility.Code != verifier.CodeOK || res.Eligibility.CardNo != "0812000555" {
+		t.Errorf("check-in by a cancelled ID: eligibility %+v", res.Eligibility)
+	}
+	if now := checkin(t, s, "008192000777", "08003", time.Time{}); slices.Contains(now.Identity.Warnings, verifier.WarnCancelledID) || !now.Duplicate.Flagged {
+		t.Errorf("check-in by the current ID: warnings %v, flagged %v (the visit by the old ID is the same person's)", now.Identity.Warnings, now.Duplicate.Flagged)
+	}
+	e, err := s.Eligibility(context.Background(), verifier.EligibilityRequest{CitizenID: "008192000555"})
+	if err != nil || e.CurrentCitizenID != "008192000777" || !slices.Equal(e.Warnings, []string{verifier.WarnCancelledID}) || e.Code != verifier.CodeOK {
+		t.Errorf("eligibility by a cancelled ID: %+v, %v", e, err)
+	}
+	e, err = s.Eligibility(context.Background(), verifier.EligibilityRequest{CitizenID: "008192000777"})
+	if err != nil || e.CurrentCitizenID != "" || e.Warnings != nil {
+		t.Errorf("eligibility by the current ID: %+v, %v", e, err)
 	}
 }

@@ -13,7 +13,8 @@ import (
 )
 
 // runGen implements `kioskctl gen`: write a deterministic demo data
-// directory (population.jsonl, insurance.jsonl, facilities.jsonl).
+// directory (population.jsonl, insurance.jsonl, facilities.jsonl,
+// staff.jsonl).
 func runGen(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
 	fs.SetOutput(stderr)

@@ -26,6 +26,9 @@ type registries struct {
 	population verifier.PopulationRegistry
 	insurance  verifier.InsuranceRegistry
 	facilities verifier.FacilityRegistry
+	// staff is the card-checking staff register; nil without staff.jsonl
+	// (and with a remote registry, which serves none).
+	staff verifier.StaffRegistry
 	// local is the in-memory data set, nil with a remote registry.
 	local *inmem.Registry
 	close func()
@@ -45,6 +48,9 @@ func openRegistries(c config, loc *time.Location, log *slog.Logger, metrics *kio
 	} else {
 		set := demodata.Generate(demodata.Options{N: c.DemoCitizens, Seed: 1, Now: verifier.NewDate(time.Now().In(loc))})
 		reg, err = inmem.NewRegistry(set.Citizens, set.Cards, set.Facilities)
+		if err == nil {
+			err = reg.SetStaff(set.Staff)
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -58,7 +64,12 @@ func openRegistries(c config, loc *time.Location, log *slog.Logger, metrics *kio
 	nc, ncards, nf := reg.Counts()
 	log.Info("data loaded", slog.Int("citizens", nc), slog.Int("cards", ncards), slog.Int("facilities", nf),
 		slog.Bool("demo", c.Data == ""), slog.Duration("took", time.Since(start)))
-	return &registries{population: reg, insurance: reg, facilities: reg, local: reg, close: func() {}}, nil
+	regs := &registries{population: reg, insurance: reg, facilities: reg, local: reg, close: func() {}}
+	if reg.StaffCount() > 0 {
+		regs.staff = reg
+	}
+	log.Info("staff register", slog.Int("staff", reg.StaffCount()))
+	return regs, nil
 }
 
 // openRemoteRegistry connects -registry with timeouts, retries, a circuit

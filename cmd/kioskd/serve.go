@@ -68,6 +68,9 @@ func serve(ctx context.Context, c config, stdout, stderr io.Writer) error {
 		Population: regs.population, Insurance: regs.insurance, Facilities: regs.facilities, Ledger: ledger.Ledger, Coverage: rules,
 		Location: loc, RepeatWithin: c.RepeatWindow, MaxOfflineAge: c.MaxOfflineAge,
 	}
+	if regs.staff != nil {
+		svc.Staff = regs.staff
+	}
 	svc.Defaults()
 
 	keys, tokens, err := loadKeys(c, reg, log)

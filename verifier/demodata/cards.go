@@ -106,6 +106,20 @@ func (g *gen) makeCards(hh *household, p *person) {
 	} else {
 		card.CardNo = bhxh
 	}
+	// The fields of the second round are derived from the number, not
+	// drawn from the random stream, so that the rest of the data set is
+	// what it was before they existed.
+	h := splitmix(g.seed ^ 0x6b76 ^ idValue(verifier.CitizenID(bhxh)))
+	card.SocialInsuranceNo = bhxh
+	card.InsurerOffice = insurerOffice(hh.prov.code)
+	switch h % 100 {
+	case 0, 1, 2:
+		card.AreaCode = "K1"
+	case 3, 4:
+		card.AreaCode = "K2"
+	case 5:
+		card.AreaCode = "K3"
+	}
 	if obj == "TE" {
 		card.ValidFrom = c.DOB
 		card.ValidTo = fromDayNum(dayNum(verifier.Date{Year: c.DOB.Year + 6, Month: c.DOB.Month, Day: c.DOB.Day}) - 1)
@@ -138,6 +152,9 @@ func (g *gen) makeCards(hh *household, p *person) {
 	case StateReduced:
 		card.Status = verifier.CardReduced
 		card.ReducedReason = reducedReasons.pick(r)
+		if h>>8%8 == 0 {
+			card.ReducedReason = "" // reported reduced without a reason: 120
+		}
 	case StateReplacedExpired, StateReplacedValid:
 		old := card
 		old.ObjectCode = previousObject(obj, p.age)
@@ -174,6 +191,13 @@ func (g *gen) makeCards(hh *household, p *person) {
 		}
 	}
 	g.cards = append(g.cards, card)
+}
+
+// insurerOffice is the code of the province's social-insurance office
+// that manages a card (the gateway's cqBHXH): the province's two digits and
+// "01".
+func insurerOffice(prov int) string {
+	return string([]byte{byte('0' + prov/10), byte('0' + prov%10), '0', '1'})
 }
 
 // previousObject is the object group of the card a new card replaced:

@@ -49,7 +49,8 @@ type Set struct {
 	Citizens   []verifier.Citizen
 	Cards      []verifier.Card // in citizen order; an old card precedes the card that replaced it
 	Facilities []verifier.Facility
-	Now        verifier.Date // the day validity is relative to
+	Staff      []verifier.StaffMember // GenerateStaff(Facilities, Seed)
+	Now        verifier.Date          // the day validity is relative to
 }
 
 // Generate builds the whole data set in memory. Use Stream or WriteDir for
@@ -61,6 +62,7 @@ func Generate(opt Options) Set {
 		Citizens:   make([]verifier.Citizen, 0, opt.N),
 		Cards:      make([]verifier.Card, 0, opt.N),
 		Facilities: facs,
+		Staff:      GenerateStaff(facs, opt.Seed),
 		Now:        opt.Now,
 	}
 	_ = stream(opt, facs, func(c *verifier.Citizen, cards []verifier.Card) error {
@@ -110,10 +112,13 @@ type gen struct {
 	geo   *geography
 	facs  facilityIndex
 
-	idCount   []uint32 // by province*1000 + G*100 + YY
-	cmndCount [100]uint32
-	bhxhCount [100]uint32
-	hhCount   [100]uint32
+	idCount []uint32 // by province*1000 + G*100 + YY
+	// cancelCount: cancelled IDs drawn from the top of each ID space
+	// (allocCancelled), which allocID then leaves alone.
+	cancelCount []uint32
+	cmndCount   [100]uint32
+	bhxhCount   [100]uint32
+	hhCount     [100]uint32
 
 	c     verifier.Citizen
 	cards []verifier.Card
@@ -122,14 +127,15 @@ type gen struct {
 
 func stream(opt Options, facs []verifier.Facility, emit func(*verifier.Citizen, []verifier.Card) error) error {
 	g := &gen{
-		r:       rand.New(rand.NewPCG(uint64(opt.Seed), 0x636363642d64656d)),
-		seed:    uint64(opt.Seed),
-		now:     opt.Now,
-		nowDN:   dayNum(opt.Now),
-		geo:     geoOnce(),
-		facs:    indexFacilities(facs),
-		idCount: make([]uint32, 100*1000),
-		cards:   make([]verifier.Card, 0, 4),
+		r:           rand.New(rand.NewPCG(uint64(opt.Seed), 0x636363642d64656d)),
+		seed:        uint64(opt.Seed),
+		now:         opt.Now,
+		nowDN:       dayNum(opt.Now),
+		geo:         geoOnce(),
+		facs:        indexFacilities(facs),
+		idCount:     make([]uint32, 100*1000),
+		cancelCount: make([]uint32, 100*1000),
+		cards:       make([]verifier.Card, 0, 4),
 	}
 	var hh household
 	done := 0
@@ -313,6 +319,14 @@ func (g *gen) citizen(hh *household, p *person) {
 	if dob.Year < 2000 && p.age >= 14 && r.IntN(100) < 70 {
 		c.OldID = g.allocCMND(p.birthProv.code)
 	}
+	// About 4 in 1000 once held another ID (a corrected birth registration,
+	// domain.md §2). Decided by a hash of the ID, not the random stream,
+	// so that adding cancelled IDs left every other record as it was.
+	if splitmix(g.seed^0x63616e63^idValue(c.ID))%1000 < 4 {
+		if old, ok := g.allocCancelled(c.ID); ok {
+			c.CancelledIDs = []verifier.CitizenID{old} // a fresh slice: emit's caller may keep it
+		}
+	}
 	if hh.id != "" {
 		c.HouseholdID = hh.id
 		c.RelationshipToHead = p.relation
@@ -404,7 +418,7 @@ func (g *gen) allocID(prov, year int, female bool) string {
 			panic(errExhausted)
 		}
 		idx := (prov*10+gd)*100 + yy
-		if n := g.idCount[idx]; n < 1_000_000 {
+		if n := g.idCount[idx]; n < 1_000_000-g.cancelCount[idx] {
 			g.idCount[idx]++
 			b := g.buf[:0]
 			b = appendPadded(b, uint64(prov), 3)
@@ -418,6 +432,30 @@ func (g *gen) allocID(prov, year int, female bool) string {
 		i := g.geo.byCode[prov] % len(g.geo.provinces)
 		prov = g.geo.provinces[i].code
 	}
+}
+
+// allocCancelled returns an ID of id's space (province, century and
+// gender, year) that no citizen is given: numbered down from the top of
+// the space's counter, which allocID stops short of.
+func (g *gen) allocCancelled(id verifier.CitizenID) (verifier.CitizenID, bool) {
+	idx := int(idValue(id) / 1_000_000)
+	if g.idCount[idx]+g.cancelCount[idx]+1 >= 1_000_000 {
+		return "", false
+	}
+	n := 999_999 - g.cancelCount[idx]
+	g.cancelCount[idx]++
+	b := append([]byte(nil), id[:6]...)
+	b = appendPadded(b, g.scramble(1, idx, n, 1_000_000), 6)
+	return verifier.CitizenID(b), true
+}
+
+// idValue is the number a 12-digit ID spells.
+func idValue(id verifier.CitizenID) uint64 {
+	var v uint64
+	for i := 0; i < len(id); i++ {
+		v = v*10 + uint64(id[i]-'0')
+	}
+	return v
 }
 
 func (g *gen) allocCMND(prov int) string {

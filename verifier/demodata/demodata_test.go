@@ -96,8 +96,8 @@ func TestDeterministic(t *testing.T) {
 	if hc[PopulationFile] == ha[PopulationFile] || hc[InsuranceFile] == ha[InsuranceFile] {
 		t.Error("a different seed gave the same data")
 	}
-	if entries, _ := os.ReadDir(a); len(entries) != 3 {
-		t.Errorf("output dir has %d entries, want the 3 files (no temporary files left)", len(entries))
+	if entries, _ := os.ReadDir(a); len(entries) != 4 {
+		t.Errorf("output dir has %d entries, want the 4 files (no temporary files left)", len(entries))
 	}
 }
 
@@ -186,6 +186,34 @@ func TestCitizensAndCardsConsistent(t *testing.T) {
 	if ages[0] < 1000 || ages[9] == 0 || ages[3] < ages[8] {
 		t.Errorf("implausible age distribution by decade: %v", ages)
 	}
+	// Cancelled IDs: a few, each well formed, of the same birth cohort, and
+	// nobody's current ID nor listed twice.
+	cancelled := map[verifier.CitizenID]bool{}
+	for i := range set.Citizens {
+		c := &set.Citizens[i]
+		for _, old := range c.CancelledIDs {
+			if _, err := verifier.ParseCitizenID(string(old)); err != nil || old[:6] != c.ID[:6] || ids[old] != nil || cancelled[old] {
+				t.Errorf("citizen %s: cancelled id %s (%v)", c.ID, old, err)
+			}
+			cancelled[old] = true
+		}
+	}
+	if n := len(cancelled); n < 20 || n > 200 {
+		t.Errorf("%d cancelled IDs among 20000 citizens, want about 80", n)
+	}
+	reasons, areas := map[string]int{}, map[string]int{}
+	defer func() {
+		for _, r := range []string{"moved_out", "moved_within", "reenrolled", "stopped", ""} {
+			if reasons[r] == 0 {
+				t.Errorf("no reduced card with reduced_reason %q (%v)", r, reasons)
+			}
+		}
+		for _, a := range []string{"", "K1", "K2", "K3"} {
+			if areas[a] == 0 {
+				t.Errorf("no card with area_code %q (%v)", a, areas)
+			}
+		}
+	}()
 	cardNos := map[string]*verifier.Card{}
 	for i := range set.Cards {
 		k := &set.Cards[i]
@@ -231,10 +259,22 @@ func TestCitizensAndCardsConsistent(t *testing.T) {
 		}
 		if k.Status == verifier.CardReduced {
 			switch k.ReducedReason {
-			case "moved_out", "moved_within", "reenrolled", "stopped":
+			case "moved_out", "moved_within", "reenrolled", "stopped", "":
+				reasons[k.ReducedReason]++
 			default:
 				t.Errorf("card %s: reduced_reason %q", k.CardNo, k.ReducedReason)
 			}
+		} else if k.ReducedReason != "" {
+			t.Errorf("card %s: reduced_reason %q on a card that is not reduced", k.CardNo, k.ReducedReason)
+		}
+		if k.SocialInsuranceNo != verifier.DefaultSocialInsuranceNo(k.CardNo) || len(k.InsurerOffice) != 4 {
+			t.Errorf("card %s: social_insurance_no %q, insurer_office %q", k.CardNo, k.SocialInsuranceNo, k.InsurerOffice)
+		}
+		switch k.AreaCode {
+		case "", "K1", "K2", "K3":
+			areas[k.AreaCode]++
+		default:
+			t.Errorf("card %s: area_code %q", k.CardNo, k.AreaCode)
 		}
 		if !norm.NFC.IsNormalString(k.FullName) {
 			t.Errorf("card name not NFC: %q", k.FullName)

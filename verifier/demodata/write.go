@@ -22,7 +22,8 @@ const (
 )
 
 // WriteDir writes the data set of opt to dir (created if needed) as
-// population.jsonl, insurance.jsonl and facilities.jsonl, streaming: memory
+// population.jsonl, insurance.jsonl, facilities.jsonl and staff.jsonl
+// (GenerateStaff), streaming: memory
 // does not grow with opt.N. Each file is written under a temporary name
 // and renamed when complete.
 func WriteDir(dir string, opt Options) error {
@@ -101,6 +102,9 @@ func WriteDirStats(dir string, opt Options) (Stats, error) {
 			err = os.Rename(filepath.Join(dir, names[i]+".tmp"), filepath.Join(dir, names[i]))
 		}
 	}
+	if err == nil {
+		err = writeStaff(filepath.Join(dir, StaffFile), GenerateStaff(facs, opt.Seed))
+	}
 	if err != nil {
 		for _, n := range names {
 			os.Remove(filepath.Join(dir, n+".tmp"))
@@ -108,6 +112,18 @@ func WriteDirStats(dir string, opt Options) (Stats, error) {
 		return st, fmt.Errorf("demodata: writing %s: %w", dir, err)
 	}
 	return st, nil
+}
+
+// writeStaff writes staff.jsonl under a temporary name, then renames it.
+func writeStaff(path string, staff []verifier.StaffMember) error {
+	var b []byte
+	for i := range staff {
+		b = append(AppendStaffJSON(b, &staff[i]), '\n')
+	}
+	if err := os.WriteFile(path+".tmp", b, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(path+".tmp", path)
 }
 
 // batch carries generated citizens from the generating goroutine to the
@@ -213,6 +229,16 @@ func AppendCitizenJSON(b []byte, c *verifier.Citizen) ([]byte, error) {
 		b = appendDate(b, c.DeceasedOn)
 		b = append(b, '"')
 	}
+	if len(c.CancelledIDs) > 0 {
+		b = append(b, `,"cancelled_ids":[`...)
+		for i, id := range c.CancelledIDs {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, string(id))
+		}
+		b = append(b, ']')
+	}
 	b, err := appendExtra(b, c.Extra, citizenFields)
 	return append(b, '}'), err
 }
@@ -262,6 +288,18 @@ func AppendCardJSON(b []byte, k *verifier.Card) ([]byte, error) {
 		b = append(b, `,"replaced_by":`...)
 		b = appendJSONString(b, k.ReplacedBy)
 	}
+	if k.SocialInsuranceNo != "" {
+		b = append(b, `,"social_insurance_no":`...)
+		b = appendJSONString(b, k.SocialInsuranceNo)
+	}
+	if k.AreaCode != "" {
+		b = append(b, `,"area_code":`...)
+		b = appendJSONString(b, k.AreaCode)
+	}
+	if k.InsurerOffice != "" {
+		b = append(b, `,"insurer_office":`...)
+		b = appendJSONString(b, k.InsurerOffice)
+	}
 	b, err := appendExtra(b, k.Extra, cardFields)
 	return append(b, '}'), err
 }
@@ -281,8 +319,8 @@ func AppendFacilityJSON(b []byte, f *verifier.Facility) ([]byte, error) {
 }
 
 var (
-	citizenFields  = fieldSet("id", "old_id", "full_name", "dob", "gender", "permanent_address", "household_id", "relationship_to_head", "deceased_on")
-	cardFields     = fieldSet("card_no", "citizen_id", "full_name", "dob", "gender", "benefit_level", "object_code", "registered_facility", "valid_from", "valid_to", "five_years_since", "status", "reduced_reason", "replaced_by")
+	citizenFields  = fieldSet("id", "old_id", "full_name", "dob", "gender", "permanent_address", "household_id", "relationship_to_head", "deceased_on", "cancelled_ids")
+	cardFields     = fieldSet("card_no", "citizen_id", "full_name", "dob", "gender", "benefit_level", "object_code", "registered_facility", "valid_from", "valid_to", "five_years_since", "status", "reduced_reason", "replaced_by", "social_insurance_no", "area_code", "insurer_office")
 	facilityFields = fieldSet("code", "name", "province", "level")
 )
 

@@ -43,11 +43,12 @@ const (
 
 // Record flags.
 const (
-	flagOdd      = 1 << iota // the record is kept verbatim in the odd map
-	flagWeird                // the key is a hash of a string not of the packed shape (then also flagOdd)
-	flagOrphan               // card: cit is an index into orphans, not a citizen record
-	flagSameName             // card: the name is the citizen's
-	flagSameAddr             // citizen: the address is shared with an earlier record of the page
+	flagOdd        = 1 << iota // the record is kept verbatim in the odd map
+	flagWeird                  // the key is a hash of a string not of the packed shape (then also flagOdd)
+	flagOrphan                 // card: cit is an index into orphans, not a citizen record
+	flagSameName               // card: the name is the citizen's
+	flagSameAddr               // citizen: the address is shared with an earlier record of the page
+	flagSINDefault             // card: social_insurance_no was given and is the card code's default
 )
 
 // weirdBit marks a key that is a hash (its record is odd: compare the
@@ -88,16 +89,19 @@ func (c *citRec) setKey(k uint64) {
 	}
 }
 
-// cardRec is a packed insurance card (52 bytes). full_name (unless it is the
-// citizen's), replaced_by and Extra are contiguous in the page blob from off.
+// cardRec is a packed insurance card (60 bytes). full_name (unless it is the
+// citizen's), replaced_by, Extra and social_insurance_no (unless it is
+// absent or the card code's default, flagSINDefault) are contiguous in the
+// page blob from off.
 type cardRec struct {
 	keyLo, keyHi        uint32
 	cit                 uint32 // citizen record, or orphan index (flagOrphan)
 	next                int32  // the next card of the same citizen, or -1
 	off                 uint32
 	dob, from, to, five uint32
-	end                 [3]uint16 // full_name, replaced_by, Extra
+	end                 [4]uint16 // full_name, replaced_by, Extra, social_insurance_no
 	object, fac, reason uint16    // interned
+	area, office        uint16    // interned
 	gender, status      uint8
 	benefit             uint8
 	flags               uint8
@@ -368,12 +372,13 @@ type orphanRef struct {
 
 func newBuilder(citizens, cards int) *builder {
 	r := &Registry{
-		citIdx:  newIndex(citizens),
-		cardIdx: newIndex(cards),
-		oddCit:  map[int32]*verifier.Citizen{},
-		oddCard: map[int32]*verifier.Card{},
-		orphan:  map[verifier.CitizenID]int32{},
-		fac:     map[string]verifier.Facility{},
+		citIdx:    newIndex(citizens),
+		cardIdx:   newIndex(cards),
+		oddCit:    map[int32]*verifier.Citizen{},
+		oddCard:   map[int32]*verifier.Card{},
+		orphan:    map[verifier.CitizenID]int32{},
+		fac:       map[string]verifier.Facility{},
+		cancelled: map[verifier.CitizenID]int32{},
 	}
 	b := &builder{r: r, strs: newInterner()}
 	for range runtime.GOMAXPROCS(0) {
@@ -497,6 +502,14 @@ func (b *builder) addCitizens(n int, get func(p *packer, i int, c *verifier.Citi
 			}
 			return lineErr(i, &duplicateError{what: "citizen id", key: id.Masked()})
 		}
+		if c, odd := r.oddCit[g]; odd {
+			for _, old := range c.CancelledIDs {
+				if _, dup := r.cancelled[old]; dup || old == c.ID {
+					return lineErr(i, &duplicateError{what: "cancelled id", key: old.Masked()})
+				}
+				r.cancelled[old] = g
+			}
+		}
 	}
 	r.nCit += n
 	return nil
@@ -611,7 +624,8 @@ func (b *builder) finish() *Registry {
 func (p *packer) packCitizen(c *verifier.Citizen, rec *citRec, i int) {
 	*rec = citRec{first: -1}
 	rec.setKey(citizenKey(string(c.ID)))
-	ok := rec.flags&flagOdd == 0 && !c.FromCache
+	// A citizen with cancelled IDs is rare: kept verbatim.
+	ok := rec.flags&flagOdd == 0 && !c.FromCache && c.CancelledIDs == nil
 	var g uint8
 	if ok {
 		g, ok = packGender(c.Gender)
@@ -698,12 +712,23 @@ func (p *packer) packCard(c *verifier.Card, rec *cardRec, i int) {
 	if ok {
 		rec.reason, ok = p.intern(c.ReducedReason)
 	}
+	if ok {
+		rec.area, ok = p.intern(c.AreaCode)
+	}
+	if ok {
+		rec.office, ok = p.intern(c.InsurerOffice)
+	}
+	sin := c.SocialInsuranceNo
+	if sin != "" && sin == verifier.DefaultSocialInsuranceNo(c.CardNo) {
+		rec.flags |= flagSINDefault
+		sin = ""
+	}
 	name := c.FullName
 	if ok && rec.flags&flagOrphan == 0 && name != "" && name == r.citizenName(int32(rec.cit)) {
 		rec.flags |= flagSameName
 		name = ""
 	}
-	if !ok || len(name)+len(c.ReplacedBy)+len(c.Extra) > 0xffff || c.Extra != nil && len(c.Extra) == 0 {
+	if !ok || len(name)+len(c.ReplacedBy)+len(c.Extra)+len(sin) > 0xffff || c.Extra != nil && len(c.Extra) == 0 {
 		rec.flags |= flagOdd
 		p.oddCard = append(p.oddCard, oddCard{i, cloneCard(c)})
 		return
@@ -716,6 +741,8 @@ func (p *packer) packCard(c *verifier.Card, rec *cardRec, i int) {
 	rec.end[1] = uint16(len(p.blob) - off)
 	p.blob = append(p.blob, c.Extra...)
 	rec.end[2] = uint16(len(p.blob) - off)
+	p.blob = append(p.blob, sin...)
+	rec.end[3] = uint16(len(p.blob) - off)
 }
 
 func cloneString(s string) string { return string(append([]byte(nil), s...)) }
@@ -729,6 +756,12 @@ func cloneCitizen(c *verifier.Citizen) verifier.Citizen {
 	d.PermanentAddress = cloneString(c.PermanentAddress)
 	d.HouseholdID = cloneString(c.HouseholdID)
 	d.RelationshipToHead = cloneString(c.RelationshipToHead)
+	if c.CancelledIDs != nil {
+		d.CancelledIDs = make([]verifier.CitizenID, len(c.CancelledIDs))
+		for i, id := range c.CancelledIDs {
+			d.CancelledIDs[i] = verifier.CitizenID(cloneString(string(id)))
+		}
+	}
 	if c.Extra != nil {
 		d.Extra = append(json.RawMessage{}, c.Extra...)
 	}
@@ -746,6 +779,9 @@ func cloneCard(c *verifier.Card) verifier.Card {
 	d.Status = verifier.CardStatus(cloneString(string(c.Status)))
 	d.ReducedReason = cloneString(c.ReducedReason)
 	d.ReplacedBy = cloneString(c.ReplacedBy)
+	d.SocialInsuranceNo = cloneString(c.SocialInsuranceNo)
+	d.AreaCode = cloneString(c.AreaCode)
+	d.InsurerOffice = cloneString(c.InsurerOffice)
 	if c.Extra != nil {
 		d.Extra = append(json.RawMessage{}, c.Extra...)
 	}

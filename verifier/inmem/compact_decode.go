@@ -55,9 +55,11 @@ func decodeCard(line []byte, c *verifier.Card, scratch *[]byte) error {
 }
 
 // Known members of the population records; the index is a bit of "seen".
-var citizenFieldNames = [...]string{"id", "old_id", "full_name", "dob", "gender", "permanent_address", "household_id", "relationship_to_head", "deceased_on"}
+// cancelled_ids (an array, and rare) is known so that a line holding it
+// takes the slow path instead of keeping it as an extra member.
+var citizenFieldNames = [...]string{"id", "old_id", "full_name", "dob", "gender", "permanent_address", "household_id", "relationship_to_head", "deceased_on", "cancelled_ids"}
 
-var cardFieldNames = [...]string{"card_no", "citizen_id", "full_name", "dob", "gender", "benefit_level", "object_code", "registered_facility", "valid_from", "valid_to", "five_years_since", "status", "reduced_reason", "replaced_by"}
+var cardFieldNames = [...]string{"card_no", "citizen_id", "full_name", "dob", "gender", "benefit_level", "object_code", "registered_facility", "valid_from", "valid_to", "five_years_since", "status", "reduced_reason", "replaced_by", "social_insurance_no", "area_code", "insurer_office"}
 
 func citizenField(k []byte) int {
 	switch string(k) {
@@ -79,6 +81,8 @@ func citizenField(k []byte) int {
 		return 7
 	case "deceased_on":
 		return 8
+	case "cancelled_ids":
+		return fieldFolded // the slow path
 	}
 	return foldMatch(k, citizenFieldNames[:])
 }
@@ -113,6 +117,12 @@ func cardField(k []byte) int {
 		return 12
 	case "replaced_by":
 		return 13
+	case "social_insurance_no":
+		return 14
+	case "area_code":
+		return 15
+	case "insurer_office":
+		return 16
 	}
 	return foldMatch(k, cardFieldNames[:])
 }
@@ -616,6 +626,12 @@ func fastCard(line []byte, c *verifier.Card, scratch *[]byte) (ok bool, hint err
 			c.ReducedReason = s
 		case 13:
 			c.ReplacedBy = s
+		case 14:
+			c.SocialInsuranceNo = s
+		case 15:
+			c.AreaCode = s
+		case 16:
+			c.InsurerOffice = s
 		}
 		return end
 	})

@@ -17,7 +17,8 @@ import (
 	"github.com/vnhealth/cccd-checkin/verifier"
 )
 
-// The three files of a data directory (contract: "Data files").
+// The three files of a data directory (contract: "Data files"); see also
+// StaffFile.
 const (
 	PopulationFile = "population.jsonl"
 	InsuranceFile  = "insurance.jsonl"
@@ -62,6 +63,9 @@ func LoadDir(dir string) (*Registry, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := b.r.checkCancelled(); err != nil {
+		return nil, fmt.Errorf("%s: %w", PopulationFile, err)
+	}
 	err = readFile(insPath, func(name string, lines [][]byte, lineNos []int) error {
 		return b.addCards(len(lines), func(p *packer, i int, c *verifier.Card) error {
 			if err := decodeCard(lines[i], c, &p.extra); err != nil {
@@ -79,6 +83,9 @@ func LoadDir(dir string) (*Registry, error) {
 		return nil, fmt.Errorf("data directory %s: %w", dir, err)
 	}
 	r := b.finish()
+	if err := loadStaff(r, dir); err != nil {
+		return nil, err
+	}
 	// Give the load's transient memory (line buffers, scratch) back to the
 	// system now rather than at the collector's leisure.
 	debug.FreeOSMemory()
@@ -325,6 +332,11 @@ func checkCitizen(c *verifier.Citizen) error {
 	case c.OldID != "" && (len(c.OldID) != 9 || !digits(c.OldID)):
 		return errors.New(`field "old_id" must be 9 digits or empty`)
 	}
+	for _, old := range c.CancelledIDs {
+		if old == c.ID {
+			return errors.New(`field "cancelled_ids" lists the record's own id`)
+		}
+	}
 	return nil
 }
 
@@ -340,6 +352,10 @@ func checkCard(c *verifier.Card) error {
 		return errors.New(`field "registered_facility" must have 5 characters`)
 	case c.ValidFrom.IsZero():
 		return errors.New(`field "valid_from" is required`)
+	case c.SocialInsuranceNo != "" && (len(c.SocialInsuranceNo) != 10 || !digits(c.SocialInsuranceNo)):
+		return errors.New(`field "social_insurance_no" must be 10 digits`)
+	case c.AreaCode != "" && c.AreaCode != "K1" && c.AreaCode != "K2" && c.AreaCode != "K3":
+		return errors.New(`field "area_code" must be K1, K2, K3 or empty`)
 	}
 	switch c.Status {
 	case "", verifier.CardActive, verifier.CardRevoked, verifier.CardReduced:

@@ -37,6 +37,13 @@ type Registry struct {
 
 	fac      map[string]verifier.Facility
 	facOrder []string
+
+	// cancelled maps an ID a citizen held before (cancelled_ids) to the
+	// citizen's record.
+	cancelled map[verifier.CitizenID]int32
+	// staff: the staff registered to check cards, by facility and ID
+	// (staff.jsonl); nil when none is loaded.
+	staff map[staffKey]string
 }
 
 var (
@@ -61,6 +68,9 @@ func NewRegistry(citizens []verifier.Citizen, cards []verifier.Card, facilities 
 			return nil, err
 		}
 	}
+	if err := b.r.checkCancelled(); err != nil {
+		return nil, err
+	}
 	for lo := 0; lo < len(cards); lo += pageSize {
 		page := cards[lo:min(lo+pageSize, len(cards))]
 		err := b.addCards(len(page), func(_ *packer, i int, c *verifier.Card) error {
@@ -75,6 +85,17 @@ func NewRegistry(citizens []verifier.Citizen, cards []verifier.Card, facilities 
 		return nil, err
 	}
 	return b.finish(), nil
+}
+
+// checkCancelled refuses a cancelled ID that is another citizen's current
+// one: the file would then say two things of one number.
+func (r *Registry) checkCancelled() error {
+	for id := range r.cancelled {
+		if r.findCitizen(id) >= 0 {
+			return &duplicateError{what: "citizen id (also listed in cancelled_ids)", key: id.Masked()}
+		}
+	}
+	return nil
 }
 
 func (r *Registry) addFacilities(facilities []verifier.Facility) error {
@@ -92,10 +113,15 @@ type duplicateError struct{ what, key string }
 
 func (e *duplicateError) Error() string { return "duplicate " + e.what + " " + e.key }
 
-// Citizen returns the population record of id.
+// Citizen returns the population record of id. For an ID the citizen
+// held before (cancelled_ids) it returns the citizen's current record,
+// whose ID then differs from id.
 func (r *Registry) Citizen(_ context.Context, id verifier.CitizenID) (verifier.Citizen, error) {
 	if i := r.findCitizen(id); i >= 0 {
 		return r.citizenAt(i, id), nil
+	}
+	if i, ok := r.cancelled[id]; ok {
+		return r.citizenAt(i, ""), nil
 	}
 	return verifier.Citizen{}, verifier.Errorf(verifier.KindNotFound, "citizen_not_found", "citizen not in the population database")
 }
@@ -310,6 +336,12 @@ func (r *Registry) cardAt(i int32, no string, id verifier.CitizenID) verifier.Ca
 		Status:             statuses[rec.status],
 		ReducedReason:      r.strs[rec.reason],
 		ReplacedBy:         s[rec.end[0]:rec.end[1]],
+		SocialInsuranceNo:  s[rec.end[2]:rec.end[3]],
+		AreaCode:           r.strs[rec.area],
+		InsurerOffice:      r.strs[rec.office],
+	}
+	if rec.flags&flagSINDefault != 0 {
+		c.SocialInsuranceNo = verifier.DefaultSocialInsuranceNo(no)
 	}
 	if rec.flags&flagSameName != 0 {
 		c.FullName = r.citizenName(int32(rec.cit))

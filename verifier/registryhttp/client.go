@@ -194,7 +194,9 @@ func (c *Client) Citizen(ctx context.Context, id verifier.CitizenID) (verifier.C
 		if err := json.Unmarshal(b, &r); err != nil {
 			return nil, err
 		}
-		if r.ID != id {
+		// The registry answers a cancelled ID with the person's current
+		// record (domain.md §2), which must list the ID asked for.
+		if r.ID != id && !slices.Contains(r.CancelledIDs, id) {
 			return nil, errOtherRecord
 		}
 		return r, nil
