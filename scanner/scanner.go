@@ -62,7 +62,7 @@ const (
 var canCuocFrom = verifier.Date{Year: 2024, Month: 7, Day: 1}
 
 // CardType tells the two cards apart by the issue date in field 6
-// (domain.md §2: before 1 July 2024 a CCCD, from that day a căn cước);
+// (docs/domain.md §2: before 1 July 2024 a CCCD, from that day a căn cước);
 // "" when the QR has no usable issue date.
 func (c *CCCD) CardType() string {
 	if !c.IssuedOn.Full() {

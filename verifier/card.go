@@ -64,7 +64,7 @@ func DefaultSocialInsuranceNo(cardNo string) string {
 	return ""
 }
 
-// Area codes of a card (domain.md §6: maKV).
+// Area codes of a card (docs/domain.md §6: maKV).
 var AreaCodes = []string{"K1", "K2", "K3"}
 
 // Facility is a health facility that may check patients in.

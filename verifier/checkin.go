@@ -180,7 +180,7 @@ func (s *Service) Checkin(ctx context.Context, req CheckinRequest) (CheckinResul
 	}
 	if cit.ID != p.CitizenID {
 		// A cancelled ID found the person: the answer shows the current
-		// one, and says so (domain.md §2).
+		// one, and says so (docs/domain.md §2).
 		res.Identity.Warnings = append(res.Identity.Warnings, WarnCancelledID)
 	}
 	res.Eligibility = s.decideForCitizen(ctx, cit, byCard, Stated{}, fac, vt, NewDate(localAt))

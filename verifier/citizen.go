@@ -16,7 +16,7 @@ type Citizen struct {
 	RelationshipToHead string    `json:"relationship_to_head,omitempty"`
 	DeceasedOn         Date      `json:"deceased_on,omitzero"`
 	// CancelledIDs are IDs this person held before (an ID replaced after a
-	// correction of the birth registration, domain.md §2): a scan or a
+	// correction of the birth registration, docs/domain.md §2): a scan or a
 	// look-up by one of them finds this record, which says so.
 	CancelledIDs []CitizenID `json:"cancelled_ids,omitempty"`
 	// Extra holds the record's other fields (birthplace, ethnicity, phone…)

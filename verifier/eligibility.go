@@ -37,7 +37,7 @@ type Eligibility struct {
 	AreaCode          string `json:"area_code,omitempty"`
 	InsurerOffice     string `json:"insurer_office,omitempty"`
 	// CurrentCitizenID is set when the citizen was asked for by a cancelled
-	// ID (domain.md §2): it is the ID the person holds now, and Warnings
+	// ID (docs/domain.md §2): it is the ID the person holds now, and Warnings
 	// says "cancelled_id_presented".
 	CurrentCitizenID CitizenID `json:"current_citizen_id,omitempty"`
 	Warnings         []string  `json:"warnings,omitempty"`

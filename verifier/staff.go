@@ -4,7 +4,7 @@ import "context"
 
 // StaffMember is a person registered to check insurance cards for a
 // facility (staff.jsonl). Since official letter 1923/BHXH-CNTT (June 2024)
-// every card check names the checking staff member (domain.md §6).
+// every card check names the checking staff member (docs/domain.md §6).
 type StaffMember struct {
 	Facility string    `json:"facility"`
 	ID       CitizenID `json:"id"`

@@ -320,7 +320,7 @@ func (g *gen) citizen(hh *household, p *person) {
 		c.OldID = g.allocCMND(p.birthProv.code)
 	}
 	// About 4 in 1000 once held another ID (a corrected birth registration,
-	// domain.md §2). Decided by a hash of the ID, not the random stream,
+	// docs/domain.md §2). Decided by a hash of the ID, not the random stream,
 	// so that adding cancelled IDs left every other record as it was.
 	if splitmix(g.seed^0x63616e63^idValue(c.ID))%1000 < 4 {
 		if old, ok := g.allocCancelled(c.ID); ok {

@@ -195,7 +195,7 @@ func (c *Client) Citizen(ctx context.Context, id verifier.CitizenID) (verifier.C
 			return nil, err
 		}
 		// The registry answers a cancelled ID with the person's current
-		// record (domain.md §2), which must list the ID asked for.
+		// record (docs/domain.md §2), which must list the ID asked for.
 		if r.ID != id && !slices.Contains(r.CancelledIDs, id) {
 			return nil, errOtherRecord
 		}
