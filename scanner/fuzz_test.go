@@ -153,7 +153,7 @@ func checkDate(t *testing.T, what string, d verifier.Date) {
 }
 
 // FuzzCCCDExtraFields: whatever follows the seventh field of a CCCD QR (the
-// căn cước card appends fields in an order not yet confirmed, domain.md
+// căn cước card appends fields in an order not yet confirmed, docs/domain.md
 // §2), the first seven read the same and the card type comes from the
 // issue date.
 func FuzzCCCDExtraFields(f *testing.F) {
