@@ -134,7 +134,7 @@ type Ledger struct {
 	closeErr  error
 
 	queued, replayed, dropped, failures, adopted, skipped atomic.Uint64
-	lost, refused                                         atomic.Uint64
+	lost, refused, repeats                                atomic.Uint64
 
 	// writeErr is the error of the last failed write of the file, nil
 	// once a write or a probe (Ping) succeeds again.
@@ -330,6 +330,18 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 		l.failures.Add(1)
 		cause = err
 	}
+	if e := l.queuedRepeat(r); e != nil {
+		// A re-scan of a visit still queued: that visit, as the window
+		// would answer it, and nothing new queued. Its ID resolves once
+		// it is replayed (a re-scan of a visit the window already has is
+		// queued, and merged into that visit when replayed).
+		l.repeats.Add(1)
+		if cause == nil {
+			cause = errors.New("circuit breaker open")
+		}
+		return verifier.Recorded{Visit: e.r.Visit, Repeat: true}, verifier.Wrap(cause, verifier.KindUnavailable, verifier.CodeQueued,
+			"the visit ledger does not answer; the scan repeats a visit queued in the outbox")
+	}
 	if _, err := l.append(r); err != nil {
 		l.lost.Add(1)
 		l.writeErr.Store(&err)
@@ -342,6 +354,32 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 		cause = errors.New("circuit breaker open")
 	}
 	return got, verifier.Wrap(cause, verifier.KindUnavailable, verifier.CodeQueued, "the visit ledger does not answer; the visit is queued in the outbox")
+}
+
+// queuedRepeat returns the queued entry that r repeats, as the window's
+// re-scan rule would decide it among the queued visits of r's citizen and
+// day: the same check-in ID, else the closest visit at r's facility no
+// further than r.RepeatWithin. nil when there is none.
+func (l *Ledger) queuedRepeat(r verifier.Recording) *entry {
+	var best *entry
+	var bestD time.Duration
+	for _, e := range l.pendingOf(r.Visit.CitizenID, r.Visit.Day) {
+		v := e.r.Visit
+		if v.CheckinID == r.Visit.CheckinID {
+			return e
+		}
+		if v.Facility != r.Visit.Facility {
+			continue
+		}
+		d := v.At.Sub(r.Visit.At)
+		if d < 0 {
+			d = -d
+		}
+		if d <= r.RepeatWithin && (best == nil || d < bestD) {
+			best, bestD = e, d
+		}
+	}
+	return best
 }
 
 // recordLive records r after the queued visits of its citizen and day.
@@ -548,6 +586,9 @@ type Stats struct {
 	// an outage (not queued, since a replay would be refused too):
 	// answered as not recorded.
 	Refused uint64
+	// Repeats counts re-scans recognised as repeats of a queued visit
+	// while the window was down (answered with that visit, not queued).
+	Repeats uint64
 }
 
 // Stats returns the counters.
@@ -555,7 +596,7 @@ func (l *Ledger) Stats() Stats {
 	return Stats{
 		Queued: l.queued.Load(), Replayed: l.replayed.Load(), Dropped: l.dropped.Load(),
 		Failures: l.failures.Load(), Adopted: l.adopted.Load(), Skipped: l.skipped.Load(),
-		Lost: l.lost.Load(), Refused: l.refused.Load(),
+		Lost: l.lost.Load(), Refused: l.refused.Load(), Repeats: l.repeats.Load(),
 	}
 }
 
