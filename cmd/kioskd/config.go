@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,6 +40,9 @@ type config struct {
 	Retention       time.Duration
 
 	RedisAutoPipeline bool
+	// RedisMinReplicas: with N > 0 a check-in is answered as recorded only
+	// once N replicas have it (WAIT), else its visit stays in the outbox.
+	RedisMinReplicas int
 }
 
 type flagSpec struct {
@@ -48,7 +52,7 @@ type flagSpec struct {
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	var c config
-	var repeat, offline, grace, demoN, redisTimeout, regTimeout, regCache, rateLimits, cors, retention, autopipe string
+	var repeat, offline, grace, demoN, redisTimeout, regTimeout, regCache, rateLimits, cors, retention, autopipe, minReplicas string
 	specs := []flagSpec{
 		{"addr", "KIOSK_ADDR", ":8080", "listen address", &c.Addr},
 		{"data", "KIOSK_DATA", "", "data directory of population.jsonl, insurance.jsonl, facilities.jsonl (default: demo data generated in memory)", &c.Data},
@@ -64,6 +68,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		{"shutdown-grace", "KIOSK_SHUTDOWN_GRACE", "15s", "how long in-flight requests may take to finish on SIGTERM", &grace},
 		{"outbox", "KIOSK_OUTBOX", "outbox", "directory of the outbox that keeps check-ins while Redis is down, on durable local disk (used with -redis)", &c.Outbox},
 		{"redis-timeout", "KIOSK_REDIS_TIMEOUT", "150ms", "longest a check-in waits for Redis before its visit goes to the outbox", &redisTimeout},
+		{"redis-min-replicas", "KIOSK_REDIS_MIN_REPLICAS", "0", "answer a check-in as recorded only once this many Redis replicas have it (WAIT, bounded by -redis-timeout); otherwise its visit stays in the outbox until they do", &minReplicas},
 		{"registry", "KIOSK_REGISTRY", "", "base URL of a remote population and insurance registry (cmd/registryd serves one); default: the data set in memory", &c.Registry},
 		{"registry-token", "KIOSK_REGISTRY_TOKEN", "", "bearer token for -registry", &c.RegistryToken},
 		{"registry-timeout", "KIOSK_REGISTRY_TIMEOUT", "800ms", "per-attempt timeout of a registry call", &regTimeout},
@@ -107,6 +112,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if _, err := fmt.Sscan(regCache, &c.RegistryCache); err != nil || c.RegistryCache < 0 {
 		return c, errors.New("-registry-cache must be a number, 0 or more")
 	}
+	if n, err := strconv.Atoi(minReplicas); err != nil || n < 0 {
+		return c, fmt.Errorf("-redis-min-replicas: %q is not a whole number, 0 or more", minReplicas)
+	} else {
+		c.RedisMinReplicas = n
+	}
 	switch autopipe {
 	case "on":
 		c.RedisAutoPipeline = true
@@ -131,7 +141,7 @@ func (c config) String() string {
 	return fmt.Sprintf("addr=%s data=%q keys=%q redis=%q tz=%s coverage=%q repeat_window=%s max_offline_age=%s pseudonym_key=%s outbox=%q redis_timeout=%s registry=%q registry_token=%s registry_timeout=%s registry_cache=%d rate_limits=%v cors_origins=%v pprof=%q",
 		c.Addr, c.Data, c.Keys, maskURL(c.Redis), c.TZ, c.Coverage, c.RepeatWindow, c.MaxOfflineAge, mask(c.PseudonymKey), c.Outbox, c.RedisTimeout,
 		c.Registry, mask(c.RegistryToken), c.RegistryTimeout, c.RegistryCache, c.RateLimits, c.CORSOrigins, c.Pprof) +
-		fmt.Sprintf(" retention=%s redis_autopipeline=%v", c.Retention, c.RedisAutoPipeline)
+		fmt.Sprintf(" retention=%s redis_autopipeline=%v redis_min_replicas=%d", c.Retention, c.RedisAutoPipeline, c.RedisMinReplicas)
 }
 
 func mask(s string) string {

@@ -16,6 +16,12 @@ func TestConfigFlagsAndEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if c.RedisMinReplicas != 0 {
+		t.Errorf("redis min replicas default %d, want 0", c.RedisMinReplicas)
+	}
+	if c2, err := parseConfig(nil, func(k string) string { return map[string]string{"KIOSK_REDIS_MIN_REPLICAS": "2"}[k] }, io.Discard); err != nil || c2.RedisMinReplicas != 2 {
+		t.Errorf("KIOSK_REDIS_MIN_REPLICAS=2: %d, %v", c2.RedisMinReplicas, err)
+	}
 	if c.Addr != ":9100" {
 		t.Errorf("a flag must win over the environment: addr %q", c.Addr)
 	}
@@ -38,6 +44,7 @@ func TestConfigRefusesBadValues(t *testing.T) {
 	for _, args := range [][]string{
 		{"-repeat-window", "soon"}, {"-max-offline-age", "-1h"}, {"-demo-citizens", "0"},
 		{"-rate-limits", "kiosk=fast"}, {"-rate-limits", "admin=1:1"}, {"-registry-cache", "-5"}, {"extra"},
+		{"-redis-min-replicas", "-1"}, {"-redis-min-replicas", "1abc"}, {"-redis-min-replicas", "one"},
 	} {
 		if _, err := parseConfig(args, func(string) string { return "" }, io.Discard); err == nil {
 			t.Errorf("parseConfig(%v) accepted", args)

@@ -207,7 +207,18 @@ func openLedger(ctx context.Context, c config, log *slog.Logger, metrics *kiosk.
 		client.Close()
 		return nil, fmt.Errorf("-redis %s: cannot reach Redis: %w", maskURL(c.Redis), err)
 	}
-	lopts := redisledger.Options{PseudonymKey: []byte(c.PseudonymKey), Retention: c.Retention}
+	lopts := redisledger.Options{PseudonymKey: []byte(c.PseudonymKey), Retention: c.Retention,
+		MinReplicas: c.RedisMinReplicas, WaitTimeout: c.RedisTimeout}
+	obTimeout := c.RedisTimeout
+	if c.RedisMinReplicas > 0 {
+		// WAIT must follow each write on its own connection: the
+		// AutoPipeliner, which shares writes between check-ins, is not used.
+		c.RedisAutoPipeline = false
+		// The script and its WAIT (bounded by -redis-timeout) must both fit
+		// in the outbox's bound, or a slow confirmation would always time
+		// out into the outbox before WAIT could answer.
+		obTimeout = 2 * c.RedisTimeout
+	}
 	if c.RedisAutoPipeline {
 		// The record scripts of concurrent check-ins go to Redis in one
 		// write: measured +37% check-ins a second and -30% CPU per
@@ -227,7 +238,7 @@ func openLedger(ctx context.Context, c config, log *slog.Logger, metrics *kiosk.
 	rl := redisledger.New(client, lopts)
 	ob, err := outbox.New(rl, outbox.Options{
 		Dir:     c.Outbox,
-		Timeout: c.RedisTimeout,
+		Timeout: obTimeout,
 		Logger:  log,
 		OnBreakerChange: func(from, to breaker.State) {
 			log.Warn("same-day window circuit breaker", slog.String("from", string(from)), slog.String("to", string(to)))
@@ -238,7 +249,7 @@ func openLedger(ctx context.Context, c config, log *slog.Logger, metrics *kiosk.
 		return nil, fmt.Errorf("-outbox %s: %w", c.Outbox, err)
 	}
 	log.Info("same-day window in Redis behind the outbox", slog.String("outbox_file", ob.Path()),
-		slog.Int("queued", ob.Depth()), slog.Duration("timeout", c.RedisTimeout))
+		slog.Int("queued", ob.Depth()), slog.Duration("timeout", obTimeout), slog.Int("min_replicas", c.RedisMinReplicas))
 	var once sync.Once
 	var closeErr error
 	return &openedLedger{Ledger: ob, outbox: ob, client: client, close: func(ctx context.Context) error {

@@ -75,8 +75,19 @@ type Options struct {
 	// Scripter, when set, runs the per-check-in record script instead of
 	// the client: e.g. go-redis's AutoPipeliner, which writes the scripts
 	// of concurrent check-ins to Redis in one batch. Everything else goes
-	// through the client.
+	// through the client. Not used with MinReplicas (WAIT must follow the
+	// script on its own connection).
 	Scripter redis.Scripter
+	// MinReplicas: with N > 0, Record succeeds only once N replicas have
+	// the visit's writes (Redis WAIT, bounded by WaitTimeout, sent on the
+	// connection that wrote them, to the node that owns the key's slot on a
+	// Cluster); otherwise it fails with a KindUnavailable error and no
+	// Recorded (no ticket may be handed out that a failover could hand out
+	// again), so that the outbox keeps the visit and replays it until the
+	// replicas confirm it.
+	MinReplicas int
+	// WaitTimeout bounds each WAIT (default 150 ms).
+	WaitTimeout time.Duration
 }
 
 // Defaults.
@@ -84,6 +95,7 @@ const (
 	DefaultKeyPrefix    = "ck:"
 	DefaultRetention    = 400 * 24 * time.Hour
 	DefaultWriteTimeout = 3 * time.Second
+	DefaultWaitTimeout  = 150 * time.Millisecond
 	// DefaultLimit and MaxLimit bound DuplicateQuery.Limit.
 	DefaultLimit = 100
 	MaxLimit     = 1000
@@ -129,6 +141,9 @@ func New(client redis.UniversalClient, opts Options) *Ledger {
 	}
 	if opts.WriteTimeout <= 0 {
 		opts.WriteTimeout = DefaultWriteTimeout
+	}
+	if opts.WaitTimeout <= 0 {
+		opts.WaitTimeout = DefaultWaitTimeout
 	}
 	_, cluster := client.(*redis.ClusterClient)
 	l := &Ledger{rdb: client, scripts: client, o: opts, cluster: cluster, psn: verifier.NewPseudonymizer(opts.PseudonymKey), seal: newSealer(opts.PseudonymKey)}
@@ -195,17 +210,29 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 		// the number it drew. The check-in index goes with it: it too
 		// lives in a slot of its own.
 		keys = a.keys[:4]
-		pipe := l.rdb.Pipeline()
-		incr := pipe.Incr(ctx, a.keys[4])
-		pipe.ExpireAt(ctx, a.keys[4], r.ExpireAt)
-		pipe.SetArgs(ctx, a.keys[5], a.ptr, redis.SetArgs{Mode: "NX", ExpireAt: r.ExpireAt})
-		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-			return verifier.Recorded{}, unavailable(err)
+		if l.o.MinReplicas > 0 {
+			if err := l.clusterPreWaited(ctx, a, r); err != nil {
+				return verifier.Recorded{}, err
+			}
+		} else {
+			pipe := l.rdb.Pipeline()
+			incr := pipe.Incr(ctx, a.keys[4])
+			pipe.ExpireAt(ctx, a.keys[4], r.ExpireAt)
+			pipe.SetArgs(ctx, a.keys[5], a.ptr, redis.SetArgs{Mode: "NX", ExpireAt: r.ExpireAt})
+			if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+				return verifier.Recorded{}, unavailable(err)
+			}
+			a.ticket = incr.Val()
 		}
-		a.ticket = incr.Val()
 	}
-	res, err := recordScript.Run(ctx, l.scripts, keys, a.argv[:]...).Slice()
-	if err != nil {
+	var res []any
+	if l.o.MinReplicas > 0 {
+		a.touch = "1"
+		res, err = l.recordWaited(ctx, keys, a)
+		if err != nil {
+			return verifier.Recorded{}, err
+		}
+	} else if res, err = recordScript.Run(ctx, l.scripts, keys, a.argv[:]...).Slice(); err != nil {
 		return verifier.Recorded{}, unavailable(err)
 	}
 	if len(res) < 4 {
@@ -270,6 +297,8 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 		if _, err := pipe.Exec(ctx); err != nil {
 			return out, unavailable(err)
 		}
+		// Not WAITed for: after a failover an index entry would keep the
+		// window's expiry, and a re-scan of the day extends it again.
 	}
 	// The index needs writing when a group is new, when a facility joins
 	// it, or when a recorded visit is sent again (a retry or an outbox
@@ -293,11 +322,136 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 			keys = append(keys, k)
 		}
 	}
-	err = indexScript.Run(ctx, l.rdb, keys, ps+":"+v.Day, dayNum, strconv.FormatInt(trim<<seqBits, 10)).Err()
+	args := []any{ps + ":" + v.Day, dayNum, strconv.FormatInt(trim<<seqBits, 10)}
+	if l.o.MinReplicas > 0 {
+		// The auditors' index: waited for like the visit, so that a
+		// failover does not lose a group's entry. Failing here leaves the
+		// visit confirmed but the answer an error: the outbox replays it,
+		// which files the entry again (the script is idempotent).
+		_, err = l.waited(ctx, keys[0], func(p redis.Pipeliner) *redis.Cmd {
+			return p.EvalSha(ctx, indexScript.Hash(), keys, args...)
+		}, indexScript)
+		if err != nil {
+			return out, err
+		}
+		return out, nil
+	}
+	err = indexScript.Run(ctx, l.rdb, keys, args...).Err()
 	if err != nil {
 		return out, unavailable(err)
 	}
 	return out, nil
+}
+
+// errUnconfirmed is Record's error when the replicas did not confirm a
+// visit's writes within the WAIT timeout.
+func errUnconfirmed(got, want int64) error {
+	return verifier.Errorf(verifier.KindUnavailable, "replicas_unconfirmed", "%d of the %d Redis replicas required confirmed the visit in time", got, want)
+}
+
+// node returns the client of the Redis node that owns key's slot (the
+// client itself on a single Redis): WAIT counts the replicas of the node
+// it is sent to, for the writes of the connection it is sent on.
+func (l *Ledger) node(ctx context.Context, key string) (redis.Cmdable, error) {
+	if cc, ok := l.rdb.(*redis.ClusterClient); ok {
+		n, err := cc.MasterForKey(ctx, key)
+		if err != nil {
+			return nil, unavailable(err)
+		}
+		return n, nil
+	}
+	return l.rdb, nil
+}
+
+// waited runs cmd (a script, by its SHA) and WAIT in one pipeline, on one
+// connection of the node that owns key, loading the script there first if
+// the node does not know it. It returns cmd's result once MinReplicas
+// replicas confirmed; errUnconfirmed otherwise.
+func (l *Ledger) waited(ctx context.Context, key string, cmd func(redis.Pipeliner) *redis.Cmd, script *redis.Script) (*redis.Cmd, error) {
+	n, err := l.node(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	for attempt := 0; ; attempt++ {
+		pipe := n.Pipeline()
+		c := cmd(pipe)
+		w := pipe.Do(ctx, "WAIT", l.o.MinReplicas, l.o.WaitTimeout.Milliseconds())
+		_, _ = pipe.Exec(ctx)
+		if err := c.Err(); err != nil {
+			if attempt == 0 && script != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
+				if err := script.Load(ctx, n).Err(); err != nil {
+					return nil, unavailable(err)
+				}
+				continue
+			}
+			return nil, unavailable(err)
+		}
+		got, err := w.Int64()
+		if err != nil {
+			return nil, unavailable(err)
+		}
+		if got < int64(l.o.MinReplicas) {
+			return nil, errUnconfirmed(got, int64(l.o.MinReplicas))
+		}
+		return c, nil
+	}
+}
+
+// recordWaited runs the record script and WAIT (MinReplicas). The script
+// is told to touch the window (re-set its expiry, a write that is
+// replicated) when it writes nothing else, so that WAIT, which waits for
+// the connection's last write, also covers an earlier attempt's writes of
+// the same visit: a replay of a visit the primary has and its replicas may
+// not.
+func (l *Ledger) recordWaited(ctx context.Context, keys []string, a *recordArgs) ([]any, error) {
+	c, err := l.waited(ctx, keys[0], func(p redis.Pipeliner) *redis.Cmd {
+		return p.EvalSha(ctx, recordScript.Hash(), keys, a.argv[:]...)
+	}, recordScript)
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.Slice()
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	return res, nil
+}
+
+// clusterPreWaited draws the ticket and writes the check-in index on a
+// Cluster with MinReplicas: each on the node of its slot, with a WAIT. The
+// ticket's INCR always writes, so its WAIT covers an earlier attempt; the
+// index entry is written NX, then touched (XX KEEPTTL) so that it always
+// writes too.
+func (l *Ledger) clusterPreWaited(ctx context.Context, a *recordArgs, r verifier.Recording) error {
+	n, err := l.node(ctx, a.keys[4])
+	if err != nil {
+		return err
+	}
+	pipe := n.Pipeline()
+	incr := pipe.Incr(ctx, a.keys[4])
+	pipe.ExpireAt(ctx, a.keys[4], r.ExpireAt)
+	w := pipe.Do(ctx, "WAIT", l.o.MinReplicas, l.o.WaitTimeout.Milliseconds())
+	if _, err := pipe.Exec(ctx); err != nil {
+		return unavailable(err)
+	}
+	if got, _ := w.Int64(); got < int64(l.o.MinReplicas) {
+		return errUnconfirmed(got, int64(l.o.MinReplicas))
+	}
+	a.ticket = incr.Val()
+	if n, err = l.node(ctx, a.keys[5]); err != nil {
+		return err
+	}
+	pipe = n.Pipeline()
+	pipe.SetArgs(ctx, a.keys[5], a.ptr, redis.SetArgs{Mode: "NX", ExpireAt: r.ExpireAt})
+	pipe.SetArgs(ctx, a.keys[5], a.ptr, redis.SetArgs{Mode: "XX", KeepTTL: true})
+	w = pipe.Do(ctx, "WAIT", l.o.MinReplicas, l.o.WaitTimeout.Milliseconds())
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return unavailable(err)
+	}
+	if got, _ := w.Int64(); got < int64(l.o.MinReplicas) {
+		return errUnconfirmed(got, int64(l.o.MinReplicas))
+	}
+	return nil
 }
 
 // recordArgs are the keys and ARGV of one recordScript call (see its
@@ -311,10 +465,10 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 type recordArgs struct {
 	keys [6]string // KEYS: window, group, group days, aliases, tickets, check-in (the last two on a single Redis only)
 
-	head, tail, ck, fac, header, day, oldest, ptr  string
-	ticket, sec, nsec, within, expire, groupExpire int64
+	head, tail, ck, fac, header, day, oldest, ptr, touch string
+	ticket, sec, nsec, within, expire, groupExpire       int64
 
-	argv [14]any // ARGV[1..14]: pointers to the fields above
+	argv [15]any // ARGV[1..15]: pointers to the fields above
 }
 
 func (l *Ledger) newRecordArgs(r verifier.Recording, ps string, trimDay int64) *recordArgs {
@@ -356,8 +510,9 @@ func (l *Ledger) newRecordArgs(r verifier.Recording, ps string, trimDay int64) *
 	a.keys = [6]string{s[:end[0]], s[end[0]:end[1]], s[end[1]:end[2]], s[end[2]:end[3]], s[end[3]:end[4]], s[end[4]:end[5]]}
 	a.head, a.tail, a.header, a.oldest = s[end[5]:end[6]], s[end[6]:end[7]], s[end[7]:end[8]], s[end[8]:end[9]]
 	a.ptr = l.seal.seal(v.CheckinID, v.CitizenID, v.Day)
-	a.argv = [14]any{&a.head, &a.tail, &a.ticket, &a.ck, &a.fac, &a.sec, &a.nsec, &a.within,
-		&a.expire, &a.groupExpire, &a.header, &a.day, &a.oldest, &a.ptr}
+	a.touch = "0"
+	a.argv = [15]any{&a.head, &a.tail, &a.ticket, &a.ck, &a.fac, &a.sec, &a.nsec, &a.within,
+		&a.expire, &a.groupExpire, &a.header, &a.day, &a.oldest, &a.ptr, &a.touch}
 	return a
 }
 

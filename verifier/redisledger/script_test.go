@@ -138,7 +138,7 @@ func TestRecordArgs(t *testing.T) {
 		want := []string{got[0], got[1], "0", v.CheckinID, v.Facility,
 			strconv.FormatInt(v.At.Unix(), 10), strconv.Itoa(v.At.Nanosecond()), "600000000000",
 			strconv.FormatInt(exp.UnixMilli(), 10), strconv.FormatInt(exp.Add(48*time.Hour).UnixMilli(), 10),
-			marshalHeader(v.CitizenID, r.FullName, v.Day), v.Day, "2026-05-27", got[13]}
+			marshalHeader(v.CitizenID, r.FullName, v.Day), v.Day, "2026-05-27", got[13], "0"}
 		if id, day, err := l.seal.open(v.CheckinID, got[13]); err != nil || id != v.CitizenID || day != v.Day {
 			t.Errorf("check-in index value opens as %v %q %v, want %v %q", id, day, err, v.CitizenID, v.Day)
 		}

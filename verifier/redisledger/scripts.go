@@ -42,6 +42,10 @@ import "github.com/redis/go-redis/v9"
 // ARGV[12] the local day, YYYY-MM-DD
 // ARGV[13] the oldest day kept in KEYS[3] (YYYY-MM-DD, retention)
 // ARGV[14] the value of KEYS[6] (when given)
+// ARGV[15] "1": when nothing else is written (a repeat), touch the window
+//
+//	(re-set its expiry as it is), a replicated write, so that a WAIT
+//	after the script covers an earlier attempt's writes (MinReplicas)
 //
 // A re-scan (a repeat under another check-in id) is noted in KEYS[4], so
 // that its id answers the visit it was merged into, and the same id recorded
@@ -94,6 +98,10 @@ for _, r in ipairs(recs) do
 end
 
 if best then
+  if ARGV[15] == '1' then
+    local at = redis.call('PEXPIRETIME', window)
+    if at > 0 then redis.call('PEXPIREAT', window, at) end
+  end
   local state = 0
   if redis.call('EXISTS', group) == 1 then state = 3 end
   if bestid ~= ck then

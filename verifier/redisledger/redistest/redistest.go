@@ -233,13 +233,68 @@ func (s *Server) Client(db int) *redis.Client {
 // cluster_state:ok and knows all n nodes. It returns the nodes' addresses.
 func StartCluster(t testing.TB, n int) []string {
 	t.Helper()
+	var addrs []string
+	for _, s := range startCluster(t, n, 0) {
+		addrs = append(addrs, s.Addr())
+	}
+	return addrs
+}
+
+// ClusterNode is a node of a cluster started by StartClusterWithReplicas.
+type ClusterNode struct {
+	*Server
+	// Primary is the primary a replica replicates; nil for a primary.
+	Primary *Server
+}
+
+// StartClusterWithReplicas starts a cluster of n primaries with one replica
+// each (redis-cli --cluster create --cluster-replicas 1), waits until every
+// replica's link is up, and returns the 2n nodes.
+func StartClusterWithReplicas(t testing.TB, n int) []ClusterNode {
+	t.Helper()
+	servers := startCluster(t, 2*n, 1)
+	byPort := map[int]*Server{}
+	for _, s := range servers {
+		byPort[s.Port] = s
+	}
+	var nodes []ClusterNode
+	for _, s := range servers {
+		c := redis.NewClient(&redis.Options{Addr: s.Addr()})
+		info, err := c.Info(context.Background(), "replication").Result()
+		c.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		node := ClusterNode{Server: s}
+		if strings.Contains(info, "role:slave") {
+			for _, line := range strings.Split(info, "\r\n") {
+				if p, ok := strings.CutPrefix(line, "master_port:"); ok {
+					port, _ := strconv.Atoi(p)
+					node.Primary = byPort[port]
+				}
+			}
+			if node.Primary == nil {
+				t.Fatalf("replica %s: no primary in %q", s.Addr(), info)
+			}
+			s.WaitLinked()
+		}
+		nodes = append(nodes, node)
+	}
+	return nodes
+}
+
+func startCluster(t testing.TB, n, replicas int) []*Server {
+	t.Helper()
 	cli := lookup(t, "redis-cli")
+	var servers []*Server
 	var addrs []string
 	for range n {
-		addrs = append(addrs, Start(t, Options{Cluster: true}).Addr())
+		s := Start(t, Options{Cluster: true})
+		servers = append(servers, s)
+		addrs = append(addrs, s.Addr())
 	}
 	args := append([]string{"--cluster", "create"}, addrs...)
-	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
+	args = append(args, "--cluster-replicas", strconv.Itoa(replicas), "--cluster-yes")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, cli, args...).CombinedOutput()
@@ -262,5 +317,46 @@ func StartCluster(t testing.TB, n int) []string {
 		}
 		c.Close()
 	}
-	return addrs
+	return servers
+}
+
+// StartReplica starts a redis-server that replicates primary (REPLICAOF),
+// with o's options, and waits until its link to the primary is up and the
+// initial sync is done.
+func StartReplica(t testing.TB, primary *Server, o Options) *Server {
+	t.Helper()
+	o.Args = append(append([]string{}, o.Args...), "--replicaof", "127.0.0.1", strconv.Itoa(primary.Port))
+	s := Start(t, o)
+	s.WaitLinked()
+	return s
+}
+
+// WaitLinked waits until the server, a replica, reports its link to its
+// primary up (master_link_status:up) and no sync in progress.
+func (s *Server) WaitLinked() {
+	s.t.Helper()
+	c := redis.NewClient(&redis.Options{Addr: s.Addr()})
+	defer c.Close()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		info, err := c.Info(context.Background(), "replication").Result()
+		if err == nil && strings.Contains(info, "master_link_status:up") && strings.Contains(info, "master_sync_in_progress:0") {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("replica on port %d not linked: %v\n%s", s.Port, err, info)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Promote makes the server, a replica, a primary (REPLICAOF NO ONE), as a
+// failover does.
+func (s *Server) Promote() {
+	s.t.Helper()
+	c := redis.NewClient(&redis.Options{Addr: s.Addr()})
+	defer c.Close()
+	if err := c.Do(context.Background(), "REPLICAOF", "NO", "ONE").Err(); err != nil {
+		s.t.Fatalf("REPLICAOF NO ONE on port %d: %v", s.Port, err)
+	}
 }
