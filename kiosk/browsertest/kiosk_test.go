@@ -515,13 +515,13 @@ func TestFirstRunSettings(t *testing.T) {
 	if !open {
 		t.Fatal("first run does not show the settings")
 	}
-	// Escape does not dismiss the first-run settings.
+	// Escape does not dismiss the first-run settings (Chromium may close the
+	// dialog all the same; the page then opens it again at once). The key
+	// event has been handled when keys returns, so a dialog that stays closed
+	// fails here; waiting on the condition, not a fixed sleep, keeps a loaded
+	// machine from failing it.
 	p.keys(kb.Escape)
-	time.Sleep(200 * time.Millisecond)
-	p.eval(`document.getElementById('settings').open`, &open)
-	if !open {
-		t.Fatal("Escape dismissed the first-run settings")
-	}
+	p.waitJS(`document.getElementById('settings').open`, 5*time.Second)
 	// Missing token: said, not saved.
 	p.do(chromedp.SendKeys(chromedp.CSS("#set-facility"), "08001"), chromedp.Click(chromedp.CSS("#settings-save")))
 	wantContains(t, "settings error", p.text("#settings-error"), "mã truy cập")
