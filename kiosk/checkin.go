@@ -13,6 +13,22 @@ import (
 
 type decodeBody struct {
 	Scan *string `json:"scan"`
+	// Source is where an image comes from (contract: "Decoding"): "camera"
+	// for a live frame, "upload" (the default) for a still photo.
+	Source string `json:"source"`
+}
+
+// imageSource reads the optional "source" field: whether an image is a
+// live camera frame, searched by the short path, or an upload, searched
+// thoroughly.
+func imageSource(source string) (camera bool, err error) {
+	switch source {
+	case "", "upload":
+		return false, nil
+	case "camera":
+		return true, nil
+	}
+	return false, badRequest("invalid_field", `"source" must be "camera" (a live frame) or "upload" (a still photo, the default)`)
 }
 
 type decodeResponse struct {
@@ -38,7 +54,12 @@ func (s *Server) decode(c *gin.Context) {
 		s.abort(c, badRequest("invalid_request", `send exactly one of "scan" (text) or "image" (multipart file)`))
 		return
 	}
-	res, qr, err := s.recognise(c, body.Scan, img)
+	camera, err := imageSource(body.Source)
+	if err != nil {
+		s.abort(c, err)
+		return
+	}
+	res, qr, err := s.recognise(c, body.Scan, img, camera)
 	if err != nil {
 		s.abort(c, err)
 		return
@@ -46,9 +67,10 @@ func (s *Server) decode(c *gin.Context) {
 	c.JSON(http.StatusOK, decodeResponse{Kind: res.Kind, Fields: res.Fields(), Warnings: nonNil(res.Warnings), Degraded: res.Degraded, Strategy: qr.Strategy, Text: qr.Text})
 }
 
-// recognise parses scanner text, or finds and parses the code in an image.
-// Of several codes in one image, the first that parses is taken.
-func (s *Server) recognise(c *gin.Context, text *string, img []byte) (scanner.Result, qrimage.Result, error) {
+// recognise parses scanner text, or finds and parses the code in an image
+// (a live camera frame by the short path). Of several codes in one image,
+// the first that parses is taken.
+func (s *Server) recognise(c *gin.Context, text *string, img []byte, camera bool) (scanner.Result, qrimage.Result, error) {
 	if text != nil {
 		r, err := scanner.Parse(*text)
 		return r, qrimage.Result{}, err
@@ -56,6 +78,7 @@ func (s *Server) recognise(c *gin.Context, text *string, img []byte) (scanner.Re
 	var parsed scanner.Result
 	qr, err := qrimage.Decode(c.Request.Context(), img, qrimage.Options{
 		Limits: s.image,
+		Camera: camera,
 		Accept: func(t string) bool {
 			r, err := scanner.Parse(t)
 			if err == nil {
@@ -80,6 +103,7 @@ type checkinBody struct {
 	VisitType string  `json:"visit_type"`
 	ScannedAt string  `json:"scanned_at"`
 	Kiosk     string  `json:"kiosk"`
+	Source    string  `json:"source"` // of an image: "camera" or "upload"
 }
 
 // checkin answers POST /v1/checkins.
@@ -118,6 +142,10 @@ func (s *Server) checkinRequest(c *gin.Context, b checkinBody, img []byte) (veri
 	if n != 1 {
 		return verifier.CheckinRequest{}, badRequest("invalid_request", `send exactly one of "scan", "image", "citizen_id" or "card_no"`)
 	}
+	camera, err := imageSource(b.Source)
+	if err != nil {
+		return verifier.CheckinRequest{}, err
+	}
 	fac, err := facilityFor(keyOf(c), b.Facility)
 	if err != nil {
 		return verifier.CheckinRequest{}, err
@@ -143,7 +171,7 @@ func (s *Server) checkinRequest(c *gin.Context, b checkinBody, img []byte) (veri
 	case b.CardNo != nil:
 		req.Presented = verifier.Presented{Source: verifier.SourceCardNo, CardNo: *b.CardNo}
 	default:
-		res, _, err := s.recognise(c, b.Scan, img)
+		res, _, err := s.recognise(c, b.Scan, img, camera)
 		if err != nil {
 			return req, err
 		}

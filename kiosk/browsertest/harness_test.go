@@ -182,9 +182,13 @@ func writeQRVideo(path, text string) error {
 	}
 	defer f.Close()
 	fmt.Fprintf(f, "YUV4MPEG2 W%d H%d F10:1 Ip A1:1 C420jpeg\n", w, h)
+	// A warm tint, as webcams have: the page must send grey frames.
 	chroma := make([]byte, w*h/2)
-	for i := range chroma {
-		chroma[i] = 128
+	for i := range chroma[:w*h/4] {
+		chroma[i] = 112 // Cb
+	}
+	for i := range chroma[w*h/4:] {
+		chroma[w*h/4+i] = 148 // Cr
 	}
 	for range 5 {
 		io.WriteString(f, "FRAME\n")
@@ -207,6 +211,7 @@ type env struct {
 
 	mu      sync.Mutex
 	bodies  []map[string]any // check-in JSON bodies, in order
+	uploads []upload         // multipart requests (images), in order
 	servers []*httptest.Server
 }
 
@@ -249,6 +254,9 @@ func (e *env) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, `{"error":{"code":"unavailable","message":"down for the test"}}`, int(code))
 			return
 		}
+	}
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		e.recordUpload(r)
 	}
 	if r.URL.Path == "/v1/checkins" && strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 		b, _ := io.ReadAll(r.Body)

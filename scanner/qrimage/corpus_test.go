@@ -17,6 +17,12 @@ import (
 // package reached 115.
 const corpusFloor = 115
 
+// cameraCorpusFloor is what the short path for live frames (Options.Camera)
+// reads of the same images, single reads only. The corpus is not camera
+// frames (the next frame retries a miss); this guards the short path
+// against a change that would make it read less.
+const cameraCorpusFloor = 97
+
 // corpusDir is the zxing-qr corpus kept beside the test (testdata/zxing-qr,
 // with its README and LICENSE): a missing folder is a failure, not a skip.
 func corpusDir(t testing.TB) string {
@@ -74,6 +80,7 @@ func TestCorpus(t *testing.T) {
 	total := map[string]int{}
 	strat := map[string]int{}
 	var failed []string
+	cameraPassed := 0
 	start := time.Now()
 	for _, c := range cases {
 		data, err := os.ReadFile(c.image)
@@ -81,6 +88,9 @@ func TestCorpus(t *testing.T) {
 			t.Fatal(err)
 		}
 		total[c.folder]++
+		if res, err := Decode(context.Background(), data, Options{Camera: true}); err == nil && res.Text == c.want {
+			cameraPassed++
+		}
 		t0 := time.Now()
 		res, err := Decode(context.Background(), data, corpusOptions())
 		el := time.Since(t0)
@@ -121,8 +131,12 @@ func TestCorpus(t *testing.T) {
 	}
 	t.Logf("strategies: %v", strat)
 	t.Logf("corpus total: %d/%d in %v (floor %d)", sum, all, time.Since(start).Round(time.Millisecond), corpusFloor)
+	t.Logf("short path for camera frames: %d/%d single images (floor %d)", cameraPassed, len(cases), cameraCorpusFloor)
 	if sum < corpusFloor {
 		t.Fatalf("corpus: %d/%d passed, below the floor of %d", sum, all, corpusFloor)
+	}
+	if cameraPassed < cameraCorpusFloor {
+		t.Fatalf("corpus by the camera short path: %d/%d, below the floor of %d", cameraPassed, len(cases), cameraCorpusFloor)
 	}
 }
 

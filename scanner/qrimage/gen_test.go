@@ -234,3 +234,14 @@ func cameraFrame(t testing.TB) *gray {
 }
 
 var _ = color.Gray{}
+
+// gray3 is g as the RGBA of a canvas drawn with a grayscale filter: what the
+// kiosk page encodes (browsers write three-component JPEGs, here with flat
+// chroma).
+func gray3(g *gray) *image.RGBA {
+	o := image.NewRGBA(image.Rect(0, 0, g.w, g.h))
+	for i, v := range g.pix {
+		o.Pix[4*i], o.Pix[4*i+1], o.Pix[4*i+2], o.Pix[4*i+3] = v, v, v, 255
+	}
+	return o
+}

@@ -37,6 +37,11 @@ func toGray(img image.Image) *gray {
 		}
 		return g
 	case *image.YCbCr:
+		// Luminance is the Y plane: used in place when it is one block
+		// (what image/jpeg returns for widths that are a multiple of 16).
+		if m.YStride == w && len(m.Y) >= w*h {
+			return &gray{pix: m.Y[:w*h], w: w, h: h}
+		}
 		g := newGray(w, h)
 		for y := 0; y < h; y++ {
 			off := m.YOffset(b.Min.X, b.Min.Y+y)

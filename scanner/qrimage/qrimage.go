@@ -62,6 +62,12 @@ type Options struct {
 	MaxWork time.Duration
 	// MaxStrategies, if positive, stops after that many strategies.
 	MaxStrategies int
+	// Camera marks a live camera frame: it takes the short path (one
+	// binarization, a finder-pattern test, the first pass and, when finder
+	// patterns were seen, a second; see camera.go) instead of the whole
+	// strategy chain, because a miss is cheap: the next frame retries.
+	// DecodeAll ignores it.
+	Camera bool
 }
 
 // Result is a decoded QR code.
@@ -184,7 +190,11 @@ func DecodeImage(ctx context.Context, img image.Image, opt Options) (Result, err
 	}
 	g := toGray(img)
 	s := newSearch(ctx, opt, false)
-	res, ok := s.run(g)
+	run := s.run
+	if opt.Camera {
+		run = s.camera
+	}
+	res, ok := run(g)
 	if ok {
 		return res[0], nil
 	}

@@ -112,7 +112,26 @@ func hybrid(g *gray, h hints) []*gozxing.Result {
 	if g == nil {
 		return nil
 	}
-	return decodeOne(gozxing.NewHybridBinarizer(newLumSource(g)), h)
+	return withHybrid(g, func(b gozxing.Binarizer) []*gozxing.Result { return decodeOne(b, h) })
+}
+
+// withHybrid runs f on g binarized by hybridBits (gozxing's HybridBinarizer,
+// faster); the bits are reused once f returns.
+func withHybrid(g *gray, f func(gozxing.Binarizer) []*gozxing.Result) []*gozxing.Result {
+	sc := getScratch()
+	defer sc.release()
+	m, err := hybridBits(g, sc)
+	if err != nil {
+		return nil
+	}
+	return f(&matrixBinarizer{src: newLumSource(g), m: m})
+}
+
+func multi(g *gray, h hints) []*gozxing.Result {
+	if g == nil {
+		return nil
+	}
+	return withHybrid(g, func(b gozxing.Binarizer) []*gozxing.Result { return decodeMulti(b, h) })
 }
 
 func global(g *gray, h hints) []*gozxing.Result {
@@ -165,14 +184,14 @@ func strategies(w, h int) []strategy {
 	// grows fast with clutter, so it only sees images up to ~1000 px.
 	if long <= maxMultiDim {
 		add("multi+harder", func(v *views) []*gozxing.Result {
-			return decodeMulti(gozxing.NewHybridBinarizer(newLumSource(v.g)), hintsHarder)
+			return multi(v.g, hintsHarder)
 		})
 		add("pad+multi", func(v *views) []*gozxing.Result {
-			return decodeMulti(gozxing.NewHybridBinarizer(newLumSource(pad(v))), hintsHarder)
+			return multi(pad(v), hintsHarder)
 		})
 	} else {
 		add("multi@small+harder", func(v *views) []*gozxing.Result {
-			return decodeMulti(gozxing.NewHybridBinarizer(newLumSource(v.scaled(float64(maxMultiDim)/float64(long)))), hintsHarder)
+			return multi(v.scaled(float64(maxMultiDim)/float64(long)), hintsHarder)
 		})
 	}
 	add("inverted+pad", func(v *views) []*gozxing.Result {

@@ -348,6 +348,7 @@
       var fd = new FormData();
       fd.append('facility', settings.facility);
       if (settings.kiosk) fd.append('kiosk', settings.kiosk);
+      if (src.source) fd.append('source', src.source);
       fd.append('image', src.image, src.name || 'card.jpg');
       req = call('/v1/checkins', { form: fd, timeout: 30000 });
     } else {
@@ -1025,7 +1026,7 @@
   }
 
   // ---------------------------------------------------------------- camera
-  var cam = { stream: null, timer: null, inFlight: false, deadline: 0, canvas: null };
+  var cam = { stream: null, timer: null, inFlight: false, deadline: 0, canvas: null, frameCanvas: null };
 
   function setCameraStatus(key, vars) {
     state.cameraMsg = { key: key, vars: vars };
@@ -1070,6 +1071,39 @@
     return canvasBlob(c, 'image/jpeg', 0.85);
   }
 
+  // A live frame as the server's short path for camera frames wants it
+  // (contract: "Decoding", source=camera): grey, at most 640x480 px, JPEG
+  // quality 0.8. A CCCD code held to fill a third of the frame has 3-4 px
+  // per module there, which is what the decoder needs; more pixels only
+  // cost the server's JPEG decoding (most of a frame's CPU there), and
+  // colour is not read. Browsers write three-component JPEGs: with grey
+  // pixels the two colour planes are flat and cost little to decode.
+  var FRAME_MAX_LONG = 640, FRAME_MAX_SHORT = 480, FRAME_QUALITY = 0.8;
+
+  function grabCameraFrame(video) {
+    var w = video.videoWidth, h = video.videoHeight;
+    var scale = Math.min(1, FRAME_MAX_LONG / Math.max(w, h), FRAME_MAX_SHORT / Math.min(w, h));
+    var c = cam.frameCanvas || (cam.frameCanvas = document.createElement('canvas'));
+    var fw = Math.max(1, Math.round(w * scale)), fh = Math.max(1, Math.round(h * scale));
+    if (c.width !== fw || c.height !== fh) { c.width = fw; c.height = fh; }
+    var ctx = c.getContext('2d', { willReadFrequently: true });
+    if (typeof ctx.filter === 'string') {
+      ctx.filter = 'grayscale(1)';
+      ctx.drawImage(video, 0, 0, fw, fh);
+      ctx.filter = 'none';
+    } else {
+      // No canvas filters (older Safari): the luma by hand, Rec. 601.
+      ctx.drawImage(video, 0, 0, fw, fh);
+      var img = ctx.getImageData(0, 0, fw, fh), d = img.data;
+      for (var i = 0; i < d.length; i += 4) {
+        var y = (306 * d[i] + 601 * d[i + 1] + 117 * d[i + 2] + 512) >> 10;
+        d[i] = d[i + 1] = d[i + 2] = y;
+      }
+      ctx.putImageData(img, 0, 0);
+    }
+    return canvasBlob(c, 'image/jpeg', FRAME_QUALITY);
+  }
+
   function cameraTick() {
     if (!cam.stream || cam.inFlight) return;
     if (Date.now() > cam.deadline) {
@@ -1080,9 +1114,10 @@
     var video = $('camera-video');
     if (video.readyState < 2 || !video.videoWidth) return;
     cam.inFlight = true;
-    grabFrame(video, video.videoWidth, video.videoHeight, 1280).then(function (blob) {
+    grabCameraFrame(video).then(function (blob) {
       if (!blob || !cam.stream) { cam.inFlight = false; return; }
       var fd = new FormData();
+      fd.append('source', 'camera');
       fd.append('image', blob, 'frame.jpg');
       return call('/v1/decode', { form: fd, timeout: 10000 }).then(function (r) {
         cam.inFlight = false;
@@ -1091,7 +1126,7 @@
           setOnline(true);
           setCameraStatus('camera_found');
           stopCamera();
-          checkin({ image: blob, name: 'frame.jpg' });
+          checkin({ image: blob, name: 'frame.jpg', source: 'camera' });
         } else if (r.kind === 'rejected' && r.status === 422) {
           // no code in this frame: keep looking
         } else if (r.kind === 'rejected') {
