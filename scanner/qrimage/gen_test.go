@@ -147,8 +147,6 @@ func rotated(src *gray, w, h int, deg, s float64, cx, cy float64, bg func(x, y i
 	return warp(src, w, h, bg, q)
 }
 
-func white(int, int) byte { return 255 }
-
 // cameraBackground is a textured, unevenly lit desk-like background.
 func cameraBackground(seed int64) func(x, y int) byte {
 	rng := rand.New(rand.NewSource(seed))

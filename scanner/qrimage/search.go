@@ -247,25 +247,6 @@ func nearestFactor(g *gray) int {
 	return f
 }
 
-func itoa(i int) string {
-	if i == 0 {
-		return "0"
-	}
-	neg := i < 0
-	if neg {
-		i = -i
-	}
-	var b []byte
-	for i > 0 {
-		b = append([]byte{byte('0' + i%10)}, b...)
-		i /= 10
-	}
-	if neg {
-		b = append([]byte{'-'}, b...)
-	}
-	return string(b)
-}
-
 const (
 	maxWorkDim  = 2048 // longer side of the working image
 	maxMultiDim = 1000
