@@ -13,7 +13,7 @@ import (
 
 type decodeBody struct {
 	Scan *string `json:"scan"`
-	// Source is where an image comes from (contract: "Decoding"): "camera"
+	// Source is where an image comes from (openapi.yaml: ImageSource): "camera"
 	// for a live frame, "upload" (the default) for a still photo.
 	Source string `json:"source"`
 }

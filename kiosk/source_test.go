@@ -40,7 +40,7 @@ func cameraJPEG(t *testing.T, text string, inverted bool) []byte {
 	return buf.Bytes()
 }
 
-// TestImageSource: the multipart field "source" (contract: "Decoding")
+// TestImageSource: the multipart field "source" (openapi.yaml: ImageSource)
 // sends a live frame down the short path and leaves uploads on the whole
 // chain, on /v1/decode and on image check-ins alike; a value that is
 // neither is a 400.

@@ -53,7 +53,7 @@ func (e *env) recordUpload(r *http.Request) {
 }
 
 // TestCameraFrames: the frames the page sends from its camera are what the
-// server's short path is for (contract: "Decoding"): source=camera, JPEG,
+// server's short path is for (openapi.yaml: ImageSource): source=camera, JPEG,
 // grey (the fake camera's picture is tinted), at most 640x480; the
 // check-in that follows sends its frame the same way.
 func TestCameraFrames(t *testing.T) {

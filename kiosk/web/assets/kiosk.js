@@ -1072,7 +1072,7 @@
   }
 
   // A live frame as the server's short path for camera frames wants it
-  // (contract: "Decoding", source=camera): grey, at most 640x480 px, JPEG
+  // (openapi.yaml: ImageSource, source=camera): grey, at most 640x480 px, JPEG
   // quality 0.8. A CCCD code held to fill a third of the frame has 3-4 px
   // per module there, which is what the decoder needs; more pixels only
   // cost the server's JPEG decoding (most of a frame's CPU there), and
