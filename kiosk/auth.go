@@ -1,6 +1,7 @@
 package kiosk
 
 import (
+	"crypto/md5"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -31,14 +32,22 @@ type Key struct {
 	Role     Role   `json:"role"`
 	Facility string `json:"facility,omitempty"`
 	Token    string `json:"token"`
+	// TokenMD5 is "sha256:<hex>" of the lowercase hex MD5 of the token
+	// (kioskctl hash-token -md5), for an HIS that logs in to the gateway
+	// endpoints with the MD5 of its password, as HIS clients keep it.
+	// A clear Token needs none: it is computed.
+	TokenMD5 string `json:"token_md5,omitempty"`
 
-	hash [32]byte
+	hash    [32]byte
+	md5Hash [32]byte // SHA-256 of the MD5 hex of the token; zero when unknown
+	hasMD5  bool
 }
 
 // Keys is the set of API keys.
 type Keys struct {
 	keys   []Key
 	byHash map[[32]byte]int // index in keys by the SHA-256 of the token
+	byName map[string]int   // index in keys by name
 	// Plain counts keys stored with a clear-text token.
 	Plain int
 }
@@ -76,9 +85,19 @@ func ParseKeys(b []byte) (*Keys, error) {
 			copy(k.hash[:], raw)
 		} else {
 			k.hash = hashToken(k.Token)
+			k.md5Hash, k.hasMD5 = hashToken(md5Hex(k.Token)), true
 			ks.Plain++
 		}
-		k.Token = "" // keep no clear token in memory beyond its hash
+		if k.TokenMD5 != "" {
+			h, ok := strings.CutPrefix(k.TokenMD5, "sha256:")
+			raw, err := hex.DecodeString(h)
+			if !ok || err != nil || len(raw) != 32 {
+				return nil, fmt.Errorf("keys file: key %q: token_md5 must be sha256: and 64 hex digits (kioskctl hash-token -md5)", k.Name)
+			}
+			copy(k.md5Hash[:], raw)
+			k.hasMD5 = true
+		}
+		k.Token, k.TokenMD5 = "", "" // keep no clear token in memory beyond its hash
 		ks.keys = append(ks.keys, k)
 	}
 	ks.index()
@@ -109,7 +128,7 @@ func DemoKeys(facility string) (*Keys, map[Role]string) {
 	ks := &Keys{}
 	for _, r := range []Role{RoleKiosk, RoleHIS, RoleAuditor} {
 		tok := "demo-" + string(r) + "-" + rand.Text()
-		k := Key{Name: "demo-" + string(r), Role: r, hash: hashToken(tok)}
+		k := Key{Name: "demo-" + string(r), Role: r, hash: hashToken(tok), md5Hash: hashToken(md5Hex(tok)), hasMD5: true}
 		if r != RoleAuditor {
 			k.Facility = facility
 		}
@@ -135,9 +154,50 @@ func (ks *Keys) lookup(token string) (*Key, bool) {
 
 func (ks *Keys) index() {
 	ks.byHash = make(map[[32]byte]int, len(ks.keys))
+	ks.byName = make(map[string]int, len(ks.keys))
 	for i := range ks.keys {
 		ks.byHash[ks.keys[i].hash] = i
+		ks.byName[ks.keys[i].Name] = i
 	}
+}
+
+// md5Hex is the lowercase hex MD5 of a token: the form in which HIS
+// clients keep and send the gateway password (docs/domain.md §6). MD5 is
+// what they send, not a choice of this service; it is compared only
+// through its SHA-256, like the token itself.
+func md5Hex(token string) string {
+	sum := md5.Sum([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// HashTokenMD5 returns the token_md5 form of a token for a keys file.
+func HashTokenMD5(token string) string { return HashToken(md5Hex(token)) }
+
+// login finds the key of a gateway login: a key's name and its token or
+// the token's MD5 hex. Both comparisons run, in constant time, whatever
+// the name, so that the time taken does not tell which part was wrong.
+func (ks *Keys) login(name, password string) (*Key, bool) {
+	i, known := ks.byName[name]
+	var k *Key
+	if known {
+		k = &ks.keys[i]
+	} else {
+		k = &Key{} // compared against, to spend the same time
+	}
+	h := hashToken(password)
+	plain := subtle.ConstantTimeCompare(h[:], k.hash[:])
+	viaMD5 := subtle.ConstantTimeCompare(h[:], k.md5Hash[:]) & boolInt(k.hasMD5)
+	if !known || plain|viaMD5 != 1 {
+		return nil, false
+	}
+	return k, true
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 const ctxKey = "kiosk.key"

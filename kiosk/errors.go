@@ -46,6 +46,10 @@ type errorDetail struct {
 // Internal errors are logged here, once, at the edge; their cause is never
 // shown to the client.
 func (s *Server) abort(c *gin.Context, err error) {
+	if gatewayMode(c) != "" {
+		s.gatewayAbort(c, err)
+		return
+	}
 	e := verifier.AsError(err)
 	status, ok := statusOf[e.Kind]
 	if !ok {

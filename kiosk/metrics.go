@@ -21,6 +21,7 @@ type Metrics struct {
 	decodes   *prometheus.CounterVec
 
 	accessDropped prometheus.Counter
+	gatewayLogins *prometheus.CounterVec
 }
 
 // NewMetrics registers the metrics on reg (a new registry when nil), with
@@ -58,7 +59,11 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 		Name: "kiosk_access_log_dropped_total",
 		Help: "Access-log entries that could not be written (queue full or store down).",
 	})
-	reg.MustRegister(m.requests, m.checkins, m.flags, m.eligCodes, m.decodes, m.accessDropped)
+	m.gatewayLogins = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "kiosk_gateway_logins_total",
+		Help: "Gateway logins (POST /api/token/take) by outcome: ok, refused.",
+	}, []string{"outcome"})
+	reg.MustRegister(m.requests, m.checkins, m.flags, m.eligCodes, m.decodes, m.accessDropped, m.gatewayLogins)
 	return m
 }
 

@@ -123,6 +123,9 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 		for method, op := range item.Operations() {
 			name := method + " " + path
 			secured := op.Security == nil || len(*op.Security) > 0
+			// The gateway's operations answer in the gateway's format:
+			// HTTP 200 with maKetQua 205/401 (docs/domain.md §6).
+			gateway := slices.Contains(op.Tags, "gateway")
 			if strings.HasPrefix(path, "/v1/") {
 				if !secured {
 					t.Errorf("%s: a /v1 operation must require bearerAuth", name)
@@ -131,11 +134,11 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 					t.Errorf("%s: the description must name the roles allowed (**Roles:** ...)", name)
 				}
 				for _, code := range []string{"401", "403", "429"} {
-					if op.Responses.Value(code) == nil {
+					if op.Responses.Value(code) == nil && !gateway {
 						t.Errorf("%s: response %s is not documented", name, code)
 					}
 				}
-			} else if secured {
+			} else if secured && !gateway {
 				t.Errorf("%s: an operational endpoint needs no token (security: [])", name)
 			}
 			if op.Responses.Value("405") == nil {
@@ -719,9 +722,9 @@ func testKeys(t *testing.T) *Keys {
 	keys, err := ParseKeys([]byte(fmt.Sprintf(`[
 		{"name":"desk-1","role":"kiosk","facility":"08001","token":%q},
 		{"name":"desk-bachmai","role":"kiosk","facility":"01028","token":%q},
-		{"name":"his-yenson","role":"his","facility":"08002","token":%q},
+		{"name":"his-yenson","role":"his","facility":"08002","token":%q,"token_md5":%q},
 		{"name":"auditor-1","role":"auditor","token":%q}]`,
-		testKioskToken, testKiosk2Token, HashToken(testHISToken), testAuditorToken)))
+		testKioskToken, testKiosk2Token, HashToken(testHISToken), HashTokenMD5(testHISToken), testAuditorToken)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -835,6 +838,14 @@ func (c *apiChecker) do(call apiCall, wantStatus int) apiResult {
 		if res.status == http.StatusNotFound && res.errorCode() == "no_such_route" {
 			return res // an undocumented path: the generic 404 is all there is
 		}
+		if res.status == http.StatusNotFound && strings.HasPrefix(call.path, "/api/") {
+			var v any
+			s := c.doc.Components.Responses["GatewayNotFound"].Value.Content.Get("application/json").Schema.Value
+			if err := json.Unmarshal(res.body, &v); err != nil || s.VisitJSON(v, openapi3.VisitAsResponse()) != nil {
+				c.t.Errorf("%s: an unknown /api/ path is not answered in the gateway's format: %s", name, clip(res.body))
+			}
+			return res
+		}
 		if errors.Is(err, routers.ErrMethodNotAllowed) && res.status == http.StatusMethodNotAllowed {
 			// No operation to validate against: check the body against
 			// the document's 405 response.
@@ -843,9 +854,13 @@ func (c *apiChecker) do(call apiCall, wantStatus int) apiResult {
 				c.t.Errorf("%s: the 405 answer is not JSON: %s", name, clip(res.body))
 				return res
 			}
-			s := c.doc.Components.Responses["MethodNotAllowed"].Value.Content.Get("application/json").Schema.Value
+			resp := "MethodNotAllowed"
+			if strings.HasPrefix(call.path, "/api/") {
+				resp = "GatewayNotFound" // the gateway's format under /api/
+			}
+			s := c.doc.Components.Responses[resp].Value.Content.Get("application/json").Schema.Value
 			if err := s.VisitJSON(v, openapi3.VisitAsResponse()); err != nil {
-				c.t.Errorf("%s: the 405 answer disagrees with components.responses.MethodNotAllowed:\n%v", name, err)
+				c.t.Errorf("%s: the 405 answer disagrees with components.responses.%s:\n%v", name, resp, err)
 			}
 			return res
 		}
@@ -1198,12 +1213,48 @@ func TestOpenAPIRealResponses(t *testing.T) {
 	// The insurer gateway's card check.
 	gw := post("/v1/gateway/check-card", testHISToken, map[string]any{"maThe": "DN4080812345678", "hoTen": "Nguyễn Văn An",
 		"ngaySinh": "14/03/1995", "gioiTinh": 1, "maCSKCB": "08002", "hoTenCb": "Lê Thị Mai", "cccdCb": "008190004321"}, 200).json(t)
-	if get(gw, "maKetQua") != "000" || get(gw, "gioiTinh") != "Nam" || get(gw, "dsLichSuKT2018", "0", "maCSKCB") != "08001" {
+	seenAt08001 := false
+	for _, h := range get(gw, "dsLichSuKT2018").([]any) {
+		seenAt08001 = seenAt08001 || strings.HasPrefix(get(h, "userKT").(string), "08001")
+	}
+	if get(gw, "maKetQua") != "000" || get(gw, "gioiTinh") != "Nam" || !seenAt08001 || get(gw, "dsLichSuKT2018", "0", "userKT") != "08002_his-yenson" {
 		t.Errorf("gateway check: %v", gw)
 	}
-	post("/v1/gateway/check-card", testKioskToken, map[string]any{"maThe": "HC4010987654320"}, 200)
-	if gw := post("/v1/gateway/check-card", testKioskToken, map[string]any{"maThe": "DN40808"}, 200).json(t); get(gw, "maKetQua") != "051" {
+	post("/v1/gateway/check-card", testKioskToken, map[string]any{"maThe": "HC4010987654320", "hoTen": "Nguyễn Văn An", "ngaySinh": "1995"}, 200)
+	if gw := post("/v1/gateway/check-card", testKioskToken, map[string]any{"maThe": "DN40808", "hoTen": "Nguyễn Văn An", "ngaySinh": "1995"}, 200).json(t); get(gw, "maKetQua") != "051" {
 		t.Errorf("gateway check of a malformed card: %v", gw)
+	}
+	// The gateway as HIS clients call it: form login, then a form body
+	// with the four query parameters (the full client test is in
+	// cmd/kioskd).
+	login := c.do(apiCall{method: http.MethodPost, path: "/api/token/take", contentType: "application/x-www-form-urlencoded",
+		body: []byte("username=his-yenson&password=" + md5Hex(testHISToken))}, 200).json(t)
+	tok, idTok := get(login, "APIKey", "access_token"), get(login, "APIKey", "id_token")
+	if get(login, "maKetQua") != "200" || tok == nil || idTok == nil {
+		t.Fatalf("gateway login: %v", login)
+	}
+	q := "?token=" + tok.(string) + "&id_token=" + idTok.(string) + "&username=his-yenson&password=" + md5Hex(testHISToken)
+	egw := c.do(apiCall{method: http.MethodPost, path: "/api/egw/KQNhanLichSuKCB2024" + q, contentType: "application/x-www-form-urlencoded",
+		body: []byte("maThe=008095001234&hoTen=Nguy%E1%BB%85n+V%C4%83n+An&ngaySinh=14%2F03%2F1995")}, 200).json(t)
+	if get(egw, "maKetQua") != "000" || get(egw, "maThe") != "DN4080812345678" {
+		t.Errorf("gateway check by citizen ID: %v", egw)
+	}
+	for _, bad := range []struct {
+		call apiCall
+		want int
+		code string
+	}{
+		{apiCall{method: http.MethodPost, path: "/api/token/take", contentType: "application/x-www-form-urlencoded", body: []byte("username=his-yenson&password=wrong")}, 401, "401"},
+		{apiCall{method: http.MethodPost, path: "/api/token/take", contentType: "application/x-www-form-urlencoded", body: []byte("username=his-yenson"), badRequest: true}, 400, "205"},
+		{apiCall{method: http.MethodPost, path: "/api/egw/KQNhanLichSuKCB2024?token=g1.nonsense", contentType: "application/x-www-form-urlencoded", body: []byte("maThe=008095001234"), badRequest: true}, 200, "401"},
+		{apiCall{method: http.MethodPost, path: "/api/egw/nothing-here", badRequest: true}, 404, "205"},
+		{apiCall{method: http.MethodPost, path: "/api/egw/KQNhanLichSuKCB2024" + q, contentType: "application/x-www-form-urlencoded", body: []byte("maThe=008095001234&hoTen=An"), badRequest: true}, 200, "205"},
+		{apiCall{method: http.MethodGet, path: "/api/egw/KQNhanLichSuKCB2024" + q, badRequest: true}, 405, "205"},
+	} {
+		r := c.do(bad.call, bad.want)
+		if got := get(r.json(t), "maKetQua"); got != bad.code {
+			t.Errorf("%s %s: maKetQua %v, want %s (body %s)", bad.call.method, bad.call.path, got, bad.code, clip(r.body))
+		}
 	}
 
 	// Idempotent check-ins: the retry replays the first answer.
@@ -1281,17 +1332,33 @@ func TestOpenAPIRealResponses(t *testing.T) {
 		{apiCall{method: http.MethodGet, path: "/v1/duplicates?from=2026-03-01&to=2026-03-31&cursor=nonsense", token: testAuditorToken}, 400, "invalid_cursor"},
 		{apiCall{method: http.MethodGet, path: "/v1/citizens/12345/visits", token: testAuditorToken}, 422, "invalid_citizen_id"},
 		{apiCall{method: http.MethodGet, path: "/v1/citizens/008095001234/visits?day=9/3/2026", token: testAuditorToken, badRequest: true}, 422, "invalid_date"},
-		{apiCall{method: http.MethodPost, path: "/v1/gateway/check-card", token: testKioskToken, contentType: "application/json", body: []byte(`{"hoTen":"Nguyễn Văn An"}`), badRequest: true}, 400, "invalid_request"},
-		{apiCall{method: http.MethodPost, path: "/v1/gateway/check-card", token: testKioskToken, contentType: "application/json", body: []byte(`{"maThe":"DN4080812345678","gioiTinh":"1"}`), badRequest: true}, 400, "invalid_field"},
-		{apiCall{method: http.MethodPost, path: "/v1/gateway/check-card", token: testKioskToken, contentType: "application/json", body: []byte(`{"maThe":"DN4080812345678","gioiTinh":3}`), badRequest: true}, 422, "invalid_gender"},
-		{apiCall{method: http.MethodPost, path: "/v1/gateway/check-card", token: testKioskToken, contentType: "application/json", body: []byte(`{"maThe":"DN4080812345678","ngaySinh":"14.03.1995"}`)}, 422, "invalid_date"},
-		{apiCall{method: http.MethodPost, path: "/v1/gateway/check-card", token: testKioskToken, contentType: "application/json", body: []byte(`{"maThe":"DN4080812345678","maCSKCB":"08002"}`)}, 403, "forbidden_facility"},
-		{apiCall{method: http.MethodPost, path: "/v1/gateway/check-card", token: testAuditorToken, contentType: "application/json", body: []byte(`{"maThe":"DN4080812345678"}`)}, 403, "forbidden_role"},
 	}
 	for _, ec := range errCases {
 		r := c.do(ec.call, ec.want)
 		if got := r.errorCode(); got != ec.code {
 			t.Errorf("%s %s: error code %q, want %q (body %s)", ec.call.method, ec.call.path, got, ec.code, clip(r.body))
+		}
+	}
+	// The gateway alias answers bad input in the gateway's format: HTTP
+	// 200, maKetQua 205 naming the field, 401 for the key.
+	for _, gc := range []struct {
+		token, body, code, field string
+	}{
+		{testKioskToken, `{"hoTen":"Nguyễn Văn An","ngaySinh":"1995"}`, "205", "maThe"},
+		{testKioskToken, `{"maThe":"DN4080812345678","ngaySinh":"1995"}`, "205", "hoTen"},
+		{testKioskToken, `{"maThe":"DN4080812345678","hoTen":"An","ngaySinh":"1995","gioiTinh":3}`, "205", "gioiTinh"},
+		{testKioskToken, `{"maThe":"DN4080812345678","hoTen":"An","ngaySinh":"14.03.1995"}`, "205", "ngaySinh"},
+		{testKioskToken, `{"maThe":"DN4080812345678","hoTen":"An","ngaySinh":{"d":1}}`, "205", "ngaySinh"},
+		{testKioskToken, `{"maThe":"DN4080812345678","hoTen":"An","ngaySinh":"1995","cccdCb":"12345"}`, "205", "cccdCb"},
+		{testKioskToken, `[1,2]`, "205", "body"},
+		{testKioskToken, `{"maThe":"DN4080812345678","hoTen":"An","ngaySinh":"1995","maCSKCB":"08002"}`, "401", "maCSKCB"},
+		{testAuditorToken, `{"maThe":"DN4080812345678","hoTen":"An","ngaySinh":"1995"}`, "401", ""},
+		{"not-a-token-at-all", `{"maThe":"DN4080812345678","hoTen":"An","ngaySinh":"1995"}`, "401", ""},
+	} {
+		r := c.do(apiCall{method: http.MethodPost, path: "/v1/gateway/check-card", token: gc.token, contentType: "application/json", body: []byte(gc.body), badRequest: true}, 200)
+		m := r.json(t)
+		if get(m, "maKetQua") != gc.code || !strings.Contains(get(m, "ghiChu").(string), gc.field) {
+			t.Errorf("gateway alias %s: maKetQua %v, ghiChu %q; want %s naming %q", gc.body, get(m, "maKetQua"), get(m, "ghiChu"), gc.code, gc.field)
 		}
 	}
 	// A facility-bound key naming a malformed facility is refused as

@@ -6,8 +6,10 @@ package kiosk
 
 import (
 	"context"
+	"crypto/rand"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -24,6 +26,7 @@ type Verifier interface {
 	Duplicates(ctx context.Context, q verifier.DuplicateQuery) (verifier.DuplicatePage, error)
 	SummarizeDuplicates(ctx context.Context, from, to, facility string) (verifier.DuplicateSummary, error)
 	Visits(ctx context.Context, id verifier.CitizenID, day string) (string, []verifier.Visit, error)
+	CheckCard(ctx context.Context, cc verifier.CardCheck) (verifier.CardCheckResult, error)
 	CheckinVisit(ctx context.Context, checkinID string) (verifier.Visit, error)
 }
 
@@ -62,6 +65,15 @@ type Config struct {
 	Location *time.Location
 	// CORSOrigins may call the API from a browser; none by default.
 	CORSOrigins []string
+	// GatewaySecret keys the tokens of the gateway login (/api/token/take);
+	// every kioskd behind one load balancer needs the same. nil: a random
+	// per-process secret (tokens then work only on the process that
+	// issued them).
+	GatewaySecret []byte
+	// GatewayTokenTTL is how long a gateway token lives (default 1 hour).
+	GatewayTokenTTL time.Duration
+	// Now is the clock of token expiry (default time.Now).
+	Now func() time.Time
 }
 
 // Server is the HTTP server's handler and its state.
@@ -84,6 +96,10 @@ type Server struct {
 	location     *time.Location
 	corsOrigins  []string
 	notRecorded  notRecorded
+
+	gatewaySecret []byte
+	gatewayTTL    time.Duration
+	now           func() time.Time
 }
 
 // notRecordedFor is how long /readyz reports "recording" down after a
@@ -109,7 +125,17 @@ func New(cfg Config) *Server {
 		maxBody: cfg.MaxBody, image: cfg.Image, metrics: cfg.Metrics,
 		idem: cfg.Idempotency, maxBatchBody: cfg.MaxBatchBody,
 		accessStore: cfg.AccessLog, pseudonyms: verifier.NewPseudonymizer(cfg.PseudonymKey), location: cfg.Location,
-		corsOrigins: cfg.CORSOrigins,
+		corsOrigins:   cfg.CORSOrigins,
+		gatewaySecret: cfg.GatewaySecret, gatewayTTL: cfg.GatewayTokenTTL, now: cfg.Now,
+	}
+	if len(s.gatewaySecret) == 0 {
+		s.gatewaySecret = []byte(rand.Text())
+	}
+	if s.gatewayTTL <= 0 {
+		s.gatewayTTL = DefaultGatewayTokenTTL
+	}
+	if s.now == nil {
+		s.now = time.Now
 	}
 	if s.location == nil {
 		s.location = time.UTC
@@ -145,9 +171,17 @@ func New(cfg Config) *Server {
 	e.ContextWithFallback = true
 	e.Use(s.recoverJSON, s.observe, s.cors)
 	e.NoRoute(func(c *gin.Context) {
+		if strings.HasPrefix(c.Request.URL.Path, "/api/") {
+			gatewayNoRoute(c, http.StatusNotFound, "no such endpoint: the gateway endpoints are POST /api/token/take and POST /api/egw/KQNhanLichSuKCB2024")
+			return
+		}
 		s.abort(c, verifier.Errorf(verifier.KindNotFound, "no_such_route", "no such endpoint"))
 	})
 	e.NoMethod(func(c *gin.Context) {
+		if strings.HasPrefix(c.Request.URL.Path, "/api/") {
+			gatewayNoRoute(c, http.StatusMethodNotAllowed, "use POST")
+			return
+		}
 		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, errorBody{Error: errorDetail{Code: "method_not_allowed", Message: "method not allowed on this endpoint"}})
 	})
 
@@ -170,7 +204,12 @@ func New(cfg Config) *Server {
 	v1.POST("/checkins/batch", append(auth(desk...), s.idempotent, s.checkinBatch)...)
 	v1.GET("/checkins/:checkin_id", append(auth(RoleKiosk, RoleHIS, RoleAuditor), s.checkinVisit)...)
 	v1.POST("/eligibility", append(auth(desk...), s.eligibility)...)
-	v1.POST("/gateway/check-card", append(auth(desk...), s.gatewayCheckCard)...)
+	// The insurer gateway as HIS clients call it, and its older alias for
+	// the service's own keys: the same handler, the same answers.
+	v1.POST("/gateway/check-card", append(append([]gin.HandlerFunc{gatewayShaped(gatewayCheckMode)}, auth(desk...)...), s.gatewayCheckCard)...)
+	api := e.Group("/api")
+	api.POST("/token/take", gatewayShaped(gatewayTokenMode), s.tokenTake)
+	api.POST("/egw/KQNhanLichSuKCB2024", gatewayShaped(gatewayCheckMode), s.gatewayAuthenticate, s.rateLimited, s.auditReads, s.gatewayCheckCard)
 	v1.GET("/duplicates", append(auth(RoleAuditor), s.duplicates)...)
 	v1.GET("/duplicates/summary", append(auth(RoleAuditor), s.duplicatesSummary)...)
 	v1.GET("/citizens/:id/visits", append(auth(RoleAuditor, RoleHIS), s.visits)...)

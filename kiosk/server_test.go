@@ -236,15 +236,16 @@ func TestGatewayCheckCard(t *testing.T) {
 			t.Errorf("%s = %v, want %v", k, got[k], v)
 		}
 	}
+	// Newest first: this check at 08001, then the check-in at 08002.
 	hist, _ := got["dsLichSuKT2018"].([]any)
-	if len(hist) != 1 || hist[0].(map[string]any)["maCSKCB"] != "08002" {
-		t.Errorf("check history = %v, want the visit at 08002", got["dsLichSuKT2018"])
+	if len(hist) != 2 || hist[0].(map[string]any)["userKT"] != "08001_k" || hist[1].(map[string]any)["userKT"] != "08002_TIEPDON" {
+		t.Errorf("check history = %v, want this check at 08001, then the check-in at 08002", got["dsLichSuKT2018"])
 	}
 	w = post(s, "/v1/gateway/check-card", kioskTok, `{"maThe":"0800000000","hoTen":"Trần Văn An","ngaySinh":"1995"}`)
-	if !strings.Contains(w.Body.String(), `"maKetQua":"060"`) {
-		t.Errorf("wrong name: %s", w.Body)
+	if !strings.Contains(w.Body.String(), `"maKetQua":"060"`) || strings.Contains(w.Body.String(), "Nguyễn") || !strings.Contains(w.Body.String(), `"dsLichSuKT2018":[]`) {
+		t.Errorf("wrong name: the answer must say 060 and nothing of the holder: %s", w.Body)
 	}
-	w = post(s, "/v1/gateway/check-card", kioskTok, `{"maThe":"XX9990000000000"}`)
+	w = post(s, "/v1/gateway/check-card", kioskTok, `{"maThe":"XX9990000000000","hoTen":"An","ngaySinh":"1995"}`)
 	if !strings.Contains(w.Body.String(), `"maKetQua":"053"`) {
 		t.Errorf("bad benefit character: %s", w.Body)
 	}

@@ -191,6 +191,10 @@ func (e *Eligibility) appendJSON(b []byte) (_ []byte, ok bool) {
 			b = append(b, `,"valid_to":`...)
 			b = appendDate(b, nc.ValidTo)
 		}
+		if nc.RegisteredFacility != "" {
+			b = append(b, `,"registered_facility":`...)
+			b = jsonw.String(b, nc.RegisteredFacility)
+		}
 		b = append(b, '}')
 	}
 	if e.SocialInsuranceNo != "" {

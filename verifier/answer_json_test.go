@@ -396,6 +396,7 @@ var answerFields = map[reflect.Type][]string{
 	},
 	reflect.TypeFor[CardTerms](): {
 		`CardNo json:"card_no"`, `ValidFrom json:"valid_from,omitzero"`, `ValidTo json:"valid_to,omitzero"`,
+		`RegisteredFacility json:"registered_facility,omitempty"`,
 	},
 	reflect.TypeFor[CheckRecord](): {
 		`Facility json:"facility"`, `At json:"at"`, `VisitType json:"visit_type"`, `Code json:"code,omitempty"`,

@@ -67,9 +67,10 @@ type CheckRecord struct {
 
 // CardTerms is the number and validity of a card that replaced another.
 type CardTerms struct {
-	CardNo    string `json:"card_no"`
-	ValidFrom Date   `json:"valid_from,omitzero"`
-	ValidTo   Date   `json:"valid_to,omitzero"`
+	CardNo             string `json:"card_no"`
+	ValidFrom          Date   `json:"valid_from,omitzero"`
+	ValidTo            Date   `json:"valid_to,omitzero"`
+	RegisteredFacility string `json:"registered_facility,omitempty"`
 }
 
 // Stated is what a caller read from a card or a patient: the gateway checks
@@ -159,7 +160,7 @@ func (r *CoverageRules) Decide(d Decision) Eligibility {
 		e.Status = Unknown
 	}
 	if d.NewCard != nil {
-		e.NewCard = &CardTerms{CardNo: d.NewCard.CardNo, ValidFrom: d.NewCard.ValidFrom, ValidTo: d.NewCard.ValidTo}
+		e.NewCard = &CardTerms{CardNo: d.NewCard.CardNo, ValidFrom: d.NewCard.ValidFrom, ValidTo: d.NewCard.ValidTo, RegisteredFacility: d.NewCard.RegisteredFacility}
 	}
 	if e.Status == Eligible {
 		e.Route = routeOf(payer, d.Facility, d.VisitType)

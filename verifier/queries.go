@@ -20,6 +20,12 @@ type EligibilityRequest struct {
 // card number is an answer (051–053, 050), not an error; an unknown citizen
 // ID is KindNotFound.
 func (s *Service) Eligibility(ctx context.Context, req EligibilityRequest) (Eligibility, error) {
+	return s.eligibility(ctx, req, true)
+}
+
+// eligibility is Eligibility, with the holder's history of the day at
+// other facilities when withHistory.
+func (s *Service) eligibility(ctx context.Context, req EligibilityRequest, withHistory bool) (Eligibility, error) {
 	on := NewDate(s.Now().In(s.Location))
 	if req.Day != "" {
 		d, err := parseDay(req.Day, "date")
@@ -70,7 +76,9 @@ func (s *Service) Eligibility(ctx context.Context, req EligibilityRequest) (Elig
 		if c.ID != req.CitizenID {
 			e.CurrentCitizenID, e.Warnings = c.ID, []string{WarnCancelledID}
 		}
-		e.History = s.history(ctx, c.ID, on, req.Facility)
+		if withHistory {
+			e.History = s.history(ctx, c.ID, on, req.Facility)
+		}
 		return e, nil
 	}
 
@@ -90,7 +98,9 @@ func (s *Service) Eligibility(ctx context.Context, req EligibilityRequest) (Elig
 		return unknownBecause(err), nil
 	}
 	e := s.decide(ctx, &card, req.Stated, Date{}, withFacility(&card), vt, on)
-	e.History = s.history(ctx, card.CitizenID, on, req.Facility)
+	if withHistory {
+		e.History = s.history(ctx, card.CitizenID, on, req.Facility)
+	}
 	return e, nil
 }
 

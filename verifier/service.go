@@ -37,6 +37,16 @@ type Service struct {
 	// Staff is the register of card-checking staff (staff.jsonl); nil when
 	// none is loaded, and then card checks name no staff member.
 	Staff StaffRegistry
+	// Lookups is the look-up log of card checks (the gateway's history);
+	// nil: card checks are answered but not recorded.
+	Lookups LookupLog
+	// Pseudonyms keys the staff references kept with look-ups; nil: a
+	// per-process random key.
+	Pseudonyms *Pseudonymizer
+	// LookupTimeout bounds each call to the look-up log, so that a card
+	// check is answered, without its history, while the log's store is
+	// slow or down (default 250ms).
+	LookupTimeout time.Duration
 
 	// Now is the clock, read once per request.
 	Now func() time.Time
@@ -75,6 +85,12 @@ func (s *Service) Defaults() {
 	}
 	if s.NewID == nil {
 		s.NewID = randomID
+	}
+	if s.LookupTimeout == 0 {
+		s.LookupTimeout = 250 * time.Millisecond
+	}
+	if s.Pseudonyms == nil {
+		s.Pseudonyms = randomPseudonymizer()
 	}
 }
 

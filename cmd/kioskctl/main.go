@@ -17,7 +17,8 @@ commands:
   decode  FILE|-                     decode a QR image or scanner text as kioskd does
   decode  -raw FILE...               the raw text of any QR code in each image, one JSON line per file
   qr      [-data DIR] [-o FILE] ID   render a citizen's CCCD QR code as PNG
-  hash-token TOKEN                   the sha256: form of a token for the keys file
+  hash-token [-md5] TOKEN            the sha256: form of a token for the keys file
+                                     (-md5: its token_md5, for gateway logins with the MD5 of the token)
 `
 
 func main() {

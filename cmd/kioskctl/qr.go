@@ -75,9 +75,15 @@ func runQR(args []string, stdout, stderr io.Writer) error {
 }
 
 func runHashToken(args []string, stdout io.Writer) error {
-	if len(args) != 1 {
-		return errors.New("hash-token takes one token")
+	hash := kiosk.HashToken
+	if len(args) == 2 && args[0] == "-md5" {
+		// The keys file's token_md5: for an HIS that logs in to the
+		// gateway endpoints with the MD5 of its password.
+		hash, args = kiosk.HashTokenMD5, args[1:]
 	}
-	_, err := fmt.Fprintln(stdout, kiosk.HashToken(args[0]))
+	if len(args) != 1 {
+		return errors.New("hash-token takes one token (hash-token [-md5] TOKEN)")
+	}
+	_, err := fmt.Fprintln(stdout, hash(args[0]))
 	return err
 }

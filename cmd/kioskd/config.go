@@ -43,6 +43,7 @@ type config struct {
 	// RedisMinReplicas: with N > 0 a check-in is answered as recorded only
 	// once N replicas have it (WAIT), else its visit stays in the outbox.
 	RedisMinReplicas int
+	GatewayTokenTTL  time.Duration
 }
 
 type flagSpec struct {
@@ -52,7 +53,7 @@ type flagSpec struct {
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	var c config
-	var repeat, offline, grace, demoN, redisTimeout, regTimeout, regCache, rateLimits, cors, retention, autopipe, minReplicas string
+	var repeat, offline, grace, demoN, redisTimeout, regTimeout, regCache, rateLimits, cors, retention, autopipe, minReplicas, gwTTL string
 	specs := []flagSpec{
 		{"addr", "KIOSK_ADDR", ":8080", "listen address", &c.Addr},
 		{"data", "KIOSK_DATA", "", "data directory of population.jsonl, insurance.jsonl, facilities.jsonl (default: demo data generated in memory)", &c.Data},
@@ -77,6 +78,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		{"cors-origins", "KIOSK_CORS_ORIGINS", "", "comma-separated origins allowed to call the API from a browser (default: none)", &cors},
 		{"pprof", "KIOSK_PPROF", "", "address for net/http/pprof, e.g. 127.0.0.1:6060 (default: off)", &c.Pprof},
 		{"retention", "KIOSK_RETENTION", "9600h", "how long duplicate groups and the access log are kept (default 400 days)", &retention},
+		{"gateway-token-ttl", "KIOSK_GATEWAY_TOKEN_TTL", "1h", "how long a token from the gateway login (POST /api/token/take) is valid", &gwTTL},
 		{"redis-autopipeline", "KIOSK_REDIS_AUTOPIPELINE", "on", "batch the check-ins' record scripts into shared writes to Redis (go-redis AutoPipeliner): on or off", &autopipe},
 	}
 	fs := flag.NewFlagSet("kioskd", flag.ContinueOnError)
@@ -100,7 +102,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		s    string
 		dst  *time.Duration
 	}{{"repeat-window", repeat, &c.RepeatWindow}, {"max-offline-age", offline, &c.MaxOfflineAge}, {"shutdown-grace", grace, &c.ShutdownGrace},
-		{"redis-timeout", redisTimeout, &c.RedisTimeout}, {"registry-timeout", regTimeout, &c.RegistryTimeout}, {"retention", retention, &c.Retention}}
+		{"redis-timeout", redisTimeout, &c.RedisTimeout}, {"registry-timeout", regTimeout, &c.RegistryTimeout}, {"retention", retention, &c.Retention},
+		{"gateway-token-ttl", gwTTL, &c.GatewayTokenTTL}}
 	for _, d := range durations {
 		if *d.dst, err = time.ParseDuration(d.s); err != nil || *d.dst <= 0 {
 			return c, fmt.Errorf("-%s: %q is not a positive duration such as 10m", d.name, d.s)
@@ -141,7 +144,7 @@ func (c config) String() string {
 	return fmt.Sprintf("addr=%s data=%q keys=%q redis=%q tz=%s coverage=%q repeat_window=%s max_offline_age=%s pseudonym_key=%s outbox=%q redis_timeout=%s registry=%q registry_token=%s registry_timeout=%s registry_cache=%d rate_limits=%v cors_origins=%v pprof=%q",
 		c.Addr, c.Data, c.Keys, maskURL(c.Redis), c.TZ, c.Coverage, c.RepeatWindow, c.MaxOfflineAge, mask(c.PseudonymKey), c.Outbox, c.RedisTimeout,
 		c.Registry, mask(c.RegistryToken), c.RegistryTimeout, c.RegistryCache, c.RateLimits, c.CORSOrigins, c.Pprof) +
-		fmt.Sprintf(" retention=%s redis_autopipeline=%v redis_min_replicas=%d", c.Retention, c.RedisAutoPipeline, c.RedisMinReplicas)
+		fmt.Sprintf(" retention=%s redis_autopipeline=%v redis_min_replicas=%d gateway_token_ttl=%s", c.Retention, c.RedisAutoPipeline, c.RedisMinReplicas, c.GatewayTokenTTL)
 }
 
 func mask(s string) string {

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -71,6 +73,7 @@ func serve(ctx context.Context, c config, stdout, stderr io.Writer) error {
 	if regs.staff != nil {
 		svc.Staff = regs.staff
 	}
+	svc.Lookups, svc.LookupTimeout = ledger.lookups, c.RedisTimeout
 	svc.Defaults()
 
 	keys, tokens, err := loadKeys(c, reg, log)
@@ -86,9 +89,13 @@ func serve(ctx context.Context, c config, stdout, stderr io.Writer) error {
 		// per-process key is enough.
 		pseudonymKey = []byte(rand.Text())
 	}
+	// The staff references kept with look-ups and the gateway's tokens are
+	// keyed from the pseudonym key, which every kioskd sharing a Redis has.
+	svc.Pseudonyms = verifier.NewPseudonymizer(pseudonymKey)
 	kcfg := kiosk.Config{
 		Verifier: svc, Keys: keys, Logger: log, Metrics: metrics, Ready: ready,
 		RateLimits: c.RateLimits, CORSOrigins: c.CORSOrigins, PseudonymKey: pseudonymKey, Location: loc,
+		GatewaySecret: derivedKey(pseudonymKey, "gateway tokens"), GatewayTokenTTL: c.GatewayTokenTTL,
 	}
 	if ledger.client != nil {
 		// Shared by every kioskd behind this Redis.
@@ -164,6 +171,9 @@ type openedLedger struct {
 	verifier.Ledger
 	// outbox is the outbox in front of Redis; nil for the in-process window.
 	outbox *outbox.Ledger
+	// lookups is the gateway's look-up log: in Redis beside the window, or
+	// in process.
+	lookups verifier.LookupLog
 	// client is the Redis client; nil for the in-process window.
 	client redis.UniversalClient
 	// close flushes the outbox (within ctx) and closes the Redis client.
@@ -181,7 +191,7 @@ const redisPoolSize = 128
 // that keeps check-ins while Redis is down; else the in-process window.
 func openLedger(ctx context.Context, c config, log *slog.Logger, metrics *kiosk.Metrics) (*openedLedger, error) {
 	if c.Redis == "" {
-		return &openedLedger{Ledger: inmem.NewLedger(inmem.WithLedgerRetention(c.Retention)), close: func(context.Context) error { return nil }}, nil
+		return &openedLedger{Ledger: inmem.NewLedger(inmem.WithLedgerRetention(c.Retention)), lookups: inmem.NewLookupLog(nil), close: func(context.Context) error { return nil }}, nil
 	}
 	if c.PseudonymKey == "" {
 		return nil, errors.New("-redis needs -pseudonym-key (KIOSK_PSEUDONYM_KEY): citizen IDs in Redis keys are pseudonymised with it")
@@ -252,7 +262,7 @@ func openLedger(ctx context.Context, c config, log *slog.Logger, metrics *kiosk.
 		slog.Int("queued", ob.Depth()), slog.Duration("timeout", obTimeout), slog.Int("min_replicas", c.RedisMinReplicas))
 	var once sync.Once
 	var closeErr error
-	return &openedLedger{Ledger: ob, outbox: ob, client: client, close: func(ctx context.Context) error {
+	return &openedLedger{Ledger: ob, outbox: ob, lookups: rl, client: client, close: func(ctx context.Context) error {
 		once.Do(func() {
 			closeErr = ob.Close(ctx)
 			if d := ob.Depth(); d > 0 {
@@ -341,6 +351,14 @@ func printDemo(w io.Writer, base string, tokens map[kiosk.Role]string, reg *inme
 	id := string(reg.CitizenAt(0).ID)
 	fmt.Fprintf(w, "try:\n  curl -s -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n    -d '{\"citizen_id\": \"%s\"}' %s/v1/checkins\n", tokens[kiosk.RoleKiosk], id, base)
 	fmt.Fprintf(w, "  open %s/ in a browser for the kiosk page\n", base)
+}
+
+// derivedKey is a key for one purpose derived from a secret (HMAC-SHA-256),
+// so that one secret serves several uses without one revealing another.
+func derivedKey(secret []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(purpose))
+	return m.Sum(nil)
 }
 
 func displayAddr(a net.Addr) string {

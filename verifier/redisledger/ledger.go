@@ -23,6 +23,10 @@
 //	P{idx}:f:<fac>     ZSET   the groups with a visit at facility fac, same
 //	                          members and scores; trimmed
 //	P{idx}:seq         STRING the filing sequence
+//	P{ps}:k:<day>      LIST   the citizen's card checks of the day (the
+//	                          gateway's look-up log, lookups.go): one JSON
+//	                          record each, the newest MaxLookupsPerDay kept;
+//	                          expires with the day's window
 //
 // A citizen's keys share the hash tag {ps} and so one cluster slot: Record
 // is one Lua script (recordScript), one round trip. The {idx} keys live in
@@ -164,6 +168,7 @@ func (l *Ledger) seqKey() string                         { return l.o.KeyPrefix 
 func (l *Ledger) ticketKey(fac, day string) string       { return l.o.KeyPrefix + "{t:" + fac + "}:" + day }
 func (l *Ledger) aliasKey(ps, day string) string         { return l.o.KeyPrefix + "{" + ps + "}:a:" + day }
 func (l *Ledger) checkinKey(id string) string            { return l.o.KeyPrefix + "{c:" + id + "}" }
+func (l *Ledger) lookupKey(ps, day string) string        { return l.o.KeyPrefix + "{" + ps + "}:k:" + day }
 
 // unavailable translates a driver error at the package boundary.
 func unavailable(err error) error {
