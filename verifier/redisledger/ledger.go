@@ -847,10 +847,39 @@ func decodeGroup(s string) (g verifier.DuplicateGroup, ok bool, err error) {
 	return g, true, nil
 }
 
-// Ping implements verifier.Ledger.
+// Ping implements verifier.Ledger. With MinReplicas it also fails while a
+// primary (every master of a Cluster) has fewer replicas connected, when no
+// check-in could be confirmed: readiness says so, and the outbox's breaker
+// stays open instead of letting check-ins wait for WAITs that cannot
+// succeed. (A replica connected but stalled is caught by WAIT itself.)
 func (l *Ledger) Ping(ctx context.Context) error {
 	if err := l.rdb.Ping(ctx).Err(); err != nil {
 		return unavailable(err)
+	}
+	if l.o.MinReplicas == 0 {
+		return nil
+	}
+	check := func(ctx context.Context, c *redis.Client) error {
+		info, err := c.Info(ctx, "replication").Result()
+		if err != nil {
+			return unavailable(err)
+		}
+		n := -1
+		for _, line := range strings.Split(info, "\r\n") {
+			if v, ok := strings.CutPrefix(line, "connected_slaves:"); ok {
+				n, _ = strconv.Atoi(v)
+			}
+		}
+		if n < l.o.MinReplicas {
+			return verifier.Errorf(verifier.KindUnavailable, "replicas_missing", "%d of the %d Redis replicas required are connected to %s", max(n, 0), l.o.MinReplicas, c.Options().Addr)
+		}
+		return nil
+	}
+	switch c := l.rdb.(type) {
+	case *redis.ClusterClient:
+		return c.ForEachMaster(ctx, check)
+	case *redis.Client:
+		return check(ctx, c)
 	}
 	return nil
 }

@@ -29,7 +29,15 @@ func TestMinReplicasSingle(t *testing.T) {
 	if none, err := New(p.Client(0), Options{PseudonymKey: []byte("k"), MinReplicas: 2, WaitTimeout: 50 * time.Millisecond}).Record(ctx, a); verifier.AsError(err).Code != "replicas_unconfirmed" || none.Visit.CheckinID != "" {
 		t.Errorf("Record needing 2 replicas of 1: %+v, %v; want replicas_unconfirmed and no visit", none, err)
 	}
+	if err := l.Ping(ctx); err != nil {
+		t.Errorf("Ping with the replica linked: %v", err)
+	}
 	r.Kill()
+	for deadline := time.Now().Add(10 * time.Second); verifier.AsError(l.Ping(ctx)).Code != "replicas_missing"; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("Ping with the replica killed: %v, want replicas_missing", l.Ping(ctx))
+		}
+	}
 	b := ledgertest.NewRecording("mr-b", ledgertest.Citizen(2), "08001", today().Add(9*time.Hour))
 	got, err := l.Record(ctx, b)
 	if verifier.KindOf(err) != verifier.KindUnavailable || verifier.AsError(err).Code != "replicas_unconfirmed" || got.Visit.CheckinID != "" || got.Visit.Ticket != 0 {
@@ -42,6 +50,9 @@ func TestMinReplicasSingle(t *testing.T) {
 	}
 	r.Restart()
 	r.WaitLinked()
+	if err := l.Ping(ctx); err != nil {
+		t.Errorf("Ping with the replica back: %v", err)
+	}
 	got, err = l.Record(ctx, b)
 	if err != nil || got.Visit.CheckinID != "mr-b" || got.Visit.Ticket != 2 {
 		t.Fatalf("replay with the replica back: %+v, %v", got, err)
@@ -80,7 +91,15 @@ func TestMinReplicasCluster(t *testing.T) {
 			t.Fatalf("Record with every replica linked: %v", err)
 		}
 	}
+	if err := l.Ping(ctx); err != nil {
+		t.Errorf("Ping with every replica linked: %v", err)
+	}
 	cut.Kill()
+	for deadline := time.Now().Add(10 * time.Second); verifier.AsError(l.Ping(ctx)).Code != "replicas_missing"; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("Ping with a replica killed: %v, want replicas_missing", l.Ping(ctx))
+		}
+	}
 	onCut := func(key string) bool {
 		m, err := c.MasterForKey(ctx, key)
 		if err != nil {
