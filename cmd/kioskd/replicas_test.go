@@ -17,7 +17,7 @@ func TestMinReplicasEndToEnd(t *testing.T) {
 	p := redistest.Start(t, redistest.Options{})
 	r := redistest.StartReplica(t, p, redistest.Options{AppendOnly: true})
 	base, logs, _ := startServer(t, "-redis", p.URL(0), "-pseudonym-key", "k", "-outbox", t.TempDir(),
-		"-redis-min-replicas", "1", "-redis-timeout", "100ms")
+		"-redis-min-replicas", "1", "-redis-timeout", "1s")
 	checkin := func(id string) map[string]any {
 		t.Helper()
 		res := postJSON(t, base+"/v1/checkins", kioskToken, `{"citizen_id":"`+id+`"}`)

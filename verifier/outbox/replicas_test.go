@@ -23,10 +23,11 @@ type failoverResult struct {
 
 // failover runs check-ins against a primary with one replica (both
 // append-only, fsync always) through outbox(redisledger with minReplicas):
-// batch A with the replica linked; the replica is killed (cut off) and
-// batch B is checked in; the primary is killed, the replica restarted from
-// its own files and promoted, kioskd's stores restarted on it (the outbox
-// directory adopted and replayed) and batch C checked in.
+// batch A with the replica linked; the replica is cut off (REPLICAOF a
+// dead port: it keeps its data, receives nothing more) and batch B is
+// checked in; the primary is killed, the replica promoted, kioskd's stores
+// restarted on it (the outbox directory adopted and replayed) and batch C
+// checked in.
 func failover(t *testing.T, minReplicas int) failoverResult {
 	const per = 20
 	p := redistest.Start(t, redistest.Options{AppendOnly: true})
@@ -34,8 +35,8 @@ func failover(t *testing.T, minReplicas int) failoverResult {
 	e := newCheckinEnv(t, 3*per)
 	dir := t.TempDir()
 	open := func(srv *redistest.Server, n int) (*outbox.Ledger, *verifier.Service) {
-		rl := redisledger.New(srv.Client(0), redisledger.Options{PseudonymKey: pseudonymKey, MinReplicas: n, WaitTimeout: 100 * time.Millisecond})
-		ob, err := outbox.New(rl, outbox.Options{Dir: dir, Timeout: 400 * time.Millisecond, OpenFor: 300 * time.Millisecond, ReplayEvery: 50 * time.Millisecond})
+		rl := redisledger.New(srv.Client(0), redisledger.Options{PseudonymKey: pseudonymKey, MinReplicas: n, WaitTimeout: 500 * time.Millisecond})
+		ob, err := outbox.New(rl, outbox.Options{Dir: dir, Timeout: 1500 * time.Millisecond, OpenFor: 300 * time.Millisecond, ReplayEvery: 50 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -56,10 +57,9 @@ func failover(t *testing.T, minReplicas int) failoverResult {
 		}
 	}
 	batch(svc, 0)
-	r.Kill() // the replica is cut off
+	r.CutOff()
 	batch(svc, per)
 	p.Kill() // the primary dies; the replica is promoted
-	r.Restart()
 	r.Promote()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	ob.Close(ctx) // the old process stops, its queue kept on disk

@@ -20,7 +20,7 @@ import (
 func TestMinReplicasSingle(t *testing.T) {
 	p := redistest.Start(t, redistest.Options{})
 	r := redistest.StartReplica(t, p, redistest.Options{AppendOnly: true})
-	l := New(p.Client(0), Options{PseudonymKey: []byte("k"), MinReplicas: 1, WaitTimeout: 100 * time.Millisecond})
+	l := New(p.Client(0), Options{PseudonymKey: []byte("k"), MinReplicas: 1, WaitTimeout: 500 * time.Millisecond})
 	ctx := context.Background()
 	a := ledgertest.NewRecording("mr-a", ledgertest.Citizen(1), "08001", today().Add(8*time.Hour))
 	if got, err := l.Record(ctx, a); err != nil || got.Visit.Ticket != 1 {
@@ -79,7 +79,7 @@ func TestMinReplicasCluster(t *testing.T) {
 	}
 	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
 	t.Cleanup(func() { c.Close() })
-	l := New(c, Options{KeyPrefix: "mr:", PseudonymKey: []byte("k"), MinReplicas: 1, WaitTimeout: 100 * time.Millisecond})
+	l := New(c, Options{KeyPrefix: "mr:", PseudonymKey: []byte("k"), MinReplicas: 1, WaitTimeout: 500 * time.Millisecond})
 	ctx := context.Background()
 	const n = 24
 	recs := make([]verifier.Recording, n)

@@ -350,6 +350,19 @@ func (s *Server) WaitLinked() {
 	}
 }
 
+// CutOff cuts the server, a replica, off its primary while keeping its
+// data in memory, as a network partition does: it is made the replica of a
+// loopback port where nothing listens, so it stops receiving the primary's
+// writes (and the primary sees its replica gone).
+func (s *Server) CutOff() {
+	s.t.Helper()
+	c := redis.NewClient(&redis.Options{Addr: s.Addr()})
+	defer c.Close()
+	if err := c.Do(context.Background(), "REPLICAOF", "127.0.0.1", FreePort(s.t, false)).Err(); err != nil {
+		s.t.Fatalf("REPLICAOF on port %d: %v", s.Port, err)
+	}
+}
+
 // Promote makes the server, a replica, a primary (REPLICAOF NO ONE), as a
 // failover does.
 func (s *Server) Promote() {
