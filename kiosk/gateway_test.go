@@ -285,3 +285,39 @@ func FuzzGateway(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkCardCheck measures the gateway's card check (form body, query
+// credentials, look-up recorded and history read, in-process stores) next
+// to POST /v1/eligibility by card number for the same cards.
+func BenchmarkCardCheck(b *testing.B) {
+	const n = 1000
+	clk := &gatewayClock{t: time.Now()}
+	s := newServerWith(b, n, kiosk.RoleHIS, func(c *kiosk.Config) { c.Now = clk.Now })
+	cardNo := func(i int) string { return "08" + pad8(i) }
+	b.Run("gateway", func(b *testing.B) {
+		path := "/api/egw/KQNhanLichSuKCB2024?username=his-08002&password=" + md5hex(kiosk2Tok)
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			req := httptest.NewRequest("POST", path, strings.NewReader("maThe="+cardNo(i%n)+"&hoTen=Nguy%E1%BB%85n+V%C4%83n+An&ngaySinh=14%2F03%2F1995"))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			w := httptest.NewRecorder()
+			s.ServeHTTP(w, req)
+			if w.Code != 200 || !strings.Contains(w.Body.String(), `"maKetQua":"000"`) {
+				b.Fatalf("%d %s", w.Code, w.Body)
+			}
+			i++
+		}
+	})
+	b.Run("eligibility", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			w := post(s, "/v1/eligibility", kiosk2Tok, `{"card_no":"`+cardNo(i%n)+`","full_name":"Nguyễn Văn An","dob":"1995-03-14"}`)
+			if w.Code != 200 || !strings.Contains(w.Body.String(), `"code":"000"`) {
+				b.Fatalf("%d %s", w.Code, w.Body)
+			}
+			i++
+		}
+	})
+}

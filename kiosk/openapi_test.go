@@ -444,6 +444,7 @@ var (
 var internalCodes = map[string]string{
 	"facility_not_found": "inmem registry: the service answers unknown_facility (422)",
 	"staff_not_found":    "inmem staff register: the gateway answers 054",
+	"staff_required":     "card check without the staff member: the gateway answers 205",
 	"invalid_recording":  "ledger precondition: a bug, answered 500",
 	"internal":           "500",
 }

@@ -117,6 +117,10 @@ func (s *Service) CheckCard(ctx context.Context, cc CardCheck) (CardCheckResult,
 	if err != nil {
 		return CardCheckResult{}, err
 	}
+	if s.Staff != nil && (cc.StaffID == "" || cc.StaffName == "") {
+		// Required since official letter 1923/BHXH-CNTT (docs/domain.md §6).
+		return CardCheckResult{}, Errorf(KindInvalid, "staff_required", "cccdCb and hoTenCb: the checking staff member's ID number and name are required")
+	}
 	if s.Staff != nil {
 		code, err := CheckStaff(ctx, s.Staff, fac.Code, cc.StaffID, cc.StaffName)
 		if err != nil {
