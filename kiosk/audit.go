@@ -130,6 +130,20 @@ func (s *Server) visits(c *gin.Context) {
 		s.abort(c, err)
 		return
 	}
+	if k := keyOf(c); k.Role == RoleHIS {
+		// A hospital system reads only the citizens who checked in or
+		// were looked up at its facility lately (verifier.SeenAt), so
+		// that its key cannot walk the population.
+		seen, err := s.v.SeenAt(c.Request.Context(), id, k.Facility)
+		if err != nil {
+			s.abort(c, err)
+			return
+		}
+		if !seen {
+			s.abort(c, verifier.Errorf(verifier.KindForbidden, "not_seen_here", "an HIS key reads only citizens who checked in or were looked up at facility %s in the last %d local days", k.Facility, verifier.SeenWithinDays))
+			return
+		}
+	}
 	day, vs, err := s.v.Visits(c.Request.Context(), id, c.Query("day"))
 	if err != nil {
 		s.abort(c, err)

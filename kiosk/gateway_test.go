@@ -321,3 +321,55 @@ func BenchmarkCardCheck(b *testing.B) {
 		}
 	})
 }
+
+// An HIS key reads the visits only of citizens who checked in at its
+// facility or were found by its card check (issue 16 item 8); a card
+// check with a wrong name opens nothing; auditors read everyone.
+func TestHISReadsOnlyCitizensSeenThere(t *testing.T) {
+	clk := &gatewayClock{t: time.Now()}
+	s := newGatewayServer(t, clk, nil) // his-08002 (kiosk2Tok), kiosk k at 08001
+	read := func(tok, id string) int {
+		req := httptest.NewRequest("GET", "/v1/citizens/"+id+"/visits", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, req)
+		if w.Code == 403 && !strings.Contains(w.Body.String(), `"not_seen_here"`) {
+			t.Errorf("403 without not_seen_here: %s", w.Body)
+		}
+		return w.Code
+	}
+	if got := read(kiosk2Tok, "008095000000"); got != 403 {
+		t.Errorf("a citizen never seen at 08002: %d, want 403", got)
+	}
+	if got := read(auditorTok, "008095000000"); got != 200 {
+		t.Errorf("an auditor: %d, want 200", got)
+	}
+	// Checked in at 08001 only: still not 08002's.
+	post(s, "/v1/checkins", kioskTok, `{"citizen_id":"008095000000"}`)
+	if got := read(kiosk2Tok, "008095000000"); got != 403 {
+		t.Errorf("a citizen seen at another facility only: %d, want 403", got)
+	}
+	// A card check with a wrong name does not open the citizen; one that
+	// matches does.
+	auth := "?username=his-08002&password=" + kiosk2Tok
+	if _, m := form(s, "/api/egw/KQNhanLichSuKCB2024"+auth, "maThe=0800000000&hoTen=Tr%E1%BA%A7n+B&ngaySinh=1995", nil); m["maKetQua"] != "060" {
+		t.Fatalf("wrong-name check: %v", m)
+	}
+	if got := read(kiosk2Tok, "008095000000"); got != 403 {
+		t.Errorf("after a check with a wrong name: %d, want 403", got)
+	}
+	if _, m := form(s, "/api/egw/KQNhanLichSuKCB2024"+auth, "maThe=0800000000&hoTen=Nguy%E1%BB%85n+V%C4%83n+An&ngaySinh=1995", nil); m["maKetQua"] != "000" {
+		t.Fatalf("card check: %v", m)
+	}
+	if got := read(kiosk2Tok, "008095000000"); got != 200 {
+		t.Errorf("after a matching card check at 08002: %d, want 200", got)
+	}
+	// A check-in at 08002 opens the citizen too.
+	post(s, "/v1/checkins", kiosk2Tok, `{"citizen_id":"008095000001"}`)
+	if got := read(kiosk2Tok, "008095000001"); got != 200 {
+		t.Errorf("after a check-in at 08002: %d, want 200", got)
+	}
+	if got := read(kiosk2Tok, "008095000002"); got != 403 {
+		t.Errorf("a third citizen: %d, want 403", got)
+	}
+}

@@ -27,6 +27,7 @@ type Verifier interface {
 	SummarizeDuplicates(ctx context.Context, from, to, facility string) (verifier.DuplicateSummary, error)
 	Visits(ctx context.Context, id verifier.CitizenID, day string) (string, []verifier.Visit, error)
 	CheckCard(ctx context.Context, cc verifier.CardCheck) (verifier.CardCheckResult, error)
+	SeenAt(ctx context.Context, id verifier.CitizenID, facility string) (bool, error)
 	CheckinVisit(ctx context.Context, checkinID string) (verifier.Visit, error)
 }
 

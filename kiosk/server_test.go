@@ -53,7 +53,7 @@ func newServerWith(tb testing.TB, n int, role08002 kiosk.Role, mod func(*kiosk.C
 	if err != nil {
 		tb.Fatal(err)
 	}
-	svc := &verifier.Service{Population: reg, Insurance: reg, Facilities: reg, Ledger: inmem.NewLedger()}
+	svc := &verifier.Service{Population: reg, Insurance: reg, Facilities: reg, Ledger: inmem.NewLedger(), Lookups: inmem.NewLookupLog(nil)}
 	svc.Location, _ = time.LoadLocation("Asia/Ho_Chi_Minh")
 	svc.Defaults()
 	keys, err := kiosk.ParseKeys([]byte(`[{"name":"k","role":"kiosk","facility":"08001","token":"` + kioskTok + `"},
@@ -279,6 +279,9 @@ func TestAccessLog(t *testing.T) {
 	// A kiosk read is not logged; the HIS reads are.
 	post(s, "/v1/eligibility", kioskTok, `{"citizen_id":"008095000000"}`)
 	post(s, "/v1/eligibility", kiosk2Tok, `{"citizen_id":"008095000000"}`)
+	// The HIS reads the visits of a citizen checked in at its facility
+	// (an HIS reads no other, TestHISReadsOnlyCitizensSeenThere).
+	post(s, "/v1/checkins", kiosk2Tok, `{"citizen_id":"008095000000"}`)
 	req := httptest.NewRequest("GET", "/v1/citizens/008095000000/visits", nil)
 	req.Header.Set("Authorization", "Bearer "+kiosk2Tok)
 	s.ServeHTTP(httptest.NewRecorder(), req)
@@ -301,7 +304,7 @@ func TestAccessLog(t *testing.T) {
 			t.Errorf("the access log holds the ID in clear: %+v", e)
 		}
 	}
-	want := []string{"his-08002 POST /v1/eligibility", "his-08002 GET /v1/citizens/:id/visits"}
+	want := []string{"his-08002 POST /v1/eligibility", "his-08002 POST /v1/checkins", "his-08002 GET /v1/citizens/:id/visits"}
 	if !slices.Equal(actions, want) {
 		t.Errorf("entries %v, want %v", actions, want)
 	}

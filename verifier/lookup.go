@@ -216,3 +216,44 @@ const CheckinUser = "TIEPDON"
 func randomPseudonymizer() *Pseudonymizer {
 	return NewPseudonymizer([]byte(rand.Text()))
 }
+
+// SeenWithinDays is the window of the HIS read rule (SeenAt): the local
+// day of the request and the days before it, as long as the same-day
+// window and the look-up log keep a day (its end, the longest offline
+// delay of 72 h, and an hour).
+const SeenWithinDays = 4
+
+// SeenAt reports whether the citizen checked in at facility, or was found
+// by a card check of that facility that disclosed the holder, on the
+// local day of now or the SeenWithinDays-1 days before. It is the rule for
+// hospital systems reading a citizen's visits (issue 16 item 8): an HIS
+// reaches the gateway's own history only through a card check, and so
+// reads here only the citizens who came to it, never a birth cohort.
+func (s *Service) SeenAt(ctx context.Context, id CitizenID, facility string) (bool, error) {
+	today := s.Now().In(s.Location)
+	for d := range SeenWithinDays {
+		day := today.AddDate(0, 0, -d).Format(time.DateOnly)
+		visits, err := s.Ledger.Visits(ctx, id, day)
+		if err != nil {
+			return false, err
+		}
+		for _, v := range visits {
+			if v.Facility == facility {
+				return true, nil
+			}
+		}
+		if s.Lookups == nil {
+			continue
+		}
+		lookups, err := s.Lookups.Lookups(ctx, id, day)
+		if err != nil {
+			return false, err
+		}
+		for _, l := range lookups {
+			if l.Facility == facility && Disclosing(l.Code) {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
