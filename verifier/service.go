@@ -47,6 +47,11 @@ type Service struct {
 	// check is answered, without its history, while the log's store is
 	// slow or down (default 250ms).
 	LookupTimeout time.Duration
+	// Claims keeps imported claim files; nil: claims are refused.
+	Claims ClaimStore
+	// Reviews keeps auditors' review states of duplicate groups; nil:
+	// reviews are refused.
+	Reviews ReviewStore
 
 	// Now is the clock, read once per request.
 	Now func() time.Time

@@ -112,6 +112,9 @@ type DuplicateGroup struct {
 	FullName  string    `json:"full_name"`
 	Day       string    `json:"day"`
 	Visits    []Visit   `json:"visits"`
+	// Review is the auditor's judgement of the group; nil: none yet
+	// (open).
+	Review *Review `json:"review,omitempty"`
 }
 
 // DuplicateQuery selects duplicate groups. From and To are local days

@@ -140,6 +140,7 @@ type ledgerGroup struct {
 	name     string // as when the group was first flagged
 	visits   []verifier.Visit
 	expireAt time.Time
+	review   *verifier.Review // the auditor's, see review.go
 }
 
 func (l *Ledger) shard(id verifier.CitizenID) *ledgerShard {
@@ -477,7 +478,12 @@ func (l *Ledger) Duplicates(_ context.Context, q verifier.DuplicateQuery) (verif
 			}
 			visits := slices.Clone(g.visits)
 			sortLedgerVisits(visits)
-			page.Items = append(page.Items, verifier.DuplicateGroup{CitizenID: g.citizen, FullName: g.name, Day: g.day, Visits: visits})
+			var review *verifier.Review
+			if g.review != nil {
+				r := *g.review
+				review = &r
+			}
+			page.Items = append(page.Items, verifier.DuplicateGroup{CitizenID: g.citizen, FullName: g.name, Day: g.day, Visits: visits, Review: review})
 			last = ledgerCursor{Day: day, Seq: g.seq}
 		}
 	}

@@ -27,6 +27,14 @@
 //	                          gateway's look-up log, lookups.go): one JSON
 //	                          record each, the newest MaxLookupsPerDay kept;
 //	                          expires with the day's window
+//	P{ps}:r:<day>      STRING the auditor's review of the day's group
+//	                          (verifier.Review JSON); expires with the group
+//	P{cf:<fac>}:d:<day> HASH  the facility's claims of the day: MA_LK →
+//	                          verifier.Claim JSON; expires at the day's end
+//	                          + Retention, as groups do
+//	P{cf:<fac>}:k:<lk>  STRING the day a claim MA_LK is filed under (so a
+//	                          resubmission that moves it can remove it)
+//	P{cl}:df:<day>     SET    the facilities with claims on the day
 //
 // A citizen's keys share the hash tag {ps} and so one cluster slot: Record
 // is one Lua script (recordScript), one round trip. The {idx} keys live in
@@ -169,6 +177,14 @@ func (l *Ledger) ticketKey(fac, day string) string       { return l.o.KeyPrefix 
 func (l *Ledger) aliasKey(ps, day string) string         { return l.o.KeyPrefix + "{" + ps + "}:a:" + day }
 func (l *Ledger) checkinKey(id string) string            { return l.o.KeyPrefix + "{c:" + id + "}" }
 func (l *Ledger) lookupKey(ps, day string) string        { return l.o.KeyPrefix + "{" + ps + "}:k:" + day }
+func (l *Ledger) reviewKey(ps, day string) string        { return l.o.KeyPrefix + "{" + ps + "}:r:" + day }
+func (l *Ledger) claimDayKey(fac, day string) string {
+	return l.o.KeyPrefix + "{cf:" + fac + "}:d:" + day
+}
+func (l *Ledger) claimFiledKey(fac, lk string) string {
+	return l.o.KeyPrefix + "{cf:" + fac + "}:k:" + lk
+}
+func (l *Ledger) claimFacilitiesKey(day string) string { return l.o.KeyPrefix + "{cl}:df:" + day }
 
 // unavailable translates a driver error at the package boundary.
 func unavailable(err error) error {
@@ -743,9 +759,11 @@ func (l *Ledger) indexGroups(ctx context.Context, q verifier.DuplicateQuery, lo,
 		}
 		pipe := l.rdb.Pipeline()
 		cmds := make([]*redis.StringCmd, len(zs))
+		reviews := make([]*redis.StringCmd, len(zs))
 		for i, z := range zs {
 			ps, day, _ := strings.Cut(z.Member.(string), ":")
 			cmds[i] = pipe.Get(ctx, l.groupKey(ps, day))
+			reviews[i] = pipe.Get(ctx, l.reviewKey(ps, day))
 		}
 		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 			return nil, unavailable(err)
@@ -756,6 +774,7 @@ func (l *Ledger) indexGroups(ctx context.Context, q verifier.DuplicateQuery, lo,
 				return nil, err
 			}
 			if ok {
+				g.Review = decodeReview(reviews[i].Val())
 				out = append(out, scoredGroup{score: int64(z.Score), group: g})
 			}
 		}
@@ -788,9 +807,11 @@ func (l *Ledger) citizenGroups(ctx context.Context, q verifier.DuplicateQuery, l
 	pipe := l.rdb.Pipeline()
 	scores := make([]*redis.FloatCmd, len(days))
 	groups := make([]*redis.StringCmd, len(days))
+	reviews := make([]*redis.StringCmd, len(days))
 	for i, day := range days {
 		scores[i] = pipe.ZScore(ctx, l.indexKey(), ps+":"+day)
 		groups[i] = pipe.Get(ctx, l.groupKey(ps, day))
+		reviews[i] = pipe.Get(ctx, l.reviewKey(ps, day))
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, unavailable(err)
@@ -814,6 +835,7 @@ func (l *Ledger) citizenGroups(ctx context.Context, q verifier.DuplicateQuery, l
 		if !ok || q.Facility != "" && !slices.ContainsFunc(g.Visits, func(v verifier.Visit) bool { return v.Facility == q.Facility }) {
 			continue
 		}
+		g.Review = decodeReview(reviews[i].Val())
 		out = append(out, scoredGroup{score: int64(score), group: g})
 		if len(out) == want {
 			break
