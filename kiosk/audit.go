@@ -174,3 +174,34 @@ func (s *Server) checkinVisit(c *gin.Context) {
 	readSubjects(c, v.CitizenID)
 	c.JSON(http.StatusOK, v)
 }
+
+type reviewBody struct {
+	State string `json:"state"`
+	Note  string `json:"note"`
+}
+
+// setReview answers PUT /v1/duplicates/{citizen_id}/{day}/review: the
+// auditor's judgement of a group, stored with it.
+func (s *Server) setReview(c *gin.Context) {
+	id, err := verifier.ParseCitizenID(c.Param("citizen_id"))
+	if err != nil {
+		s.abort(c, err)
+		return
+	}
+	var body reviewBody
+	if _, err := s.readBody(c, &body); err != nil {
+		s.abort(c, err)
+		return
+	}
+	by := ""
+	if k := keyOf(c); k != nil {
+		by = k.Name
+	}
+	r, err := s.v.SetReview(c.Request.Context(), verifier.ReviewRequest{CitizenID: id, Day: c.Param("day"), State: body.State, Note: body.Note, By: by})
+	if err != nil {
+		s.abort(c, err)
+		return
+	}
+	readSubjects(c, id)
+	c.JSON(http.StatusOK, r)
+}

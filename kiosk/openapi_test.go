@@ -36,6 +36,7 @@ import (
 	zqr "github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/vnhealth/cccd-checkin/verifier"
+	"github.com/vnhealth/cccd-checkin/verifier/claimxml"
 	"github.com/vnhealth/cccd-checkin/verifier/inmem"
 )
 
@@ -713,6 +714,10 @@ func testService(t *testing.T, now time.Time, ledger verifier.Ledger) *verifier.
 	svc := &verifier.Service{
 		Population: reg, Insurance: reg, Facilities: reg, Ledger: ledger,
 		Now: func() time.Time { return now }, Location: ict,
+		Claims: inmem.NewClaims(0, func() time.Time { return now }),
+	}
+	if rs, ok := ledger.(verifier.ReviewStore); ok {
+		svc.Reviews = rs
 	}
 	svc.Defaults()
 	return svc
@@ -1027,7 +1032,7 @@ func get(m any, path ...string) any {
 // document.
 func TestOpenAPIRealResponses(t *testing.T) {
 	// Register decoders for the non-JSON bodies the document describes.
-	for _, ct := range []string{"text/html", "text/javascript", "text/css"} {
+	for _, ct := range []string{"text/html", "text/javascript", "text/css", "application/xml", "text/xml"} {
 		openapi3filter.RegisterBodyDecoder(ct, openapi3filter.PlainBodyDecoder)
 	}
 	now := time.Date(2026, 3, 9, 9, 0, 0, 0, ict)
@@ -1334,6 +1339,33 @@ func TestOpenAPIRealResponses(t *testing.T) {
 		{apiCall{method: http.MethodGet, path: "/v1/citizens/12345/visits", token: testAuditorToken}, 422, "invalid_citizen_id"},
 		{apiCall{method: http.MethodGet, path: "/v1/citizens/008095001234/visits?day=9/3/2026", token: testAuditorToken, badRequest: true}, 422, "invalid_date"},
 	}
+	// Claims: a file with one good and one bad record, its resubmission,
+	// and files that cannot be read.
+	claimFile := func(recs ...claimxmlFields) []byte {
+		var b bytes.Buffer
+		w := claimxml.NewWriter(&b, "08001")
+		for _, f := range recs {
+			w.Add(f, "", "XML2")
+		}
+		w.Close()
+		return b.Bytes()
+	}
+	cf := claimFile(
+		claimxmlFields{"MA_LK": "LK1", "MA_CSKCB": "08001", "SO_CCCD": "008095001234", "NGAY_VAO": "202603090730", "MA_LOAI_KCB": "01", "T_BHTT": "150000"},
+		claimxmlFields{"MA_LK": "LK2", "MA_CSKCB": "08001", "MA_THE_BHYT": "DN4080812345678", "NGAY_VAO": "2026030907", "MA_LOAI_KCB": "01"})
+	r = c.do(apiCall{method: http.MethodPost, path: "/v1/claims", token: testAuditorToken, contentType: "application/xml", body: cf}, 200)
+	if get(r.json(t), "imported") != 1.0 || get(r.json(t), "rejected_total") != 1.0 {
+		t.Errorf("claims import: %s", r.body)
+	}
+	r = c.do(apiCall{method: http.MethodPost, path: "/v1/claims", token: testAuditorToken, contentType: "text/xml", body: cf}, 200)
+	if get(r.json(t), "replaced") != 1.0 {
+		t.Errorf("claims resubmission: %s", r.body)
+	}
+	wantCode(c.do(apiCall{method: http.MethodPost, path: "/v1/claims", token: testAuditorToken, contentType: "application/xml", body: []byte("<GIAMDINHHS><x>")}, 422), "malformed_xml")
+	wantCode(c.do(apiCall{method: http.MethodPost, path: "/v1/claims", token: testAuditorToken, contentType: "application/xml", body: []byte("<HOSO/>")}, 422), "invalid_envelope")
+	wantCode(c.do(apiCall{method: http.MethodPost, path: "/v1/claims", token: testAuditorToken, contentType: "application/xml", body: []byte(`<!DOCTYPE a [<!ENTITY a "a">]><GIAMDINHHS>&a;</GIAMDINHHS>`)}, 422), "xml_entities")
+	wantCode(c.do(apiCall{method: http.MethodPost, path: "/v1/claims", token: testHISToken, contentType: "application/xml", body: cf}, 403), "forbidden_role")
+
 	for _, ec := range errCases {
 		r := c.do(ec.call, ec.want)
 		if got := r.errorCode(); got != ec.code {
@@ -1413,3 +1445,5 @@ func TestOpenAPIUnknownFacility(t *testing.T) {
 		t.Errorf("unknown facility: %s", r.body)
 	}
 }
+
+type claimxmlFields = verifier.ClaimFields

@@ -17,6 +17,7 @@ import (
 
 	"github.com/vnhealth/cccd-checkin/scanner/qrimage"
 	"github.com/vnhealth/cccd-checkin/verifier"
+	"github.com/vnhealth/cccd-checkin/verifier/claimxml"
 )
 
 // Verifier is what the HTTP layer needs of the domain service.
@@ -29,6 +30,8 @@ type Verifier interface {
 	CheckCard(ctx context.Context, cc verifier.CardCheck) (verifier.CardCheckResult, error)
 	SeenAt(ctx context.Context, id verifier.CitizenID, facility string) (bool, error)
 	CheckinVisit(ctx context.Context, checkinID string) (verifier.Visit, error)
+	ImportClaims(ctx context.Context, claims []verifier.Claim) (verifier.ClaimImport, error)
+	SetReview(ctx context.Context, req verifier.ReviewRequest) (verifier.Review, error)
 }
 
 // Pinger is a dependency whose health /readyz reports.
@@ -75,6 +78,11 @@ type Config struct {
 	GatewayTokenTTL time.Duration
 	// Now is the clock of token expiry (default time.Now).
 	Now func() time.Time
+	// MaxClaimBody bounds a POST /v1/claims body (default 512 MiB: a
+	// month of a hospital's claims; memory does not grow with it).
+	MaxClaimBody int64
+	// ClaimLimits bound what one claim file may make the parser hold.
+	ClaimLimits claimxml.Limits
 }
 
 // Server is the HTTP server's handler and its state.
@@ -101,6 +109,9 @@ type Server struct {
 	gatewaySecret []byte
 	gatewayTTL    time.Duration
 	now           func() time.Time
+	maxClaimBody  int64
+	claimLimits   claimxml.Limits
+	claimImports  chan struct{} // a slot per import running
 }
 
 // notRecordedFor is how long /readyz reports "recording" down after a
@@ -128,6 +139,15 @@ func New(cfg Config) *Server {
 		accessStore: cfg.AccessLog, pseudonyms: verifier.NewPseudonymizer(cfg.PseudonymKey), location: cfg.Location,
 		corsOrigins:   cfg.CORSOrigins,
 		gatewaySecret: cfg.GatewaySecret, gatewayTTL: cfg.GatewayTokenTTL, now: cfg.Now,
+		maxClaimBody: cfg.MaxClaimBody, claimLimits: cfg.ClaimLimits,
+		// Two imports at once: each holds at most the parser's bound.
+		claimImports: make(chan struct{}, 2),
+	}
+	if s.maxClaimBody == 0 {
+		s.maxClaimBody = 512 << 20
+	}
+	if s.claimLimits == (claimxml.Limits{}) {
+		s.claimLimits = claimxml.DefaultLimits()
 	}
 	if len(s.gatewaySecret) == 0 {
 		s.gatewaySecret = []byte(rand.Text())
@@ -215,6 +235,8 @@ func New(cfg Config) *Server {
 	v1.GET("/duplicates/summary", append(auth(RoleAuditor), s.duplicatesSummary)...)
 	v1.GET("/citizens/:id/visits", append(auth(RoleAuditor, RoleHIS), s.visits)...)
 	v1.GET("/access-log", append(auth(RoleAuditor), s.accessLog)...)
+	v1.POST("/claims", append(auth(RoleAuditor), s.importClaims)...)
+	v1.PUT("/duplicates/:citizen_id/:day/review", append(auth(RoleAuditor), s.setReview)...)
 	s.engine = e
 	return s
 }

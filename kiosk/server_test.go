@@ -53,7 +53,8 @@ func newServerWith(tb testing.TB, n int, role08002 kiosk.Role, mod func(*kiosk.C
 	if err != nil {
 		tb.Fatal(err)
 	}
-	svc := &verifier.Service{Population: reg, Insurance: reg, Facilities: reg, Ledger: inmem.NewLedger(), Lookups: inmem.NewLookupLog(nil)}
+	ledger := inmem.NewLedger()
+	svc := &verifier.Service{Population: reg, Insurance: reg, Facilities: reg, Ledger: ledger, Lookups: inmem.NewLookupLog(nil), Claims: inmem.NewClaims(0, nil), Reviews: ledger}
 	svc.Location, _ = time.LoadLocation("Asia/Ho_Chi_Minh")
 	svc.Defaults()
 	keys, err := kiosk.ParseKeys([]byte(`[{"name":"k","role":"kiosk","facility":"08001","token":"` + kioskTok + `"},

@@ -75,7 +75,7 @@ func (a *Amount) UnmarshalJSON(b []byte) error {
 	s := strings.Trim(string(b), `"`)
 	v, ok := ParseAmount(s)
 	if !ok {
-		return Errorf(KindInvalid, "invalid_amount", "an amount is a decimal number")
+		return fmt.Errorf("verifier: %q is not an amount", s)
 	}
 	*a = v
 	return nil

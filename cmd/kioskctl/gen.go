@@ -23,8 +23,10 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "output directory (created if needed)")
 	today := fs.String("today", "", "the day card validity is relative to, YYYY-MM-DD (default: today in Asia/Ho_Chi_Minh)")
 	facilities := fs.Int("facilities", demodata.DefaultFacilities, "number of health facilities (the demo set 08001, 08002, 08101, 01001 is always included)")
+	claims := fs.Int("claims", 0, "also write this many Decision 130 claims of the data set's citizens into DIR/claims (one file per facility, with planted same-day duplicates), for kioskctl claims import")
+	claimDays := fs.Int("claim-days", 30, "the claims' visits fall on this many days before -today")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: kioskctl gen -n N -seed S -out DIR [-today YYYY-MM-DD] [-facilities F]")
+		fmt.Fprintln(fs.Output(), "usage: kioskctl gen -n N -seed S -out DIR [-today YYYY-MM-DD] [-facilities F] [-claims N [-claim-days D]]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -38,6 +40,9 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 	}
 	if *n < 0 {
 		return errors.New("gen: -n must not be negative")
+	}
+	if *claims < 0 || *claimDays < 1 {
+		return errors.New("gen: -claims must not be negative and -claim-days must be positive")
 	}
 	if *facilities < 1 {
 		return errors.New("gen: -facilities must be positive")
@@ -62,5 +67,13 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("gen: %w", err)
 	}
 	fmt.Fprintf(stdout, "gen: wrote %s (today %s, seed %d, %.1fs): %s\n", *out, now, *seed, time.Since(start).Seconds(), st)
+	if *claims > 0 {
+		start = time.Now()
+		cst, err := writeClaims(*out, demodata.Options{N: *n, Seed: *seed, Now: now, Facilities: *facilities}, *claims, *claimDays)
+		if err != nil {
+			return fmt.Errorf("gen: claims: %w", err)
+		}
+		fmt.Fprintf(stdout, "gen: wrote %s/claims (%.1fs): %s\n", *out, time.Since(start).Seconds(), cst)
+	}
 	return nil
 }

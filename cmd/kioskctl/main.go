@@ -19,6 +19,8 @@ commands:
   qr      [-data DIR] [-o FILE] ID   render a citizen's CCCD QR code as PNG
   hash-token [-md5] TOKEN            the sha256: form of a token for the keys file
                                      (-md5: its token_md5, for gateway logins with the MD5 of the token)
+  claims import [-server URL] [-token TOKEN] FILE...
+                                     send Decision 130 claim files to kioskd (auditor token; KIOSK_TOKEN)
 `
 
 func main() {
@@ -43,6 +45,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return runDecode(rest, stdout, stderr)
 	case "qr":
 		return runQR(rest, stdout, stderr)
+	case "claims":
+		return runClaims(rest, stdout, stderr, os.Getenv)
 	case "hash-token":
 		return runHashToken(rest, stdout)
 	case "help", "-h", "-help", "--help":

@@ -68,6 +68,7 @@ func serve(ctx context.Context, c config, stdout, stderr io.Writer) error {
 	ready["ledger"] = ledger.Ledger
 	svc := &verifier.Service{
 		Population: regs.population, Insurance: regs.insurance, Facilities: regs.facilities, Ledger: ledger.Ledger, Coverage: rules,
+		Claims: ledger.claims, Reviews: ledger.reviews,
 		Location: loc, RepeatWithin: c.RepeatWindow, MaxOfflineAge: c.MaxOfflineAge,
 	}
 	if regs.staff != nil {
@@ -176,6 +177,10 @@ type openedLedger struct {
 	lookups verifier.LookupLog
 	// client is the Redis client; nil for the in-process window.
 	client redis.UniversalClient
+	// claims and reviews are kept where the duplicate groups are, with
+	// their retention.
+	claims  verifier.ClaimStore
+	reviews verifier.ReviewStore
 	// close flushes the outbox (within ctx) and closes the Redis client.
 	close func(ctx context.Context) error
 }
@@ -191,7 +196,8 @@ const redisPoolSize = 128
 // that keeps check-ins while Redis is down; else the in-process window.
 func openLedger(ctx context.Context, c config, log *slog.Logger, metrics *kiosk.Metrics) (*openedLedger, error) {
 	if c.Redis == "" {
-		return &openedLedger{Ledger: inmem.NewLedger(inmem.WithLedgerRetention(c.Retention)), lookups: inmem.NewLookupLog(nil), close: func(context.Context) error { return nil }}, nil
+		l := inmem.NewLedger(inmem.WithLedgerRetention(c.Retention))
+		return &openedLedger{Ledger: l, lookups: inmem.NewLookupLog(nil), claims: inmem.NewClaims(c.Retention, nil), reviews: l, close: func(context.Context) error { return nil }}, nil
 	}
 	if c.PseudonymKey == "" {
 		return nil, errors.New("-redis needs -pseudonym-key (KIOSK_PSEUDONYM_KEY): citizen IDs in Redis keys are pseudonymised with it")
@@ -262,7 +268,7 @@ func openLedger(ctx context.Context, c config, log *slog.Logger, metrics *kiosk.
 		slog.Int("queued", ob.Depth()), slog.Duration("timeout", obTimeout), slog.Int("min_replicas", c.RedisMinReplicas))
 	var once sync.Once
 	var closeErr error
-	return &openedLedger{Ledger: ob, outbox: ob, lookups: rl, client: client, close: func(ctx context.Context) error {
+	return &openedLedger{Ledger: ob, outbox: ob, lookups: rl, client: client, claims: rl.Claims(), reviews: rl, close: func(ctx context.Context) error {
 		once.Do(func() {
 			closeErr = ob.Close(ctx)
 			if d := ob.Depth(); d > 0 {

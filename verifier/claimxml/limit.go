@@ -40,7 +40,7 @@ type runLimiter struct {
 	cuts int // runs cut short so far
 	drop bool
 	st   lexState
-	seen int    // bytes of "--" or "[CDATA[" matched after "<!"
+	seen int     // bytes of "--" or "[CDATA[" matched after "<!"
 	tail [2]byte // the last two bytes inside a comment or CDATA section
 }
 
