@@ -106,7 +106,7 @@ func writeClaims(dir string, opt demodata.Options, n, days int) (claimGenStats, 
 		paid := total * 80 / 100
 		c := verifier.Claim{
 			Facility: fac, SoCCCD: cz.ID, FullName: cz.FullName, DOB: cz.DOB.Time(time.UTC).Format("200601020000"),
-			Gender: map[verifier.Gender]string{verifier.Male: "1", verifier.Female: "2"}[cz.Gender],
+			Gender:    map[verifier.Gender]string{verifier.Male: "1", verifier.Female: "2"}[cz.Gender],
 			MaLoaiKCB: loai, NgayVao: at.Format(verifier.ClaimTimeLayout), NgayRa: ra.Format(verifier.ClaimTimeLayout),
 			MaKhoa: "K01", TTongChi: verifier.Amount(strconv.Itoa(total)), TBHTT: verifier.Amount(strconv.Itoa(paid)),
 			TBNCCT: verifier.Amount(strconv.Itoa(total - paid)),
