@@ -9,11 +9,11 @@ import (
 )
 
 // ClaimTimeLayout is how Decision 130 tables write times: yyyyMMddHHmm,
-// local time, no zone (domain.md §9).
+// local time, no zone (docs/domain.md §9).
 const ClaimTimeLayout = "200601021504"
 
-// Visit types of a claim (MA_LOAI_KCB, domain.md §9). Only an outpatient
-// examination is a visit in the sense of the same-day rules (domain.md §10):
+// Visit types of a claim (MA_LOAI_KCB, docs/domain.md §9). Only an outpatient
+// examination is a visit in the sense of the same-day rules (docs/domain.md §10):
 // 02 and 05 are treatment periods and 07 a drug refill without an
 // examination, whose NGAY_RA is the end of the period, not a second visit.
 const (
@@ -82,7 +82,7 @@ func (a *Amount) UnmarshalJSON(b []byte) error {
 }
 
 // Claim is one visit's summary record (table XML1 of a Decision 130 claim
-// file, domain.md §9) as the insurer receives it from a facility. Facility +
+// file, docs/domain.md §9) as the insurer receives it from a facility. Facility +
 // MaLK identify it: a resubmission with the same pair replaces it.
 type Claim struct {
 	Facility  string    `json:"facility"` // MA_CSKCB, 5 characters
@@ -117,7 +117,7 @@ type Claim struct {
 func (c Claim) Key() string { return c.Facility + "|" + c.MaLK }
 
 // Examination reports whether the claim is an outpatient examination, the
-// only kind the same-day rules count (domain.md §10).
+// only kind the same-day rules count (docs/domain.md §10).
 func (c Claim) Examination() bool { return c.MaLoaiKCB == ClaimOutpatientExam }
 
 // At returns NGAY_VAO as an instant in loc.

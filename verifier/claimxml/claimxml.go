@@ -1,5 +1,5 @@
 // Package claimxml reads claim files as hospitals send them to the insurer
-// under Decision 130/QĐ-BYT (domain.md §9): the GIAMDINHHS envelope whose
+// under Decision 130/QĐ-BYT (docs/domain.md §9): the GIAMDINHHS envelope whose
 // THONGTINHOSO/DANHSACHHOSO/HOSO/FILEHOSO elements each carry a table,
 // LOAIHOSO (XML1 … XML15) and NOIDUNGFILE, the table's own XML in base64.
 // Table XML1, the visit summary, becomes verifier.Claim; every other table
