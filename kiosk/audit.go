@@ -1,10 +1,8 @@
 package kiosk
 
 import (
-	"encoding/csv"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -43,8 +41,13 @@ func (s *Server) duplicates(c *gin.Context) {
 		s.abort(c, badRequest("invalid_request", "from and to (YYYY-MM-DD, local days) are required"))
 		return
 	}
-	if c.Query("format") == "csv" || strings.Contains(c.GetHeader("Accept"), "text/csv") {
-		s.duplicatesCSV(c, q)
+	format, err := exportFormat(c)
+	if err != nil {
+		s.abort(c, err)
+		return
+	}
+	if format != formatJSON {
+		s.duplicatesExport(c, q, format)
 		return
 	}
 	page, err := s.v.Duplicates(c.Request.Context(), q)
@@ -61,44 +64,85 @@ func (s *Server) duplicates(c *gin.Context) {
 	c.JSON(http.StatusOK, duplicatesResponse{Items: page.Items, NextCursor: page.NextCursor})
 }
 
-var csvHeader = []string{"citizen_id", "full_name", "day", "facility", "visit_type", "at", "checkin_id", "kiosk"}
+// csvHeader are the columns of the duplicates export (CSV and XLSX).
+var csvHeader = []string{"citizen_id", "full_name", "day", "facility", "facility_name", "visit_type", "at", "checkin_id", "kiosk",
+	"review_state", "review_note", "reviewed_by"}
 
-// duplicatesCSV streams every page as CSV, one row per visit, UTF-8 with a
-// byte-order mark so that spreadsheet software shows Vietnamese correctly.
-// Memory stays constant: one page at a time.
-func (s *Server) duplicatesCSV(c *gin.Context, q verifier.DuplicateQuery) {
+var duplicateColumns = []column{
+	{name: "citizen_id", text: true, width: 15}, {name: "full_name", width: 24}, {name: "day", width: 11},
+	{name: "facility", text: true, width: 9}, {name: "facility_name", width: 36}, {name: "visit_type", width: 11},
+	{name: "at", width: 26}, {name: "checkin_id", text: true, width: 18}, {name: "kiosk", width: 12},
+	{name: "review_state", width: 12}, {name: "review_note", width: 40}, {name: "reviewed_by", width: 14},
+}
+
+// duplicatesExport writes every page as CSV (streamed, UTF-8 with a
+// byte-order mark) or as an XLSX workbook, one row per visit, the facility's
+// name beside its code and the group's review on each of its rows. Memory
+// stays constant for CSV (one page at a time); the workbook spills to a
+// temporary file as it grows.
+func (s *Server) duplicatesExport(c *gin.Context, q verifier.DuplicateQuery, format string) {
 	q.Limit = 500
 	page, err := s.v.Duplicates(c.Request.Context(), q)
 	if err != nil {
 		s.abort(c, err) // nothing written yet: a proper JSON error
 		return
 	}
-	c.Header("Content-Type", "text/csv; charset=utf-8")
-	c.Header("Content-Disposition", `attachment; filename="duplicates-`+q.From+`-`+q.To+`.csv"`)
-	c.Status(http.StatusOK)
-	_, _ = c.Writer.WriteString("\ufeff")
-	w := csv.NewWriter(c.Writer)
-	_ = w.Write(csvHeader)
+	ex, err := s.newExporter(c, format, "duplicates-"+q.From+"-"+q.To, duplicateColumns)
+	if err != nil {
+		s.abort(c, err)
+		return
+	}
+	names := map[string]string{}
+	name := func(code string) string {
+		n, ok := names[code]
+		if !ok {
+			n = s.v.FacilityName(c.Request.Context(), code)
+			names[code] = n
+		}
+		return n
+	}
 	for {
 		for _, g := range page.Items {
 			readSubjects(c, g.CitizenID)
+			state, note, by := string(verifier.ReviewOpen), "", ""
+			if g.Review != nil {
+				state, note, by = string(g.Review.State), g.Review.Note, g.Review.By
+			}
 			for _, v := range g.Visits {
-				_ = w.Write([]string{string(g.CitizenID), g.FullName, g.Day, v.Facility, string(v.VisitType),
-					v.At.Format(time.RFC3339), v.CheckinID, v.Kiosk})
+				if err := ex.row(string(g.CitizenID), g.FullName, g.Day, v.Facility, name(v.Facility), string(v.VisitType),
+					v.At.Format(time.RFC3339), v.CheckinID, v.Kiosk, state, note, by); err != nil {
+					s.exportFailed(c, format, err)
+					return
+				}
 			}
 		}
-		w.Flush()
-		if page.NextCursor == "" || w.Error() != nil {
-			return
+		if page.NextCursor == "" {
+			break
 		}
 		q.Cursor = page.NextCursor
 		if page, err = s.v.Duplicates(c.Request.Context(), q); err != nil {
-			// Headers are gone: end the file with a marker row so a
-			// truncated export is never mistaken for a complete one.
-			_ = w.Write([]string{"#error", verifier.AsError(err).Message})
-			w.Flush()
+			if format == formatCSV {
+				// Headers are gone: end the file with a marker row so a
+				// truncated export is never mistaken for a complete one.
+				_ = ex.row("#error", verifier.AsError(err).Message)
+				_ = ex.close()
+				return
+			}
+			s.abort(c, err)
 			return
 		}
+	}
+	if err := ex.close(); err != nil {
+		s.exportFailed(c, format, err)
+	}
+}
+
+// exportFailed ends an export that could not be written: for a workbook
+// not yet sent, a JSON error; for a CSV under way, nothing more can be
+// said (the client went away, or the writer failed).
+func (s *Server) exportFailed(c *gin.Context, format string, err error) {
+	if format == formatXLSX && !c.Writer.Written() {
+		s.abort(c, err)
 	}
 }
 

@@ -32,6 +32,9 @@ type Verifier interface {
 	CheckinVisit(ctx context.Context, checkinID string) (verifier.Visit, error)
 	ImportClaims(ctx context.Context, claims []verifier.Claim) (verifier.ClaimImport, error)
 	SetReview(ctx context.Context, req verifier.ReviewRequest) (verifier.Review, error)
+	Findings(ctx context.Context, q verifier.FindingsQuery) (verifier.FindingsPage, error)
+	SummarizeFindings(ctx context.Context, from, to, facility string) (verifier.FindingsSummary, error)
+	FacilityName(ctx context.Context, code string) string
 }
 
 // Pinger is a dependency whose health /readyz reports.
@@ -236,6 +239,8 @@ func New(cfg Config) *Server {
 	v1.GET("/citizens/:id/visits", append(auth(RoleAuditor, RoleHIS), s.visits)...)
 	v1.GET("/access-log", append(auth(RoleAuditor), s.accessLog)...)
 	v1.POST("/claims", append(auth(RoleAuditor), s.importClaims)...)
+	v1.GET("/claims/findings", append(auth(RoleAuditor), s.claimFindings)...)
+	v1.GET("/claims/findings/summary", append(auth(RoleAuditor), s.claimFindingsSummary)...)
 	v1.PUT("/duplicates/:citizen_id/:day/review", append(auth(RoleAuditor), s.setReview)...)
 	s.engine = e
 	return s

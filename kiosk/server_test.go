@@ -48,7 +48,7 @@ func newServerWith(tb testing.TB, n int, role08002 kiosk.Role, mod func(*kiosk.C
 		cards = append(cards, verifier.Card{CardNo: "08" + pad8(i), CitizenID: id, FullName: "Nguyễn Văn An", DOB: date("1995-03-14"), Gender: verifier.Male,
 			BenefitLevel: 4, RegisteredFacility: "08002", ValidFrom: date("2020-01-01")})
 	}
-	facs := []verifier.Facility{{Code: "08001", Level: verifier.LevelProvincial}, {Code: "08002", Level: verifier.LevelDistrict}}
+	facs := []verifier.Facility{{Code: "08001", Name: "Bệnh viện Đa khoa tỉnh Tuyên Quang", Level: verifier.LevelProvincial}, {Code: "08002", Name: "Trung tâm Y tế huyện Yên Sơn", Level: verifier.LevelDistrict}}
 	reg, err := inmem.NewRegistry(citizens, cards, facs)
 	if err != nil {
 		tb.Fatal(err)

@@ -193,3 +193,6 @@ func atoiN(s string) (int, error) {
 }
 
 func sortStrings(s []string) { slices.Sort(s) }
+
+// AddDays returns the full date n days after d (before, for n < 0).
+func (d Date) AddDays(n int) Date { return NewDate(d.Time(time.UTC).AddDate(0, 0, n)) }

@@ -151,10 +151,12 @@ func (s *Service) Duplicates(ctx context.Context, q DuplicateQuery) (DuplicatePa
 	page, err := s.Ledger.Duplicates(ctx, q)
 	// Times as the facility's clock showed them: that is what an auditor
 	// compares with the paper records.
+	names := s.facilityNames()
 	for i := range page.Items {
 		for j := range page.Items[i].Visits {
 			v := &page.Items[i].Visits[j]
 			v.At = v.At.In(s.Location)
+			v.FacilityName = names(ctx, v.Facility)
 		}
 	}
 	return page, err

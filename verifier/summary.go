@@ -17,11 +17,21 @@ type DuplicateSummary struct {
 	Visits     int               `json:"visits"`
 	ByFacility []FacilityCount   `json:"by_facility"`
 	ByPair     []FacilityPairSum `json:"by_pair"`
+	// ByDay counts the groups of each day of the range that has any.
+	ByDay []DayCount `json:"by_day"`
+}
+
+// DayCount is one day's flagged groups.
+type DayCount struct {
+	Day    string `json:"day"`
+	Groups int    `json:"groups"`
+	Visits int    `json:"visits"`
 }
 
 // FacilityCount is one facility's share of the flagged groups.
 type FacilityCount struct {
 	Facility string `json:"facility"`
+	Name     string `json:"name"` // "" when the registry does not know it
 	Groups   int    `json:"groups"`
 	Visits   int    `json:"visits"`
 }
@@ -29,6 +39,7 @@ type FacilityCount struct {
 // FacilityPairSum counts the groups in which two facilities both appear.
 type FacilityPairSum struct {
 	Facilities [2]string `json:"facilities"`
+	Names      [2]string `json:"names"`
 	Groups     int       `json:"groups"`
 }
 
@@ -36,7 +47,8 @@ type FacilityPairSum struct {
 // facility) page by page and counts them; memory grows with the number of
 // facilities and pairs, not of groups.
 func (s *Service) SummarizeDuplicates(ctx context.Context, from, to, facility string) (DuplicateSummary, error) {
-	sum := DuplicateSummary{From: from, To: to, ByFacility: []FacilityCount{}, ByPair: []FacilityPairSum{}}
+	sum := DuplicateSummary{From: from, To: to, ByFacility: []FacilityCount{}, ByPair: []FacilityPairSum{}, ByDay: []DayCount{}}
+	names := s.facilityNames()
 	byFac := map[string]*FacilityCount{}
 	byPair := map[[2]string]int{}
 	citizens := map[CitizenID]struct{}{}
@@ -49,12 +61,17 @@ func (s *Service) SummarizeDuplicates(ctx context.Context, from, to, facility st
 		for _, g := range page.Items {
 			sum.Groups++
 			sum.Visits += len(g.Visits)
+			if n := len(sum.ByDay); n == 0 || sum.ByDay[n-1].Day != g.Day {
+				sum.ByDay = append(sum.ByDay, DayCount{Day: g.Day})
+			}
+			sum.ByDay[len(sum.ByDay)-1].Groups++
+			sum.ByDay[len(sum.ByDay)-1].Visits += len(g.Visits)
 			citizens[g.CitizenID] = struct{}{}
 			var facs []string
 			for _, v := range g.Visits {
 				fc := byFac[v.Facility]
 				if fc == nil {
-					fc = &FacilityCount{Facility: v.Facility}
+					fc = &FacilityCount{Facility: v.Facility, Name: names(ctx, v.Facility)}
 					byFac[v.Facility] = fc
 				}
 				fc.Visits++
@@ -86,7 +103,7 @@ func (s *Service) SummarizeDuplicates(ctx context.Context, from, to, facility st
 		return strings.Compare(a.Facility, b.Facility)
 	})
 	for p, n := range byPair {
-		sum.ByPair = append(sum.ByPair, FacilityPairSum{Facilities: p, Groups: n})
+		sum.ByPair = append(sum.ByPair, FacilityPairSum{Facilities: p, Names: [2]string{names(ctx, p[0]), names(ctx, p[1])}, Groups: n})
 	}
 	slices.SortFunc(sum.ByPair, func(a, b FacilityPairSum) int {
 		if a.Groups != b.Groups {

@@ -46,6 +46,9 @@ type Visit struct {
 	// kept so that later eligibility checks can show the card's check
 	// history like the insurer's gateway does.
 	EligibilityCode string `json:"eligibility_code,omitempty"`
+	// FacilityName is the facility's name, filled in where auditors read
+	// visits (duplicate groups, findings); ledgers do not store it.
+	FacilityName string `json:"facility_name,omitempty"`
 }
 
 // Recording is what the service asks a ledger to record: the visit and the
