@@ -1061,6 +1061,7 @@ func TestOpenAPIRealResponses(t *testing.T) {
 	c.do(apiCall{method: http.MethodGet, path: "/openapi.yaml"}, 200)
 	c.do(apiCall{method: http.MethodGet, path: "/openapi.json"}, 200)
 	c.do(apiCall{method: http.MethodGet, path: "/"}, 200)
+	c.do(apiCall{method: http.MethodGet, path: "/audit"}, 200)
 	c.do(apiCall{method: http.MethodGet, path: "/assets/no-such-file.js"}, 404)
 	if entries, err := fs.ReadDir(webFiles, "web/assets"); err == nil {
 		for _, e := range entries {

@@ -33,16 +33,32 @@ func (s *Server) pageRoutes(e *gin.Engine) {
 				return
 			}
 		}
-		c.Header("Cache-Control", "no-cache")
-		c.Header("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-		c.Header("X-Content-Type-Options", "nosniff")
-		c.Header("Referrer-Policy", "no-referrer")
-		c.Header("Permissions-Policy", "camera=(self)")
+		setPageHeaders(c)
 		files.ServeHTTP(c.Writer, c.Request)
 	}
 	e.GET("/", serve)
 	e.GET("/assets/*file", serve)
+	// The auditors' page: the same assets and headers; the API it calls
+	// checks the auditor's token.
+	audit, _ := fs.ReadFile(sub, "audit.html")
+	e.GET("/audit", func(c *gin.Context) {
+		setPageHeaders(c)
+		c.Data(http.StatusOK, "text/html; charset=utf-8", audit)
+	})
 }
+
+func setPageHeaders(c *gin.Context) {
+	c.Header("Cache-Control", "no-cache")
+	c.Header("Content-Security-Policy", pageCSP)
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Header("Referrer-Policy", "no-referrer")
+	c.Header("Permissions-Policy", "camera=(self)")
+}
+
+// pageCSP allows nothing from elsewhere: the pages and their libraries
+// (Chart.js, vendored in web/assets/vendor) are served by this service;
+// blob: is for exports downloaded through fetch.
+const pageCSP = "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 func (s *Server) openapiYAML(c *gin.Context) {
 	c.Data(http.StatusOK, "application/yaml; charset=utf-8", openapiDoc)
