@@ -153,9 +153,6 @@ func TestAuditPage(t *testing.T) {
 			t.Errorf("findings %s: no %s", kinds, k)
 		}
 	}
-	if err := os.MkdirAll("../../docs/screenshots", 0o755); err == nil && os.Getenv("KIOSK_SCREENSHOTS") == "" {
-		t.Setenv("KIOSK_SCREENSHOTS", "../../docs/screenshots")
-	}
 	p.screenshot("audit-1280x800")
 
 	// Drill down into the group: its visits with facility names.
@@ -206,9 +203,6 @@ func TestAuditPageWide(t *testing.T) {
 	p := openAudit(t, srv, 1920, 1080)
 	p.login(auditorToken)
 	p.waitJS(`document.body.dataset.loaded === 'true'`, 20*time.Second)
-	if err := os.MkdirAll("../../docs/screenshots", 0o755); err == nil && os.Getenv("KIOSK_SCREENSHOTS") == "" {
-		t.Setenv("KIOSK_SCREENSHOTS", "../../docs/screenshots")
-	}
 	p.screenshot("audit-1920x1080")
 	if v := p.axe(); len(v) > 0 {
 		t.Errorf("axe-core violations:\n%s", strings.Join(v, "\n"))
