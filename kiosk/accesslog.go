@@ -14,33 +14,11 @@ import (
 	"github.com/vnhealth/cccd-checkin/verifier"
 )
 
-// AccessEntry records that a hospital system or an auditor read a
-// citizen's data: who (the API key's name, never its token), when, through
-// which endpoint, and whose data, as the citizen ID's keyed pseudonym, so
-// the log itself does not reveal who was looked up.
-type AccessEntry struct {
-	At       time.Time `json:"at"`
-	Key      string    `json:"key"`
-	Role     Role      `json:"role"`
-	Facility string    `json:"facility,omitempty"`
-	Action   string    `json:"action"` // method and route template
-	Subject  string    `json:"subject"`
-	Status   int       `json:"status"`
-}
-
-// AccessQuery selects access entries: a time range (inclusive from,
-// exclusive to), and optionally one subject pseudonym and one key name.
-type AccessQuery struct {
-	From, To time.Time
-	Subject  string
-	Key      string
-	Limit    int
-}
-
-// AccessLog stores access entries for the retention period.
+// AccessLog stores access entries for the retention period. It is
+// declared here, where it is used; kiosk/redisstore implements it.
 type AccessLog interface {
-	Append(ctx context.Context, entries []AccessEntry) error
-	Query(ctx context.Context, q AccessQuery) ([]AccessEntry, error)
+	Append(ctx context.Context, entries []verifier.AccessEntry) error
+	Query(ctx context.Context, q verifier.AccessQuery) ([]verifier.AccessEntry, error)
 }
 
 const ctxRead = "kiosk.read"
@@ -79,9 +57,9 @@ func (s *Server) auditReads(c *gin.Context) {
 	ids = slices.Compact(ids)
 	now := time.Now().UTC()
 	action := c.Request.Method + " " + c.FullPath()
-	entries := make([]AccessEntry, 0, len(ids))
+	entries := make([]verifier.AccessEntry, 0, len(ids))
 	for _, id := range ids {
-		entries = append(entries, AccessEntry{At: now, Key: k.Name, Role: k.Role, Facility: k.Facility, Action: action,
+		entries = append(entries, verifier.AccessEntry{At: now, Key: k.Name, Role: string(k.Role), Facility: k.Facility, Action: action,
 			Subject: s.pseudonyms.Of(id), Status: c.Writer.Status()})
 	}
 	s.access.enqueue(entries)
@@ -91,19 +69,19 @@ func (s *Server) auditReads(c *gin.Context) {
 type accessWriter struct {
 	log     AccessLog
 	logger  *slog.Logger
-	ch      chan []AccessEntry
+	ch      chan []verifier.AccessEntry
 	done    chan struct{}
 	dropped func()
 	once    sync.Once
 }
 
 func newAccessWriter(l AccessLog, logger *slog.Logger, dropped func()) *accessWriter {
-	w := &accessWriter{log: l, logger: logger, ch: make(chan []AccessEntry, 4096), done: make(chan struct{}), dropped: dropped}
+	w := &accessWriter{log: l, logger: logger, ch: make(chan []verifier.AccessEntry, 4096), done: make(chan struct{}), dropped: dropped}
 	go w.run()
 	return w
 }
 
-func (w *accessWriter) enqueue(e []AccessEntry) {
+func (w *accessWriter) enqueue(e []verifier.AccessEntry) {
 	select {
 	case w.ch <- e:
 	case <-time.After(50 * time.Millisecond):
@@ -151,7 +129,7 @@ func (w *accessWriter) Close(ctx context.Context) error {
 }
 
 type accessResponse struct {
-	Items []AccessEntry `json:"items"`
+	Items []verifier.AccessEntry `json:"items"`
 }
 
 // accessLog answers GET /v1/access-log for auditors: who read whose data.
@@ -171,7 +149,7 @@ func (s *Server) accessLog(c *gin.Context) {
 		return
 	}
 	// Local days, as the auditor means them.
-	q := AccessQuery{
+	q := verifier.AccessQuery{
 		From:  time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, s.location),
 		To:    time.Date(to.Year(), to.Month(), to.Day()+1, 0, 0, 0, 0, s.location),
 		Key:   c.Query("key"),
@@ -199,7 +177,7 @@ func (s *Server) accessLog(c *gin.Context) {
 		return
 	}
 	if items == nil {
-		items = []AccessEntry{}
+		items = []verifier.AccessEntry{}
 	}
 	c.JSON(http.StatusOK, accessResponse{Items: items})
 }
@@ -208,13 +186,13 @@ func (s *Server) accessLog(c *gin.Context) {
 type MemoryAccessLog struct {
 	mu      sync.Mutex
 	max     int
-	entries []AccessEntry
+	entries []verifier.AccessEntry
 }
 
 // NewMemoryAccessLog keeps at most max entries (the oldest go first).
 func NewMemoryAccessLog(max int) *MemoryAccessLog { return &MemoryAccessLog{max: max} }
 
-func (m *MemoryAccessLog) Append(_ context.Context, e []AccessEntry) error {
+func (m *MemoryAccessLog) Append(_ context.Context, e []verifier.AccessEntry) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.entries = append(m.entries, e...)
@@ -224,24 +202,8 @@ func (m *MemoryAccessLog) Append(_ context.Context, e []AccessEntry) error {
 	return nil
 }
 
-func (m *MemoryAccessLog) Query(_ context.Context, q AccessQuery) ([]AccessEntry, error) {
+func (m *MemoryAccessLog) Query(_ context.Context, q verifier.AccessQuery) ([]verifier.AccessEntry, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return FilterAccess(m.entries, q), nil
-}
-
-// FilterAccess returns the entries that match q, oldest first, at most
-// q.Limit of them. Stores that keep entries by day use it on each day.
-func FilterAccess(entries []AccessEntry, q AccessQuery) []AccessEntry {
-	var out []AccessEntry
-	for _, e := range entries {
-		if e.At.Before(q.From) || !e.At.Before(q.To) || q.Subject != "" && e.Subject != q.Subject || q.Key != "" && e.Key != q.Key {
-			continue
-		}
-		out = append(out, e)
-		if q.Limit > 0 && len(out) == q.Limit {
-			break
-		}
-	}
-	return out
+	return verifier.FilterAccess(m.entries, q), nil
 }

@@ -211,7 +211,9 @@ func (s *Server) authenticate(roles ...Role) gin.HandlerFunc {
 			k, ok = s.keys.lookup(strings.TrimSpace(tok))
 		}
 		if !ok {
-			s.abort(c, errUnauthenticated)
+			if s.chargeAnonymous(c) {
+				s.abort(c, errUnauthenticated)
+			}
 			return
 		}
 		c.Set(ctxKey, k)

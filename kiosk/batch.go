@@ -50,6 +50,12 @@ func (s *Server) checkinBatch(c *gin.Context) {
 		s.abort(c, verifier.Errorf(verifier.KindTooLarge, "batch_too_large", "a batch holds at most %d check-ins", MaxBatch))
 		return
 	}
+	// Each item is a check-in's work: it costs what a check-in sent alone
+	// would, so that a batch is no way around the key's rate.
+	if err := s.spend(c, len(b.Items)); err != nil {
+		s.abort(c, err)
+		return
+	}
 	out := batchResponse{Results: make([]batchItem, len(b.Items))}
 	for i, item := range b.Items {
 		out.Results[i] = s.batchCheckin(c, i, item)

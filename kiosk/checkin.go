@@ -75,6 +75,23 @@ func (s *Server) recognise(c *gin.Context, text *string, img []byte, camera bool
 		r, err := scanner.Parse(*text)
 		return r, qrimage.Result{}, err
 	}
+	// The header first: an image over the pixel budget is refused before
+	// a pixel is decoded; then its cost against the key's rate (a
+	// megapixel a unit), then room among the images being decoded.
+	h, err := qrimage.Inspect(img, s.image)
+	if err != nil {
+		s.metrics.decodes.WithLabelValues("none").Inc()
+		return scanner.Result{}, qrimage.Result{}, err
+	}
+	if err := s.spend(c, 1+int((h.Pixels()+imagePixelsPerUnit-1)/imagePixelsPerUnit)); err != nil {
+		return scanner.Result{}, qrimage.Result{}, err
+	}
+	release, err := s.images.acquire(c.Request.Context(), h.WorkBytes())
+	if err != nil {
+		c.Header("Retry-After", "1")
+		return scanner.Result{}, qrimage.Result{}, err
+	}
+	defer release()
 	var parsed scanner.Result
 	qr, err := qrimage.Decode(c.Request.Context(), img, qrimage.Options{
 		Limits: s.image,

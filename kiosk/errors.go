@@ -26,6 +26,8 @@ var statusOf = map[verifier.Kind]int{
 var (
 	errUnauthenticated = &verifier.Error{Kind: "unauthenticated", Code: "unauthenticated", Message: "send a valid API token as Authorization: Bearer TOKEN"}
 	errRateLimited     = &verifier.Error{Kind: "rate_limited", Code: "rate_limited", Message: "too many requests for this token; retry after the time in Retry-After"}
+	// A flood without valid credentials, counted per client address.
+	errAnonymousRateLimited = &verifier.Error{Kind: "rate_limited", Code: "rate_limited", Message: "too many requests without valid credentials from this address; retry after the time in Retry-After"}
 )
 
 func init() {

@@ -96,6 +96,11 @@ var errGatewayLogin = &gatewayFault{code: verifier.CodeAuth, detail: "wrong user
 // tokenTake answers POST /api/token/take: username is the name of an his
 // key, password its token or the token's lowercase hex MD5.
 func (s *Server) tokenTake(c *gin.Context) {
+	// Every login counts against its address: a guesser of passwords is
+	// held to the anonymous rate whatever it sends.
+	if !s.chargeAnonymous(c) {
+		return
+	}
 	var b tokenTakeBody
 	if err := s.readGatewayBody(c, map[string]*string{"username": &b.Username, "password": &b.Password}); err != nil {
 		s.abort(c, err)
@@ -149,6 +154,9 @@ func (s *Server) gatewayAuthenticate(c *gin.Context) {
 		k, ok = s.keys.login(u, q.Get("password"))
 	}
 	if !ok || k.Role != RoleHIS {
+		if !s.chargeAnonymous(c) {
+			return
+		}
 		s.abort(c, &gatewayFault{code: verifier.CodeAuth, detail: "send the token from /api/token/take (token and id_token in the query, or Authorization: Bearer), or username and password"})
 		return
 	}

@@ -6,7 +6,9 @@ package kiosk
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -51,8 +53,11 @@ type Config struct {
 	Ready map[string]Pinger
 	// MaxBody bounds a JSON request body (default 64 KiB).
 	MaxBody int64
-	// Image bounds an uploaded image (bytes and pixels).
+	// Image bounds an uploaded image (bytes and pixels); default
+	// qrimage.DefaultLimits.
 	Image qrimage.Limits
+	// ImageWork bounds the images decoded at once.
+	ImageWork ImageWork
 	// Metrics receives the server's metrics; nil: a private registry.
 	Metrics *Metrics
 	// Idempotency stores first answers to Idempotency-Key requests; nil:
@@ -61,7 +66,13 @@ type Config struct {
 	// MaxBatchBody bounds a batch of queued check-ins (default 1 MiB).
 	MaxBatchBody int64
 	// RateLimits per role; a role not listed is not limited.
+	// RoleAnonymous limits requests without valid credentials per client
+	// address.
 	RateLimits map[Role]RateLimit
+	// TrustedProxies are the addresses (IPs or CIDRs) of the load
+	// balancers whose X-Forwarded-For names the client, for the
+	// per-address limit; none by default: the TCP peer is the client.
+	TrustedProxies []string
 	// AccessLog keeps who read whose data; nil: an in-process log of the
 	// newest 100,000 entries.
 	AccessLog AccessLog
@@ -96,6 +107,7 @@ type Server struct {
 	ready   map[string]Pinger
 	maxBody int64
 	image   qrimage.Limits
+	images  *imageGate
 	metrics *Metrics
 	idem    IdempotencyStore
 	engine  *gin.Engine
@@ -115,6 +127,9 @@ type Server struct {
 	maxClaimBody  int64
 	claimLimits   claimxml.Limits
 	claimImports  chan struct{} // a slot per import running
+	// idemSecret seals the stored idempotent answers (sealAnswer): from
+	// the pseudonym key, which every kioskd sharing a store has.
+	idemSecret []byte
 }
 
 // notRecordedFor is how long /readyz reports "recording" down after a
@@ -152,6 +167,12 @@ func New(cfg Config) *Server {
 	if s.claimLimits == (claimxml.Limits{}) {
 		s.claimLimits = claimxml.DefaultLimits()
 	}
+	s.idemSecret = []byte(rand.Text())
+	if len(cfg.PseudonymKey) > 0 {
+		m := hmac.New(sha256.New, cfg.PseudonymKey)
+		m.Write([]byte("idempotent answers"))
+		s.idemSecret = m.Sum(nil)
+	}
 	if len(s.gatewaySecret) == 0 {
 		s.gatewaySecret = []byte(rand.Text())
 	}
@@ -185,13 +206,20 @@ func New(cfg Config) *Server {
 	if s.metrics == nil {
 		s.metrics = NewMetrics(nil)
 	}
-	s.limiter = newLimiter(cfg.RateLimits, nil)
+	s.limiter = newLimiter(cfg.RateLimits, s.now)
+	s.images = newImageGate(cfg.ImageWork)
 	s.access = newAccessWriter(s.accessStore, s.log, s.metrics.accessDropped.Inc)
 	if s.keys == nil {
 		s.keys = &Keys{}
 	}
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
+	// gin trusts every proxy's X-Forwarded-For unless told otherwise,
+	// which would let a client choose its own address for the limits.
+	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		s.log.Error("trusted proxies: none trusted", slog.String("error", err.Error()))
+		_ = e.SetTrustedProxies(nil)
+	}
 	e.ContextWithFallback = true
 	e.Use(s.recoverJSON, s.observe, s.cors)
 	e.NoRoute(func(c *gin.Context) {

@@ -294,7 +294,7 @@ func TestAccessLog(t *testing.T) {
 	req.Header.Set("Authorization", "Bearer "+auditorTok)
 	w := httptest.NewRecorder()
 	s.ServeHTTP(w, req)
-	var got struct{ Items []kiosk.AccessEntry }
+	var got struct{ Items []verifier.AccessEntry }
 	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || w.Code != 200 {
 		t.Fatalf("access log: %d %s", w.Code, w.Body)
 	}

@@ -13,26 +13,27 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/vnhealth/cccd-checkin/kiosk"
 	"github.com/vnhealth/cccd-checkin/verifier"
 )
 
-// Idempotency implements kiosk.IdempotencyStore. A key's claim and its
-// answer live in one string key, <prefix>idem:<sha256 of the scoped key>:
-// "pending" while the first request runs (for at most a minute, so a crash
-// frees it), then the JSON answer for the TTL.
+// Idempotency keeps the first answers to Idempotency-Key requests for
+// kiosk's IdempotencyStore. A key's claim and its answer live in one string
+// key, <prefix>idem:<sha256 of the scoped key>: "pending" while the first
+// request runs (for at most a minute, so a crash frees it), then the
+// answer, as the caller sealed it, for its TTL. The answers are opaque
+// here: what they hold is decided by their one user.
 type Idempotency struct {
 	rdb    redis.UniversalClient
 	prefix string
 }
-
-var _ kiosk.IdempotencyStore = (*Idempotency)(nil)
 
 // NewIdempotency returns a store under the key prefix (e.g. "ck:").
 func NewIdempotency(rdb redis.UniversalClient, prefix string) *Idempotency {
 	return &Idempotency{rdb: rdb, prefix: prefix}
 }
 
+// pending marks a claim. Answers never equal it: the caller's begin with
+// a version byte.
 const pending = "pending"
 
 func (s *Idempotency) key(k string) string {
@@ -42,37 +43,37 @@ func (s *Idempotency) key(k string) string {
 	return s.prefix + "idem:" + hex.EncodeToString(sum[:16])
 }
 
-// Begin claims key with SET NX, or reads the claim or answer already there.
-func (s *Idempotency) Begin(ctx context.Context, key string, _ time.Duration) (kiosk.Answer, int, error) {
+// Begin claims key with SET NX, or reads the claim or answer already
+// there: claimed, the stored answer, or neither while another request
+// holds the key.
+func (s *Idempotency) Begin(ctx context.Context, key string) (stored []byte, claimed bool, err error) {
 	k := s.key(key)
-	ok, err := s.rdb.SetNX(ctx, k, pending, time.Minute).Result()
-	if err != nil {
-		return kiosk.Answer{}, 0, unavailable(err)
+	for range 3 {
+		ok, err := s.rdb.SetNX(ctx, k, pending, time.Minute).Result()
+		if err != nil {
+			return nil, false, unavailable(err)
+		}
+		if ok {
+			return nil, true, nil
+		}
+		v, err := s.rdb.Get(ctx, k).Bytes()
+		switch {
+		case errors.Is(err, redis.Nil):
+			continue // expired between the two commands: claim again
+		case err != nil:
+			return nil, false, unavailable(err)
+		case string(v) == pending:
+			return nil, false, nil
+		}
+		return v, false, nil
 	}
-	if ok {
-		return kiosk.Answer{}, kiosk.ClaimNew, nil
-	}
-	v, err := s.rdb.Get(ctx, k).Result()
-	switch {
-	case errors.Is(err, redis.Nil):
-		// Expired between the two commands: try once more.
-		return s.Begin(ctx, key, 0)
-	case err != nil:
-		return kiosk.Answer{}, 0, unavailable(err)
-	case v == pending:
-		return kiosk.Answer{}, kiosk.ClaimBusy, nil
-	}
-	var a kiosk.Answer
-	if err := json.Unmarshal([]byte(v), &a); err != nil {
-		return kiosk.Answer{}, 0, verifier.Wrap(err, verifier.KindInternal, "idempotency_corrupt", "a stored answer cannot be read")
-	}
-	return a, kiosk.ClaimDone, nil
+	// Expiring three times in a row: held, as far as a caller can tell.
+	return nil, false, nil
 }
 
 // Finish stores the answer for ttl.
-func (s *Idempotency) Finish(ctx context.Context, key string, a kiosk.Answer, ttl time.Duration) error {
-	b, _ := json.Marshal(a)
-	if err := s.rdb.Set(ctx, s.key(key), b, ttl).Err(); err != nil {
+func (s *Idempotency) Finish(ctx context.Context, key string, answer []byte, ttl time.Duration) error {
+	if err := s.rdb.Set(ctx, s.key(key), answer, ttl).Err(); err != nil {
 		return unavailable(err)
 	}
 	return nil
@@ -86,7 +87,7 @@ func (s *Idempotency) Abandon(ctx context.Context, key string) error {
 	return nil
 }
 
-// AccessLog implements kiosk.AccessLog with one list per UTC day,
+// AccessLog keeps the access log (kiosk's AccessLog) in one list per UTC day,
 // <prefix>access:<YYYY-MM-DD>, of JSON entries, expiring after the
 // retention. Subjects are pseudonyms already: the log names no citizen.
 type AccessLog struct {
@@ -94,8 +95,6 @@ type AccessLog struct {
 	prefix    string
 	retention time.Duration
 }
-
-var _ kiosk.AccessLog = (*AccessLog)(nil)
 
 // NewAccessLog returns an access log kept for retention (400 days when 0).
 func NewAccessLog(rdb redis.UniversalClient, prefix string, retention time.Duration) *AccessLog {
@@ -110,7 +109,7 @@ func (l *AccessLog) dayKey(t time.Time) string {
 }
 
 // Append writes the entries in one pipeline (a key per day touched).
-func (l *AccessLog) Append(ctx context.Context, entries []kiosk.AccessEntry) error {
+func (l *AccessLog) Append(ctx context.Context, entries []verifier.AccessEntry) error {
 	pipe := l.rdb.Pipeline()
 	days := map[string]time.Time{}
 	for _, e := range entries {
@@ -130,16 +129,16 @@ func (l *AccessLog) Append(ctx context.Context, entries []kiosk.AccessEntry) err
 }
 
 // Query reads the days of the range and filters them.
-func (l *AccessLog) Query(ctx context.Context, q kiosk.AccessQuery) ([]kiosk.AccessEntry, error) {
-	var out []kiosk.AccessEntry
+func (l *AccessLog) Query(ctx context.Context, q verifier.AccessQuery) ([]verifier.AccessEntry, error) {
+	var out []verifier.AccessEntry
 	for d := q.From.UTC().Truncate(24 * time.Hour); d.Before(q.To); d = d.Add(24 * time.Hour) {
 		raw, err := l.rdb.LRange(ctx, l.dayKey(d), 0, -1).Result()
 		if err != nil {
 			return nil, unavailable(err)
 		}
-		day := make([]kiosk.AccessEntry, 0, len(raw))
+		day := make([]verifier.AccessEntry, 0, len(raw))
 		for _, r := range raw {
-			var e kiosk.AccessEntry
+			var e verifier.AccessEntry
 			if json.Unmarshal([]byte(r), &e) == nil {
 				day = append(day, e)
 			}
@@ -148,7 +147,7 @@ func (l *AccessLog) Query(ctx context.Context, q kiosk.AccessQuery) ([]kiosk.Acc
 		if q.Limit > 0 {
 			sub.Limit = q.Limit - len(out)
 		}
-		out = append(out, kiosk.FilterAccess(day, sub)...)
+		out = append(out, verifier.FilterAccess(day, sub)...)
 		if q.Limit > 0 && len(out) >= q.Limit {
 			break
 		}

@@ -1,13 +1,19 @@
-package redisstore
+// The conformance tests are an external package: they check both stores
+// against kiosk's interfaces, while redisstore itself never imports kiosk.
+package redisstore_test
 
 import (
+	"bytes"
 	"context"
+	"go/build"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/vnhealth/cccd-checkin/kiosk"
+	"github.com/vnhealth/cccd-checkin/kiosk/redisstore"
+	"github.com/vnhealth/cccd-checkin/verifier"
 	"github.com/vnhealth/cccd-checkin/verifier/redisledger/redistest"
 )
 
@@ -19,40 +25,59 @@ func testRedis(t *testing.T) (redis.UniversalClient, string) {
 	return c, redistest.Prefix(t, c)
 }
 
+var (
+	_ kiosk.IdempotencyStore = (*redisstore.Idempotency)(nil)
+	_ kiosk.AccessLog        = (*redisstore.AccessLog)(nil)
+)
+
 // Both stores of each kind run the same checks, so they cannot drift.
 func TestIdempotencyStores(t *testing.T) {
 	stores := map[string]func(t *testing.T) kiosk.IdempotencyStore{
 		"memory": func(*testing.T) kiosk.IdempotencyStore { return kiosk.NewMemoryIdempotency(nil) },
 		"redis": func(t *testing.T) kiosk.IdempotencyStore {
 			c, p := testRedis(t)
-			return NewIdempotency(c, p)
+			return redisstore.NewIdempotency(c, p)
 		},
 	}
 	for name, newStore := range stores {
 		t.Run(name, func(t *testing.T) {
 			s, ctx := newStore(t), context.Background()
-			if _, st, err := s.Begin(ctx, "k1", time.Hour); err != nil || st != kiosk.ClaimNew {
-				t.Fatalf("first Begin: %d %v", st, err)
+			if _, claimed, err := s.Begin(ctx, "k1"); err != nil || !claimed {
+				t.Fatalf("first Begin: claimed %v, %v", claimed, err)
 			}
-			if _, st, _ := s.Begin(ctx, "k1", time.Hour); st != kiosk.ClaimBusy {
-				t.Errorf("Begin while held: %d, want busy", st)
+			if stored, claimed, _ := s.Begin(ctx, "k1"); claimed || stored != nil {
+				t.Errorf("Begin while held: claimed %v, stored %q; want neither", claimed, stored)
 			}
-			want := kiosk.Answer{Status: 200, Body: []byte(`{"ok":true}`), Fingerprint: "f"}
+			want := []byte{1, 0, 'a', 'n', 's', 'w', 'e', 'r'}
 			if err := s.Finish(ctx, "k1", want, time.Hour); err != nil {
 				t.Fatal(err)
 			}
-			got, st, err := s.Begin(ctx, "k1", time.Hour)
-			if err != nil || st != kiosk.ClaimDone || got.Status != 200 || string(got.Body) != string(want.Body) || got.Fingerprint != "f" {
-				t.Errorf("Begin after Finish: %+v %d %v", got, st, err)
+			got, claimed, err := s.Begin(ctx, "k1")
+			if err != nil || claimed || !bytes.Equal(got, want) {
+				t.Errorf("Begin after Finish: %q claimed %v %v", got, claimed, err)
 			}
-			s.Begin(ctx, "k2", time.Hour)
+			s.Begin(ctx, "k2")
 			if err := s.Abandon(ctx, "k2"); err != nil {
 				t.Fatal(err)
 			}
-			if _, st, _ := s.Begin(ctx, "k2", time.Hour); st != kiosk.ClaimNew {
-				t.Errorf("Begin after Abandon: %d, want new", st)
+			if _, claimed, _ := s.Begin(ctx, "k2"); !claimed {
+				t.Error("Begin after Abandon: not claimed")
 			}
 		})
+	}
+}
+
+// TestNoKioskImport: redisstore implements interfaces that kiosk declares
+// and depends only on the domain, never on the HTTP layer it serves.
+func TestNoKioskImport(t *testing.T) {
+	pkg, err := build.ImportDir(".", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, imp := range pkg.Imports {
+		if imp == "github.com/vnhealth/cccd-checkin/kiosk" {
+			t.Errorf("redisstore imports %s", imp)
+		}
 	}
 }
 
@@ -61,15 +86,15 @@ func TestAccessLogStores(t *testing.T) {
 		"memory": func(*testing.T) kiosk.AccessLog { return kiosk.NewMemoryAccessLog(1000) },
 		"redis": func(t *testing.T) kiosk.AccessLog {
 			c, p := testRedis(t)
-			return NewAccessLog(c, p, 0)
+			return redisstore.NewAccessLog(c, p, 0)
 		},
 	}
 	day := time.Date(2026, 11, 27, 17, 0, 0, 0, time.UTC) // 00:00 on the 28th in Vietnam
-	entries := []kiosk.AccessEntry{
-		{At: day.Add(-time.Minute), Key: "his-1", Role: kiosk.RoleHIS, Action: "GET /v1/citizens/:id/visits", Subject: "a", Status: 200},
-		{At: day.Add(time.Minute), Key: "his-1", Role: kiosk.RoleHIS, Action: "POST /v1/eligibility", Subject: "b", Status: 200},
-		{At: day.Add(2 * time.Hour), Key: "aud", Role: kiosk.RoleAuditor, Action: "GET /v1/duplicates", Subject: "a", Status: 200},
-		{At: day.Add(26 * time.Hour), Key: "his-1", Role: kiosk.RoleHIS, Action: "POST /v1/checkins", Subject: "a", Status: 200},
+	entries := []verifier.AccessEntry{
+		{At: day.Add(-time.Minute), Key: "his-1", Role: "his", Action: "GET /v1/citizens/:id/visits", Subject: "a", Status: 200},
+		{At: day.Add(time.Minute), Key: "his-1", Role: "his", Action: "POST /v1/eligibility", Subject: "b", Status: 200},
+		{At: day.Add(2 * time.Hour), Key: "aud", Role: "auditor", Action: "GET /v1/duplicates", Subject: "a", Status: 200},
+		{At: day.Add(26 * time.Hour), Key: "his-1", Role: "his", Action: "POST /v1/checkins", Subject: "a", Status: 200},
 	}
 	for name, newLog := range stores {
 		t.Run(name, func(t *testing.T) {
@@ -80,7 +105,7 @@ func TestAccessLogStores(t *testing.T) {
 			if err := l.Append(ctx, entries[2:]); err != nil {
 				t.Fatal(err)
 			}
-			count := func(q kiosk.AccessQuery) int {
+			count := func(q verifier.AccessQuery) int {
 				t.Helper()
 				got, err := l.Query(ctx, q)
 				if err != nil {
@@ -88,7 +113,7 @@ func TestAccessLogStores(t *testing.T) {
 				}
 				return len(got)
 			}
-			localDay := kiosk.AccessQuery{From: day, To: day.Add(24 * time.Hour)}
+			localDay := verifier.AccessQuery{From: day, To: day.Add(24 * time.Hour)}
 			if n := count(localDay); n != 2 {
 				t.Errorf("one local day: %d entries, want 2", n)
 			}
@@ -96,7 +121,7 @@ func TestAccessLogStores(t *testing.T) {
 			if n := count(localDay); n != 1 {
 				t.Errorf("subject a on that day: %d, want 1", n)
 			}
-			all := kiosk.AccessQuery{From: day.Add(-48 * time.Hour), To: day.Add(48 * time.Hour), Key: "his-1"}
+			all := verifier.AccessQuery{From: day.Add(-48 * time.Hour), To: day.Add(48 * time.Hour), Key: "his-1"}
 			if n := count(all); n != 3 {
 				t.Errorf("key his-1: %d, want 3", n)
 			}
