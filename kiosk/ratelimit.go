@@ -99,31 +99,54 @@ func (l *limiter) forAddr(a netip.Addr) *rate.Limiter {
 }
 
 // take spends n tokens of b, or spends none and says how long until n are
-// there. A cost above the burst can never be paid: wait is then -1.
-func (l *limiter) take(b *rate.Limiter, n int) (ok bool, wait time.Duration) {
+// there. A cost above the burst can never be paid: wait is then -1. The
+// reservation r of what was spent can give it back (r.CancelAt).
+//
+// A refusal reserves nothing: a reservation cancelled later leaves the
+// limiter's last event in the future, and would keep an earlier
+// reservation from being given back.
+func (l *limiter) take(b *rate.Limiter, n int) (r *rate.Reservation, ok bool, wait time.Duration) {
 	if b == nil {
-		return true, 0
+		return nil, true, 0
+	}
+	if n > b.Burst() {
+		return nil, false, -1
 	}
 	now := l.now()
-	r := b.ReserveN(now, n)
-	if !r.OK() {
-		return false, -1
+	if b.TokensAt(now) >= float64(n) {
+		r = b.ReserveN(now, n)
+		if r.OK() && r.DelayFrom(now) == 0 {
+			return r, true, 0
+		}
+		r.CancelAt(now) // another request took the tokens meanwhile
 	}
-	if d := r.DelayFrom(now); d > 0 {
-		r.CancelAt(now)
-		return false, d
-	}
-	return true, 0
+	return nil, false, l.waitFor(b, n)
 }
+
+// waitFor says how long until b holds n tokens, spending none.
+func (l *limiter) waitFor(b *rate.Limiter, n int) time.Duration {
+	missing := float64(n) - b.TokensAt(l.now())
+	if missing <= 0 || b.Limit() <= 0 {
+		return 0
+	}
+	return time.Duration(missing / float64(b.Limit()) * float64(time.Second))
+}
+
+// ctxPaid holds the reservation of the unit rateLimited took.
+const ctxPaid = "kiosk.paid"
 
 // rateLimited answers 429 with Retry-After when the caller's key has spent
 // its budget. It runs after authentication: the bucket is the key's. Every
-// request costs 1 here; handlers charge the rest of their work (chargeWork).
+// request costs 1 here; handlers charge the rest of their work (spend).
 func (s *Server) rateLimited(c *gin.Context) {
 	if k := keyOf(c); k != nil {
-		if ok, wait := s.limiter.take(s.limiter.forKey(k), 1); !ok {
+		r, ok, wait := s.limiter.take(s.limiter.forKey(k), 1)
+		if !ok {
 			s.refuseRate(c, wait, errRateLimited)
 			return
+		}
+		if r != nil {
+			c.Set(ctxPaid, r)
 		}
 	}
 	c.Next()
@@ -146,8 +169,16 @@ func (s *Server) spend(c *gin.Context, total int) error {
 		return verifier.Errorf(verifier.KindTooLarge, "request_too_costly",
 			"this request costs %d units of this key's rate limit, which allows at most %d at once", total, b.Burst())
 	}
-	if ok, wait := s.limiter.take(b, total-1); !ok {
-		setRetryAfter(c, wait)
+	if _, ok, _ := s.limiter.take(b, total-1); !ok {
+		// Refused whole: the request's own unit is given back, and
+		// Retry-After is the wait for all of it, so that the retry passes.
+		if v, _ := c.Get(ctxPaid); v != nil {
+			if r, _ := v.(*rate.Reservation); r != nil {
+				r.CancelAt(s.limiter.now())
+				c.Set(ctxPaid, (*rate.Reservation)(nil)) // given back once
+			}
+		}
+		setRetryAfter(c, s.limiter.waitFor(b, total))
 		return errRateLimited
 	}
 	return nil
@@ -161,7 +192,7 @@ func (s *Server) chargeAnonymous(c *gin.Context) bool {
 	if err != nil {
 		return true // not a TCP peer (a test's or a Unix socket's): no address to hold to account
 	}
-	ok, wait := s.limiter.take(s.limiter.forAddr(addr.Unmap()), 1)
+	_, ok, wait := s.limiter.take(s.limiter.forAddr(addr.Unmap()), 1)
 	if !ok {
 		s.refuseRate(c, wait, errAnonymousRateLimited)
 	}
