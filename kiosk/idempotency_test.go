@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/vnhealth/cccd-checkin/kiosk"
+	"github.com/vnhealth/cccd-checkin/verifier"
+	"github.com/vnhealth/cccd-checkin/verifier/demodata"
+	"github.com/vnhealth/cccd-checkin/verifier/inmem"
 )
 
 // countingStore records what the server asks a store to keep.
@@ -201,5 +204,48 @@ func BenchmarkMemoryIdempotency(b *testing.B) {
 		m.Begin(ctx, k)
 		m.Finish(ctx, k, answer, kiosk.IdempotencyTTL)
 		i++
+	}
+}
+
+// demoServer is the real server over n citizens of the demo data set
+// (varied names and addresses, as in production), with a kiosk key for
+// 08001 and the given idempotency store.
+func demoServer(t testing.TB, n int, store kiosk.IdempotencyStore) (*kiosk.Server, []verifier.Citizen) {
+	t.Helper()
+	set := demodata.Generate(demodata.Options{N: n, Seed: 3})
+	reg, err := inmem.NewRegistry(set.Citizens, set.Cards, set.Facilities)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ledger := inmem.NewLedger()
+	svc := &verifier.Service{Population: reg, Insurance: reg, Facilities: reg, Ledger: ledger, Lookups: inmem.NewLookupLog(nil), Claims: inmem.NewClaims(0, nil), Reviews: ledger}
+	svc.Location, _ = time.LoadLocation("Asia/Ho_Chi_Minh")
+	svc.Defaults()
+	keys, err := kiosk.ParseKeys([]byte(`[{"name":"k","role":"kiosk","facility":"08001","token":"` + kioskTok + `"}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kiosk.New(kiosk.Config{Verifier: svc, Keys: keys, Location: svc.Location, PseudonymKey: []byte("k"), Idempotency: store}), set.Citizens
+}
+
+// The stored size of a 500-item batch's answer over demo data, for the
+// report (go test -v -run TestIdempotentBatchStoredDemo ./kiosk/).
+func TestIdempotentBatchStoredDemo(t *testing.T) {
+	st := &countingStore{MemoryIdempotency: kiosk.NewMemoryIdempotency(nil)}
+	s, citizens := demoServer(t, 500, st)
+	items := make([]string, len(citizens))
+	for i, c := range citizens {
+		items[i] = `{"citizen_id":"` + string(c.ID) + `"}`
+	}
+	w := sendIdem(s, "/v1/checkins/batch", "demo-1", "application/json", []byte(`{"items":[`+strings.Join(items, ",")+`]}`))
+	if w.Code != 200 || len(st.finished) != 1 {
+		t.Fatalf("batch: %d, %d stored", w.Code, len(st.finished))
+	}
+	t.Logf("500-item batch over demo data: answer %d bytes, stored %d bytes", w.Body.Len(), len(st.finished[0]))
+	if bytes.Contains(st.finished[0], []byte(citizens[7].FullName)) {
+		t.Error("a name in clear in the store")
+	}
+	if len(st.finished[0]) > kiosk.MaxStoredAnswer/2 {
+		t.Errorf("a full batch's answer takes %d bytes of the %d allowed", len(st.finished[0]), kiosk.MaxStoredAnswer)
 	}
 }

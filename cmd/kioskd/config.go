@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -36,8 +37,11 @@ type config struct {
 	RegistryCache   int
 	RateLimits      map[kiosk.Role]kiosk.RateLimit
 	CORSOrigins     []string
-	Pprof           string
-	Retention       time.Duration
+	// TrustedProxies name the client in X-Forwarded-For (per-address
+	// limits); none by default.
+	TrustedProxies []string
+	Pprof          string
+	Retention      time.Duration
 
 	RedisAutoPipeline bool
 	// RedisMinReplicas: with N > 0 a check-in is answered as recorded only
@@ -53,7 +57,7 @@ type flagSpec struct {
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	var c config
-	var repeat, offline, grace, demoN, redisTimeout, regTimeout, regCache, rateLimits, cors, retention, autopipe, minReplicas, gwTTL string
+	var repeat, offline, grace, demoN, redisTimeout, regTimeout, regCache, rateLimits, cors, proxies, retention, autopipe, minReplicas, gwTTL string
 	specs := []flagSpec{
 		{"addr", "KIOSK_ADDR", ":8080", "listen address", &c.Addr},
 		{"data", "KIOSK_DATA", "", "data directory of population.jsonl, insurance.jsonl, facilities.jsonl (default: demo data generated in memory)", &c.Data},
@@ -74,7 +78,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		{"registry-token", "KIOSK_REGISTRY_TOKEN", "", "bearer token for -registry", &c.RegistryToken},
 		{"registry-timeout", "KIOSK_REGISTRY_TIMEOUT", "800ms", "per-attempt timeout of a registry call", &regTimeout},
 		{"registry-cache", "KIOSK_REGISTRY_CACHE", "100000", "registry answers kept to serve (marked cached) while the registry is down; 0: none", &regCache},
-		{"rate-limits", "KIOSK_RATE_LIMITS", "kiosk=100:200,his=1000:2000,auditor=50:100", "requests a second and burst per API key, by role; \"off\" for none", &rateLimits},
+		{"rate-limits", "KIOSK_RATE_LIMITS", "kiosk=100:500,his=1000:2000,auditor=50:100,anonymous=5:20", "units of work a second and burst per API key, by role (a request 1, a batch one per item, an image one more per megapixel), and per client address for requests without valid credentials (anonymous); \"off\" for none", &rateLimits},
+		{"trusted-proxies", "KIOSK_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of load balancers whose X-Forwarded-For names the client, for the per-address limit (default: none, the TCP peer is the client)", &proxies},
 		{"cors-origins", "KIOSK_CORS_ORIGINS", "", "comma-separated origins allowed to call the API from a browser (default: none)", &cors},
 		{"pprof", "KIOSK_PPROF", "", "address for net/http/pprof, e.g. 127.0.0.1:6060 (default: off)", &c.Pprof},
 		{"retention", "KIOSK_RETENTION", "9600h", "how long duplicate groups and the access log are kept (default 400 days)", &retention},
@@ -130,6 +135,17 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if c.RateLimits, err = parseRateLimits(rateLimits); err != nil {
 		return c, err
 	}
+	for _, p := range strings.Split(proxies, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if _, err := netip.ParsePrefix(p); err != nil {
+			if _, err := netip.ParseAddr(p); err != nil {
+				return c, fmt.Errorf("-trusted-proxies: %q is not an address or CIDR", p)
+			}
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
+	}
 	for _, o := range strings.Split(cors, ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			c.CORSOrigins = append(c.CORSOrigins, o)
@@ -182,8 +198,8 @@ func parseRateLimits(s string) (map[kiosk.Role]kiosk.RateLimit, error) {
 			ok = err == nil && rl.Rate > 0 && rl.Burst > 0
 		}
 		r := kiosk.Role(role)
-		if !ok || (r != kiosk.RoleKiosk && r != kiosk.RoleHIS && r != kiosk.RoleAuditor) {
-			return nil, fmt.Errorf("-rate-limits: %q is not role=rate:burst (e.g. kiosk=100:200) or off", part)
+		if !ok || (r != kiosk.RoleKiosk && r != kiosk.RoleHIS && r != kiosk.RoleAuditor && r != kiosk.RoleAnonymous) {
+			return nil, fmt.Errorf("-rate-limits: %q is not role=rate:burst (e.g. kiosk=100:500; roles kiosk, his, auditor, anonymous) or off", part)
 		}
 		out[r] = rl
 	}

@@ -45,6 +45,7 @@ func TestConfigRefusesBadValues(t *testing.T) {
 		{"-repeat-window", "soon"}, {"-max-offline-age", "-1h"}, {"-demo-citizens", "0"},
 		{"-rate-limits", "kiosk=fast"}, {"-rate-limits", "admin=1:1"}, {"-registry-cache", "-5"}, {"extra"},
 		{"-redis-min-replicas", "-1"}, {"-redis-min-replicas", "1abc"}, {"-redis-min-replicas", "one"},
+		{"-trusted-proxies", "10.0.0.0/33"}, {"-trusted-proxies", "lb.local"},
 	} {
 		if _, err := parseConfig(args, func(string) string { return "" }, io.Discard); err == nil {
 			t.Errorf("parseConfig(%v) accepted", args)
@@ -53,5 +54,21 @@ func TestConfigRefusesBadValues(t *testing.T) {
 	c, err := parseConfig([]string{"-rate-limits", "off"}, func(string) string { return "" }, io.Discard)
 	if err != nil || len(c.RateLimits) != 0 {
 		t.Errorf("off: %v %v", c.RateLimits, err)
+	}
+}
+
+func TestConfigLimitsWithoutCredentials(t *testing.T) {
+	c, err := parseConfig([]string{"-rate-limits", "kiosk=10:500,anonymous=1:2", "-trusted-proxies", "10.0.0.0/8, 192.0.2.1"}, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.RateLimits[kiosk.RoleAnonymous] != (kiosk.RateLimit{Rate: 1, Burst: 2}) || len(c.TrustedProxies) != 2 || c.TrustedProxies[1] != "192.0.2.1" {
+		t.Errorf("rate limits %v, trusted proxies %q", c.RateLimits, c.TrustedProxies)
+	}
+	// By default a batch of 500 fits a kiosk key's burst, and requests
+	// without credentials are limited.
+	d, _ := parseConfig(nil, func(string) string { return "" }, io.Discard)
+	if d.RateLimits[kiosk.RoleKiosk].Burst < kiosk.MaxBatch || d.RateLimits[kiosk.RoleAnonymous].Rate <= 0 {
+		t.Errorf("default rate limits %v", d.RateLimits)
 	}
 }

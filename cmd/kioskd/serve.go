@@ -95,7 +95,7 @@ func serve(ctx context.Context, c config, stdout, stderr io.Writer) error {
 	svc.Pseudonyms = verifier.NewPseudonymizer(pseudonymKey)
 	kcfg := kiosk.Config{
 		Verifier: svc, Keys: keys, Logger: log, Metrics: metrics, Ready: ready,
-		RateLimits: c.RateLimits, CORSOrigins: c.CORSOrigins, PseudonymKey: pseudonymKey, Location: loc,
+		RateLimits: c.RateLimits, TrustedProxies: c.TrustedProxies, CORSOrigins: c.CORSOrigins, PseudonymKey: pseudonymKey, Location: loc,
 		GatewaySecret: derivedKey(pseudonymKey, "gateway tokens"), GatewayTokenTTL: c.GatewayTokenTTL,
 	}
 	if ledger.client != nil {
