@@ -80,6 +80,9 @@ func (s *Server) recognise(c *gin.Context, text *string, img []byte, camera bool
 	// megapixel a unit), then room among the images being decoded.
 	h, err := qrimage.Inspect(img, s.image)
 	if err != nil {
+		if verifier.AsError(err).Code == qrimage.CodeTooLarge {
+			s.metrics.limited.WithLabelValues("image_pixels").Inc()
+		}
 		s.metrics.decodes.WithLabelValues("none").Inc()
 		return scanner.Result{}, qrimage.Result{}, err
 	}
@@ -88,6 +91,7 @@ func (s *Server) recognise(c *gin.Context, text *string, img []byte, camera bool
 	}
 	release, err := s.images.acquire(c.Request.Context(), h.WorkBytes())
 	if err != nil {
+		s.metrics.limited.WithLabelValues("image_busy").Inc()
 		c.Header("Retry-After", "1")
 		return scanner.Result{}, qrimage.Result{}, err
 	}

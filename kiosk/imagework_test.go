@@ -82,6 +82,10 @@ func TestImageBombsOverPixelLimit(t *testing.T) {
 			}
 		}
 	}
+	m := getAs(s, "/metrics", "")
+	if !strings.Contains(m.Body.String(), `kiosk_limited_total{limit="image_pixels"} 16`) {
+		t.Error("the refused bombs are not counted in kiosk_limited_total")
+	}
 }
 
 // Eight concurrent bombs just under the pixel limit (5000x5000, exactly

@@ -22,6 +22,7 @@ type Metrics struct {
 
 	accessDropped prometheus.Counter
 	gatewayLogins *prometheus.CounterVec
+	limited       *prometheus.CounterVec
 }
 
 // NewMetrics registers the metrics on reg (a new registry when nil), with
@@ -63,7 +64,11 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 		Name: "kiosk_gateway_logins_total",
 		Help: "Gateway logins (POST /api/token/take) by outcome: ok, refused.",
 	}, []string{"outcome"})
-	reg.MustRegister(m.requests, m.checkins, m.flags, m.eligCodes, m.decodes, m.accessDropped, m.gatewayLogins)
+	m.limited = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "kiosk_limited_total",
+		Help: "Requests refused by a limit: key_rate (429, a key's budget), address_rate (429, requests without valid credentials from one address), too_costly (413, a cost over the key's burst), image_pixels (413, an image over the pixel budget), image_busy (503, no room among the images being decoded).",
+	}, []string{"limit"})
+	reg.MustRegister(m.requests, m.checkins, m.flags, m.eligCodes, m.decodes, m.accessDropped, m.gatewayLogins, m.limited)
 	return m
 }
 

@@ -142,6 +142,7 @@ func (s *Server) rateLimited(c *gin.Context) {
 	if k := keyOf(c); k != nil {
 		r, ok, wait := s.limiter.take(s.limiter.forKey(k), 1)
 		if !ok {
+			s.metrics.limited.WithLabelValues("key_rate").Inc()
 			s.refuseRate(c, wait, errRateLimited)
 			return
 		}
@@ -166,6 +167,7 @@ func (s *Server) spend(c *gin.Context, total int) error {
 		return nil
 	}
 	if total > b.Burst() {
+		s.metrics.limited.WithLabelValues("too_costly").Inc()
 		return verifier.Errorf(verifier.KindTooLarge, "request_too_costly",
 			"this request costs %d units of this key's rate limit, which allows at most %d at once", total, b.Burst())
 	}
@@ -179,6 +181,7 @@ func (s *Server) spend(c *gin.Context, total int) error {
 			}
 		}
 		setRetryAfter(c, s.limiter.waitFor(b, total))
+		s.metrics.limited.WithLabelValues("key_rate").Inc()
 		return errRateLimited
 	}
 	return nil
@@ -194,6 +197,7 @@ func (s *Server) chargeAnonymous(c *gin.Context) bool {
 	}
 	_, ok, wait := s.limiter.take(s.limiter.forAddr(addr.Unmap()), 1)
 	if !ok {
+		s.metrics.limited.WithLabelValues("address_rate").Inc()
 		s.refuseRate(c, wait, errAnonymousRateLimited)
 	}
 	return ok
