@@ -6,6 +6,8 @@ import (
 	"bytes"
 	"context"
 	"go/build"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/vnhealth/cccd-checkin/kiosk"
 	"github.com/vnhealth/cccd-checkin/kiosk/redisstore"
 	"github.com/vnhealth/cccd-checkin/verifier"
+	"github.com/vnhealth/cccd-checkin/verifier/inmem"
 	"github.com/vnhealth/cccd-checkin/verifier/redisledger/redistest"
 )
 
@@ -130,5 +133,70 @@ func TestAccessLogStores(t *testing.T) {
 				t.Errorf("limit 2: %d", n)
 			}
 		})
+	}
+}
+
+// Through the real server and a real Redis: a check-in's answer is kept
+// sealed (no citizen's ID or name readable in Redis), its replay is the
+// first answer, and a body over the limit claims nothing in Redis.
+func TestIdempotentAnswersInRedis(t *testing.T) {
+	c := redistest.Shared(t)
+	prefix := redistest.Prefix(t, c)
+	id := verifier.CitizenID("008095000001")
+	reg, err := inmem.NewRegistry(
+		[]verifier.Citizen{{ID: id, FullName: "Trần Thị Bích Ngọc", Gender: verifier.Female, PermanentAddress: "Số 12 Hàng Bạc"}}, nil,
+		[]verifier.Facility{{Code: "08001", Name: "Bệnh viện Đa khoa tỉnh Tuyên Quang"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ledger := inmem.NewLedger()
+	svc := &verifier.Service{Population: reg, Insurance: reg, Facilities: reg, Ledger: ledger, Lookups: inmem.NewLookupLog(nil), Claims: inmem.NewClaims(0, nil), Reviews: ledger}
+	svc.Defaults()
+	const tok = "kiosk-token-0123456789abcdef"
+	keys, err := kiosk.ParseKeys([]byte(`[{"name":"k","role":"kiosk","facility":"08001","token":"` + tok + `"}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := kiosk.New(kiosk.Config{Verifier: svc, Keys: keys, PseudonymKey: []byte("pk"), Idempotency: redisstore.NewIdempotency(c, prefix)})
+	send := func(body []byte) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("POST", "/v1/checkins", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", "retry-7")
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, req)
+		return w
+	}
+	huge := append([]byte(`{"citizen_id":"008095000001"}`), bytes.Repeat([]byte(" "), 10_000_000)...)
+	if w := send(huge); w.Code != 413 {
+		t.Fatalf("10 MB body: %d %s", w.Code, w.Body)
+	}
+	if keys := redistest.Keys(t, c, prefix); len(keys) != 0 {
+		t.Fatalf("a refused body left %v in Redis", keys)
+	}
+	body := []byte(`{"citizen_id":"008095000001"}`)
+	first := send(body)
+	if first.Code != 200 || !strings.Contains(first.Body.String(), "Bích Ngọc") {
+		t.Fatalf("check-in: %d %s", first.Code, first.Body)
+	}
+	stored := redistest.Keys(t, c, prefix)
+	if len(stored) != 1 {
+		t.Fatalf("keys in Redis: %v", stored)
+	}
+	v, err := c.Get(context.Background(), stored[0]).Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, clear := range []string{"008095000001", "Bích Ngọc", "Hàng Bạc", "retry-7"} {
+		if bytes.Contains(v, []byte(clear)) || strings.Contains(stored[0], clear) {
+			t.Errorf("Redis holds %q in clear", clear)
+		}
+	}
+	if ttl := c.TTL(context.Background(), stored[0]).Val(); ttl <= 23*time.Hour || ttl > kiosk.IdempotencyTTL {
+		t.Errorf("TTL %v", ttl)
+	}
+	replay := send(body)
+	if replay.Header().Get("Idempotent-Replayed") != "true" || replay.Body.String() != first.Body.String() {
+		t.Errorf("replay: %q %s", replay.Header().Get("Idempotent-Replayed"), replay.Body)
 	}
 }
