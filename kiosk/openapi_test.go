@@ -759,6 +759,9 @@ func (d downLedger) Duplicates(context.Context, verifier.DuplicateQuery) (verifi
 func (d downLedger) Checkin(context.Context, string) (verifier.Visit, error) {
 	return verifier.Visit{}, d.err()
 }
+func (d downLedger) Amend(context.Context, string, func(*verifier.Visit) error) (verifier.Visit, error) {
+	return verifier.Visit{}, d.err()
+}
 func (d downLedger) Ping(context.Context) error { return d.err() }
 
 // apiChecker sends requests to a server and validates each request and
