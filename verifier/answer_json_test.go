@@ -413,7 +413,7 @@ var answerFields = map[reflect.Type][]string{
 		`ReferralNo json:"referral_no,omitempty"`, `Acknowledgement json:"acknowledgement,omitempty"`,
 	},
 	reflect.TypeFor[Acknowledgement](): {`Reason json:"reason"`, `Note json:"note"`, `By json:"by"`, `At json:"at"`},
-	reflect.TypeFor[DuplicateFlag](): {`Flagged json:"flagged"`, `Others json:"others"`},
+	reflect.TypeFor[DuplicateFlag]():   {`Flagged json:"flagged"`, `Others json:"others"`},
 	reflect.TypeFor[OtherVisit](): {
 		`Facility json:"facility"`, `FacilityName json:"facility_name,omitempty"`, `VisitType json:"visit_type"`, `At json:"at"`,
 	},

@@ -267,4 +267,3 @@ func (s *Service) Desk(ctx context.Context, facility, desk string) (DeskInfo, er
 	}
 	return d, nil
 }
-

@@ -16,19 +16,19 @@ const (
 // day at one facility, in the insurer gateway's vocabulary. "Not insured"
 // is a decision, not an error.
 type Eligibility struct {
-	Status             string     `json:"status"`
-	Code               string     `json:"code"`
-	Message            string     `json:"message"`
-	MessageEN          string     `json:"message_en,omitempty"`
-	CardNo             string     `json:"card_no,omitempty"`
-	BenefitLevel       int        `json:"benefit_level,omitempty"`
-	ObjectCode         string     `json:"object_code,omitempty"`
-	CoveragePercent    int        `json:"coverage_percent"`
-	Route              Route      `json:"route,omitempty"`
+	Status          string `json:"status"`
+	Code            string `json:"code"`
+	Message         string `json:"message"`
+	MessageEN       string `json:"message_en,omitempty"`
+	CardNo          string `json:"card_no,omitempty"`
+	BenefitLevel    int    `json:"benefit_level,omitempty"`
+	ObjectCode      string `json:"object_code,omitempty"`
+	CoveragePercent int    `json:"coverage_percent"`
+	Route           Route  `json:"route,omitempty"`
 	// FacilityLevel is the level of the facility the coverage was decided
 	// for (with Route and the visit type it decides CoveragePercent: "0%
 	// self-referred at a provincial hospital"); set with Route.
-	FacilityLevel string `json:"facility_level,omitempty"`
+	FacilityLevel      string     `json:"facility_level,omitempty"`
 	ValidFrom          Date       `json:"valid_from,omitzero"`
 	ValidTo            Date       `json:"valid_to,omitzero"`
 	RegisteredFacility string     `json:"registered_facility,omitempty"`
