@@ -128,6 +128,7 @@ func serve(ctx context.Context, c config, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "kioskd listening on %s\n", base)
 	if tokens != nil {
 		printDemo(stdout, base, tokens, reg)
+		printDemoDesks(stdout, keys, tokens, reg, svc)
 	}
 
 	errc := make(chan error, 1)
