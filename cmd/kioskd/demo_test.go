@@ -18,7 +18,9 @@ func TestDemoModePrintsWhatToTry(t *testing.T) {
 	stdout, stderr := &syncbuf.Buffer{}, &syncbuf.Buffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, func(string) string { return "" }, stdout, stderr) }()
+	go func() {
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, func(string) string { return "" }, stdout, stderr)
+	}()
 	t.Cleanup(func() {
 		cancel()
 		<-done
