@@ -140,7 +140,11 @@ func TestParseRecordTakesCommonRecords(t *testing.T) {
 // they were written, with encoding/json: stored records and group headers must stay byte
 // for byte what they were.
 func marshalRecord(v verifier.Visit) string {
-	b, err := json.Marshal([]any{v.CheckinID, v.Facility, v.At.Unix(), v.At.Nanosecond(), v.VisitType, v.Kiosk, v.Ticket, v.EligibilityCode})
+	rec := []any{v.CheckinID, v.Facility, v.At.Unix(), v.At.Nanosecond(), v.VisitType, v.Kiosk, v.Ticket, v.EligibilityCode}
+	if d := deskOf(v); d != nil { // the desk's fields: a ninth element only when set
+		rec = append(rec, d)
+	}
+	b, err := json.Marshal(rec)
 	if err != nil {
 		panic(err)
 	}
