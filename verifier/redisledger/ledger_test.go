@@ -466,13 +466,25 @@ func TestDecodeRecord(t *testing.T) {
 }
 
 func BenchmarkDecodeRecord(b *testing.B) {
-	s := encodeRecord(verifier.Visit{CheckinID: "e0ra9w6faeyszfm7", Facility: "08001", VisitType: verifier.Outpatient,
-		At: time.Now(), Kiosk: "desk-1", Ticket: 12, EligibilityCode: "000"})
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := decodeRecord(s, "008095001234", "2026-11-28"); err != nil {
-			b.Fatal(err)
-		}
+	v := verifier.Visit{CheckinID: "e0ra9w6faeyszfm7", Facility: "08001", VisitType: verifier.Outpatient,
+		At: time.Now(), Kiosk: "desk-1", Ticket: 12, EligibilityCode: "000"}
+	withDesk := v
+	withDesk.Department, withDesk.Priority = "NOI", []string{"elderly"}
+	acked := withDesk
+	acked.Acknowledgement = &verifier.Acknowledgement{Reason: "referral", Note: "giấy chuyển tuyến", By: "desk-1", At: time.Now()}
+	for _, c := range []struct {
+		name string
+		v    verifier.Visit
+	}{{"plain", v}, {"department+priority", withDesk}, {"acknowledged", acked}} {
+		b.Run(c.name, func(b *testing.B) {
+			s := encodeRecord(c.v)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := decodeRecord(s, "008095001234", "2026-11-28"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
