@@ -2,6 +2,7 @@ package browsertest
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -134,6 +135,23 @@ func checkinAt(t *testing.T, url, token, scan string) {
 	if res.StatusCode != 200 {
 		t.Fatalf("check-in over the API: %s", res.Status)
 	}
+}
+
+// getCheckin answers GET /v1/checkins/{id} over the API.
+func getCheckin(t *testing.T, url, token, id string) map[string]any {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url+"/v1/checkins/"+id, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var m map[string]any
+	if err := json.NewDecoder(res.Body).Decode(&m); err != nil || res.StatusCode != 200 {
+		t.Fatalf("GET /v1/checkins/%s: %s, %v", id, res.Status, err)
+	}
+	return m
 }
 
 // The page holds at the reception PC's 1280×800 and the portrait kiosk's
