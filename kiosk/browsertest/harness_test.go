@@ -217,6 +217,41 @@ type env struct {
 	uploads []upload         // multipart requests (images), in order
 	batches int              // POST /v1/checkins/batch requests
 	servers []*httptest.Server
+
+	// ackID and ackReason, when set, replace the check-in ID and the
+	// reason of the page's next acknowledgements: the service's own 404,
+	// 403 and 422 answers, for the page to put in words.
+	ackID, ackReason string
+
+	// gate, when set, holds check-in and decode requests until closed: the
+	// page's waiting states, for as long as a test looks at them.
+	gate chan struct{}
+}
+
+// hold holds the service's answers to check-ins and decodes until the
+// returned release is called.
+func (e *env) hold() (release func()) {
+	c := make(chan struct{})
+	e.mu.Lock()
+	e.gate = c
+	e.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			e.mu.Lock()
+			e.gate = nil
+			e.mu.Unlock()
+			close(c)
+		})
+	}
+}
+
+// rewriteAck points the page's acknowledgements at the check-in id and
+// the reason ("": the page's own).
+func (e *env) rewriteAck(id, reason string) {
+	e.mu.Lock()
+	e.ackID, e.ackReason = id, reason
+	e.mu.Unlock()
 }
 
 func newEnv(t *testing.T) *env {
@@ -262,16 +297,41 @@ func (e *env) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if r.URL.Path == "/v1/checkins" || r.URL.Path == "/v1/decode" {
+		e.mu.Lock()
+		gate := e.gate
+		e.mu.Unlock()
+		if gate != nil {
+			select {
+			case <-gate:
+			case <-r.Context().Done():
+				return
+			}
+		}
+	}
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 		e.recordUpload(r)
 	}
 	if strings.HasPrefix(r.URL.Path, "/v1/checkins") && strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 		b, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(strings.NewReader(string(b)))
 		var m map[string]any
 		if json.Unmarshal(b, &m) == nil {
 			e.record(r, m)
 		}
+		if strings.HasSuffix(r.URL.Path, "/acknowledgement") {
+			e.mu.Lock()
+			id, reason := e.ackID, e.ackReason
+			e.mu.Unlock()
+			if id != "" {
+				r.URL.Path = "/v1/checkins/" + id + "/acknowledgement"
+				r.URL.RawPath = ""
+			}
+			if reason != "" {
+				b = []byte(fmt.Sprintf(`{"reason": %q}`, reason))
+				r.ContentLength = int64(len(b))
+			}
+		}
+		r.Body = io.NopCloser(strings.NewReader(string(b)))
 	}
 	e.handler.ServeHTTP(w, r)
 }

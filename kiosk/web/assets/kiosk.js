@@ -658,6 +658,7 @@
     $('identity-notes').replaceChildren();
     $('dup-list').replaceChildren();
     $('dup-banner').hidden = true;
+    document.body.removeAttribute('data-checkin-id');
   }
 
   function addNote(list, text, kind) {
@@ -675,6 +676,7 @@
 
   function renderResult(d, fromQueue) {
     var c = d.citizen || {};
+    document.body.setAttribute('data-checkin-id', d.checkin_id || '');
     var off = offsetOf(d.visit && d.visit.at); // the facility's zone
     $('r-name').textContent = c.full_name || '';
     $('r-dob').textContent = fmtDate(c.dob) || t('unknown_value');
@@ -1462,6 +1464,22 @@
     times.push(now);
     snaps.push(isEditable(target) ? { el: target, value: target.value } : null);
     lastKey = now;
+    armStallTimer();
+  }
+
+  // A scanner burst that stops without its Enter is a scan that broke off
+  // too: said once the keys have stopped for FRAGMENT_WINDOW.
+  var stallTimer = null;
+
+  function armStallTimer() {
+    if (stallTimer) clearTimeout(stallTimer);
+    stallTimer = setTimeout(function () {
+      stallTimer = null;
+      if (performance.now() - lastKey < FRAGMENT_WINDOW - 50) { armStallTimer(); return; }
+      if (buf.length >= 3 && fastShare(times) >= FAST_SHARE && (buf.length >= MIN_SCAN || fragment)) {
+        gapReset(performance.now());
+      }
+    }, FRAGMENT_WINDOW);
   }
 
   function popKey(now) {
