@@ -297,4 +297,3 @@ func TestFragmentedScan(t *testing.T) {
 		t.Errorf("%d check-ins, want 2", n)
 	}
 }
-
