@@ -104,6 +104,10 @@ type checkinBody struct {
 	ScannedAt string  `json:"scanned_at"`
 	Kiosk     string  `json:"kiosk"`
 	Source    string  `json:"source"` // of an image: "camera" or "upload"
+	// The desk's fields (openapi.yaml: CheckinRequest).
+	ReferralNo string       `json:"referral_no"`
+	Department string       `json:"department"`
+	Priority   priorityList `json:"priority"`
 }
 
 // checkin answers POST /v1/checkins.
@@ -150,7 +154,8 @@ func (s *Server) checkinRequest(c *gin.Context, b checkinBody, img []byte) (veri
 	if err != nil {
 		return verifier.CheckinRequest{}, err
 	}
-	req := verifier.CheckinRequest{Facility: fac, VisitType: verifier.VisitType(b.VisitType), Kiosk: b.Kiosk}
+	req := verifier.CheckinRequest{Facility: fac, VisitType: verifier.VisitType(b.VisitType), Kiosk: b.Kiosk,
+		ReferralNo: b.ReferralNo, Department: b.Department, Priority: b.Priority}
 	if len(b.Kiosk) > 64 {
 		return req, badRequest("invalid_field", `"kiosk" may have at most 64 characters`)
 	}

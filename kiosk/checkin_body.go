@@ -86,6 +86,10 @@ func (v *checkinBody) setMember(name, val []byte, null bool) bool {
 		f = &v.ScannedAt
 	case "kiosk":
 		f = &v.Kiosk
+	case "referral_no":
+		f = &v.ReferralNo
+	case "department":
+		f = &v.Department
 	case "scan":
 		v.Scan = stringOrNil(val, null)
 		return true

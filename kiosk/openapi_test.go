@@ -323,8 +323,8 @@ func TestOpenAPIEnums(t *testing.T) {
 			t.Errorf("ResultCode: the description does not explain %s (%s)", code, m[1])
 		}
 	}
-	eq("VisitType", enumOf(t, doc, "VisitType"), sorted(string(verifier.Outpatient), string(verifier.Emergency), string(verifier.Referral), string(verifier.Inpatient)))
-	eq("IdentitySource", enumOf(t, doc, "IdentitySource"), sorted(verifier.SourceCCCDQR, verifier.SourceCCCDQRDegraded, verifier.SourceMRZ, verifier.SourceBHYTQR, verifier.SourceManual, verifier.SourceCardNo))
+	eq("VisitType", enumOf(t, doc, "VisitType"), sorted(string(verifier.Outpatient), string(verifier.Emergency), string(verifier.Referral), string(verifier.Inpatient), string(verifier.FollowUp)))
+	eq("IdentitySource", enumOf(t, doc, "IdentitySource"), sorted(verifier.SourceCCCDQR, verifier.SourceCCCDQRDegraded, verifier.SourceMRZ, verifier.SourceBHYTQR, verifier.SourceManual, verifier.SourceCardNo, verifier.SourceAmendment))
 	eq("EligibilityStatus", enumOf(t, doc, "EligibilityStatus"), sorted(verifier.Eligible, verifier.Ineligible, verifier.Unknown))
 	eq("CheckinResult.dedupe", enumOf(t, doc, "CheckinResult", "dedupe"), sorted(verifier.DedupeOK, verifier.DedupeUnavailable))
 	eq("Route", enumOf(t, doc, "Route"), sorted(string(verifier.RouteCorrect), string(verifier.RouteEmergency), string(verifier.RouteSelfReferred)))
@@ -757,6 +757,9 @@ func (d downLedger) Duplicates(context.Context, verifier.DuplicateQuery) (verifi
 	return verifier.DuplicatePage{}, d.err()
 }
 func (d downLedger) Checkin(context.Context, string) (verifier.Visit, error) {
+	return verifier.Visit{}, d.err()
+}
+func (d downLedger) Amend(context.Context, string, func(*verifier.Visit) error) (verifier.Visit, error) {
 	return verifier.Visit{}, d.err()
 }
 func (d downLedger) Ping(context.Context) error { return d.err() }

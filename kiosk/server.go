@@ -35,6 +35,9 @@ type Verifier interface {
 	Findings(ctx context.Context, q verifier.FindingsQuery) (verifier.FindingsPage, error)
 	SummarizeFindings(ctx context.Context, from, to, facility string) (verifier.FindingsSummary, error)
 	FacilityName(ctx context.Context, code string) string
+	AmendCheckin(ctx context.Context, req verifier.AmendRequest) (verifier.CheckinResult, error)
+	Acknowledge(ctx context.Context, req verifier.AckRequest) (verifier.Acknowledgement, error)
+	Desk(ctx context.Context, facility, desk string) (verifier.DeskInfo, error)
 }
 
 // Pinger is a dependency whose health /readyz reports.
@@ -227,6 +230,9 @@ func New(cfg Config) *Server {
 	v1.POST("/checkins", append(auth(desk...), s.idempotent, s.checkin)...)
 	v1.POST("/checkins/batch", append(auth(desk...), s.idempotent, s.checkinBatch)...)
 	v1.GET("/checkins/:checkin_id", append(auth(RoleKiosk, RoleHIS, RoleAuditor), s.checkinVisit)...)
+	v1.PATCH("/checkins/:checkin_id", append(auth(desk...), s.amendCheckin)...)
+	v1.POST("/checkins/:checkin_id/acknowledgement", append(auth(desk...), s.acknowledge)...)
+	v1.GET("/desk", append(auth(desk...), s.desk)...)
 	v1.POST("/eligibility", append(auth(desk...), s.eligibility)...)
 	// The insurer gateway as HIS clients call it, and its older alias for
 	// the service's own keys: the same handler, the same answers.

@@ -93,6 +93,35 @@ func (r *CheckinResult) appendJSON(b []byte) (_ []byte, ok bool) {
 		b = append(b, `,"ticket":`...)
 		b = jsonw.Int(b, int64(v.Ticket))
 	}
+	if v.Department != "" {
+		b = append(b, `,"department":`...)
+		b = jsonw.String(b, v.Department)
+	}
+	if v.DepartmentName != "" {
+		b = append(b, `,"department_name":`...)
+		b = jsonw.String(b, v.DepartmentName)
+	}
+	if len(v.Priority) > 0 {
+		b = append(b, `,"priority":`...)
+		b = appendStrings(b, v.Priority)
+	}
+	if v.ReferralNo != "" {
+		b = append(b, `,"referral_no":`...)
+		b = jsonw.String(b, v.ReferralNo)
+	}
+	if a := v.Acknowledgement; a != nil {
+		b = append(b, `,"acknowledgement":{"reason":`...)
+		b = jsonw.String(b, a.Reason)
+		b = append(b, `,"note":`...)
+		b = jsonw.String(b, a.Note)
+		b = append(b, `,"by":`...)
+		b = jsonw.String(b, a.By)
+		b = append(b, `,"at":`...)
+		if b, ok = appendTime(b, a.At); !ok {
+			return b, false
+		}
+		b = append(b, '}')
+	}
 
 	b = append(b, `},"duplicate":{"flagged":`...)
 	b = jsonw.Bool(b, r.Duplicate.Flagged)
@@ -159,6 +188,10 @@ func (e *Eligibility) appendJSON(b []byte) (_ []byte, ok bool) {
 	if e.Route != "" {
 		b = append(b, `,"route":`...)
 		b = jsonw.String(b, string(e.Route))
+	}
+	if e.FacilityLevel != "" {
+		b = append(b, `,"facility_level":`...)
+		b = jsonw.String(b, e.FacilityLevel)
 	}
 	if !e.ValidFrom.IsZero() {
 		b = append(b, `,"valid_from":`...)

@@ -316,6 +316,11 @@ func TestAppendJSONCases(t *testing.T) {
 		Duplicate:   DuplicateFlag{Others: []OtherVisit{}},
 		Dedupe:      DedupeOK,
 	}
+	ticket := typical
+	ticket.Visit.VisitType, ticket.Visit.Department, ticket.Visit.DepartmentName = Referral, "K01", "Phòng khám Nội"
+	ticket.Visit.Priority, ticket.Visit.ReferralNo = []string{"elderly", "pregnant"}, "GCT 12/2026"
+	acked := ticket
+	acked.Visit.Acknowledgement = &Acknowledgement{Reason: AckReferral, Note: "có giấy chuyển tuyến", By: "desk-1", At: at}
 	typical.Eligibility.CardNo, typical.Eligibility.BenefitLevel, typical.Eligibility.CoveragePercent = "DN4080000000001", 4, 80
 	typical.Eligibility.Route, typical.Eligibility.ValidFrom, typical.Eligibility.ValidTo = RouteCorrect, Date{2020, 1, 1}, Date{2026, 12, 31}
 	typical.Eligibility.Holder, typical.Eligibility.CitizenID = &Stated{FullName: "x"}, "008095001234"
@@ -337,7 +342,7 @@ func TestAppendJSONCases(t *testing.T) {
 	negTicket.Visit.Ticket, negTicket.Eligibility.BenefitLevel = -1, -7
 
 	for name, r := range map[string]CheckinResult{
-		"zero": {}, "typical": typical, "flagged": flagged, "empty history": emptyHistory,
+		"zero": {}, "typical": typical, "ticket": ticket, "acknowledged": acked, "flagged": flagged, "empty history": emptyHistory,
 		"partial dates": partialDates, "negative numbers": negTicket,
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -385,7 +390,7 @@ var answerFields = map[reflect.Type][]string{
 	reflect.TypeFor[Eligibility](): {
 		`Status json:"status"`, `Code json:"code"`, `Message json:"message"`, `MessageEN json:"message_en,omitempty"`,
 		`CardNo json:"card_no,omitempty"`, `BenefitLevel json:"benefit_level,omitempty"`, `ObjectCode json:"object_code,omitempty"`,
-		`CoveragePercent json:"coverage_percent"`, `Route json:"route,omitempty"`, `ValidFrom json:"valid_from,omitzero"`,
+		`CoveragePercent json:"coverage_percent"`, `Route json:"route,omitempty"`, `FacilityLevel json:"facility_level,omitempty"`, `ValidFrom json:"valid_from,omitzero"`,
 		`ValidTo json:"valid_to,omitzero"`, `RegisteredFacility json:"registered_facility,omitempty"`,
 		`FiveYearsSince json:"five_years_since,omitzero"`, `ReplacedBy json:"replaced_by,omitempty"`,
 		`NewCard json:"new_card,omitempty"`, `SocialInsuranceNo json:"social_insurance_no,omitempty"`,
@@ -404,8 +409,11 @@ var answerFields = map[reflect.Type][]string{
 	reflect.TypeFor[VisitView](): {
 		`Facility json:"facility"`, `FacilityName json:"facility_name,omitempty"`, `VisitType json:"visit_type"`,
 		`At json:"at"`, `Day json:"day"`, `Kiosk json:"kiosk,omitempty"`, `Ticket json:"ticket,omitempty"`,
+		`Department json:"department,omitempty"`, `DepartmentName json:"department_name,omitempty"`, `Priority json:"priority,omitempty"`,
+		`ReferralNo json:"referral_no,omitempty"`, `Acknowledgement json:"acknowledgement,omitempty"`,
 	},
-	reflect.TypeFor[DuplicateFlag](): {`Flagged json:"flagged"`, `Others json:"others"`},
+	reflect.TypeFor[Acknowledgement](): {`Reason json:"reason"`, `Note json:"note"`, `By json:"by"`, `At json:"at"`},
+	reflect.TypeFor[DuplicateFlag]():   {`Flagged json:"flagged"`, `Others json:"others"`},
 	reflect.TypeFor[OtherVisit](): {
 		`Facility json:"facility"`, `FacilityName json:"facility_name,omitempty"`, `VisitType json:"visit_type"`, `At json:"at"`,
 	},

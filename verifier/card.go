@@ -73,8 +73,28 @@ type Facility struct {
 	Name     string `json:"name"`
 	Province string `json:"province"` // 2 digits
 	Level    string `json:"level"`    // central, provincial, district, commune
+	// Departments are the departments or rooms a desk sends patients to
+	// (the ticket's "khoa/phòng", docs/domain.md §11); none: the desk
+	// names none.
+	Departments []Department `json:"departments,omitempty"`
 
 	Extra json.RawMessage `json:"-"` // a JSON object of the other members, or nil
+}
+
+// Department is a department or room of a facility.
+type Department struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+}
+
+// Department returns the facility's department with code, if it has one.
+func (f Facility) Department(code string) (Department, bool) {
+	for _, d := range f.Departments {
+		if d.Code == code {
+			return d, true
+		}
+	}
+	return Department{}, false
 }
 
 // Facility levels.

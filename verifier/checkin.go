@@ -41,6 +41,12 @@ type CheckinRequest struct {
 	// ScannedAt is when a kiosk that was offline scanned the card; zero
 	// means now.
 	ScannedAt time.Time
+	// The desk's fields (see Visit): the referral letter's number (visit
+	// type referral only), a department code of the facility's list, and
+	// the priority groups the clerk chose (the computed ones are added).
+	ReferralNo string
+	Department string
+	Priority   []string
 }
 
 // CitizenView is the part of a population record a check-in shows.
@@ -74,6 +80,14 @@ type VisitView struct {
 	Day          string    `json:"day"`
 	Kiosk        string    `json:"kiosk,omitempty"`
 	Ticket       int       `json:"ticket,omitempty"`
+	// The ticket's department (its code and name in the facility's
+	// list), the priority groups (computed and chosen), the referral
+	// letter's number and the desk's acknowledgement of a same-day flag.
+	Department      string           `json:"department,omitempty"`
+	DepartmentName  string           `json:"department_name,omitempty"`
+	Priority        []string         `json:"priority,omitempty"`
+	ReferralNo      string           `json:"referral_no,omitempty"`
+	Acknowledgement *Acknowledgement `json:"acknowledgement,omitempty"`
 }
 
 // OtherVisit is a same-day visit at another facility.
@@ -148,6 +162,9 @@ func (s *Service) Checkin(ctx context.Context, req CheckinRequest) (CheckinResul
 	if err != nil {
 		return CheckinResult{}, err
 	}
+	if err := s.checkDesk(fac, vt, req.ReferralNo, req.Department, req.Priority); err != nil {
+		return CheckinResult{}, err
+	}
 	p := req.Presented
 	var byCard *Card
 	if p.CitizenID == "" {
@@ -190,6 +207,8 @@ func (s *Service) Checkin(ctx context.Context, req CheckinRequest) (CheckinResul
 			CheckinID: s.NewID(), CitizenID: cit.ID, Facility: fac.Code, VisitType: vt,
 			At: at.UTC(), Day: localAt.Format(time.DateOnly), Kiosk: req.Kiosk,
 			EligibilityCode: res.Eligibility.Code,
+			ReferralNo:      req.ReferralNo, Department: req.Department,
+			Priority: s.Priority.Of(vt, cit.DOB, NewDate(localAt), req.Priority),
 		},
 		RepeatWithin: s.RepeatWithin,
 		ExpireAt:     s.windowExpiry(localAt),
@@ -221,8 +240,19 @@ func (s *Service) Checkin(ctx context.Context, req CheckinRequest) (CheckinResul
 		res.Duplicate.Flagged = len(res.Duplicate.Others) > 0
 	}
 	res.CheckinID = v.CheckinID
-	res.Visit = VisitView{Facility: v.Facility, FacilityName: fac.Name, VisitType: v.VisitType, At: v.At.In(s.Location), Day: v.Day, Kiosk: v.Kiosk, Ticket: v.Ticket}
+	res.Visit = s.visitView(fac, v)
 	return res, nil
+}
+
+// visitView is a stored visit as a check-in answer shows it, times in the
+// service's zone.
+func (s *Service) visitView(fac Facility, v Visit) VisitView {
+	vv := VisitView{Facility: v.Facility, FacilityName: fac.Name, VisitType: v.VisitType, At: v.At.In(s.Location), Day: v.Day, Kiosk: v.Kiosk, Ticket: v.Ticket,
+		Department: v.Department, Priority: v.Priority, ReferralNo: v.ReferralNo, Acknowledgement: s.localAck(v.Acknowledgement)}
+	if d, ok := fac.Department(v.Department); ok {
+		vv.DepartmentName = d.Name
+	}
+	return vv
 }
 
 // facilityName returns a facility's name, or "" when it cannot be had.

@@ -16,15 +16,19 @@ const (
 // day at one facility, in the insurer gateway's vocabulary. "Not insured"
 // is a decision, not an error.
 type Eligibility struct {
-	Status             string     `json:"status"`
-	Code               string     `json:"code"`
-	Message            string     `json:"message"`
-	MessageEN          string     `json:"message_en,omitempty"`
-	CardNo             string     `json:"card_no,omitempty"`
-	BenefitLevel       int        `json:"benefit_level,omitempty"`
-	ObjectCode         string     `json:"object_code,omitempty"`
-	CoveragePercent    int        `json:"coverage_percent"`
-	Route              Route      `json:"route,omitempty"`
+	Status          string `json:"status"`
+	Code            string `json:"code"`
+	Message         string `json:"message"`
+	MessageEN       string `json:"message_en,omitempty"`
+	CardNo          string `json:"card_no,omitempty"`
+	BenefitLevel    int    `json:"benefit_level,omitempty"`
+	ObjectCode      string `json:"object_code,omitempty"`
+	CoveragePercent int    `json:"coverage_percent"`
+	Route           Route  `json:"route,omitempty"`
+	// FacilityLevel is the level of the facility the coverage was decided
+	// for (with Route and the visit type it decides CoveragePercent: "0%
+	// self-referred at a provincial hospital"); set with Route.
+	FacilityLevel      string     `json:"facility_level,omitempty"`
 	ValidFrom          Date       `json:"valid_from,omitzero"`
 	ValidTo            Date       `json:"valid_to,omitzero"`
 	RegisteredFacility string     `json:"registered_facility,omitempty"`
@@ -163,7 +167,7 @@ func (r *CoverageRules) Decide(d Decision) Eligibility {
 		e.NewCard = &CardTerms{CardNo: d.NewCard.CardNo, ValidFrom: d.NewCard.ValidFrom, ValidTo: d.NewCard.ValidTo, RegisteredFacility: d.NewCard.RegisteredFacility}
 	}
 	if e.Status == Eligible {
-		e.Route = routeOf(payer, d.Facility, d.VisitType)
+		e.Route, e.FacilityLevel = routeOf(payer, d.Facility, d.VisitType), d.Facility.Level
 		e.CoveragePercent = r.Percent(payer.BenefitLevel, d.Facility.Level, e.Route, d.VisitType)
 	}
 	return e
@@ -215,7 +219,7 @@ func routeOf(c *Card, f Facility, vt VisitType) Route {
 	switch {
 	case vt == Emergency:
 		return RouteEmergency
-	case vt == Referral || strings.EqualFold(c.RegisteredFacility, f.Code):
+	case vt == Referral || vt == FollowUp || strings.EqualFold(c.RegisteredFacility, f.Code):
 		return RouteCorrect
 	}
 	return RouteSelfReferred

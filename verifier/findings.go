@@ -413,7 +413,7 @@ func (s *Service) finding(ctx context.Context, kind FindingKind, day string, p *
 		f.TBHTT += c.TBHTT.Float()
 	}
 	for _, v := range visits {
-		v.At = v.At.In(s.Location)
+		s.localVisit(&v)
 		v.FacilityName = names(ctx, v.Facility)
 		f.Checkins = append(f.Checkins, v)
 	}

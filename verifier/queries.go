@@ -155,7 +155,7 @@ func (s *Service) Duplicates(ctx context.Context, q DuplicateQuery) (DuplicatePa
 	for i := range page.Items {
 		for j := range page.Items[i].Visits {
 			v := &page.Items[i].Visits[j]
-			v.At = v.At.In(s.Location)
+			s.localVisit(v)
 			v.FacilityName = names(ctx, v.Facility)
 		}
 	}
@@ -172,7 +172,7 @@ func (s *Service) Visits(ctx context.Context, id CitizenID, day string) (string,
 	}
 	vs, err := s.Ledger.Visits(ctx, id, day)
 	for i := range vs {
-		vs[i].At = vs[i].At.In(s.Location)
+		s.localVisit(&vs[i])
 	}
 	return day, vs, err
 }
@@ -188,7 +188,8 @@ func (s *Service) CheckinVisit(ctx context.Context, checkinID string) (Visit, er
 	if err != nil {
 		return Visit{}, err
 	}
-	v.At = v.At.In(s.Location)
+	s.localVisit(&v)
+	v.FacilityName = s.facilityName(ctx, v.Facility)
 	return v, nil
 }
 

@@ -34,6 +34,9 @@ type Service struct {
 	Facilities FacilityRegistry
 	Ledger     Ledger
 	Coverage   *CoverageRules
+	// Priority are the reception's priority groups (default
+	// DefaultPriorityRules).
+	Priority *PriorityRules
 	// Staff is the register of card-checking staff (staff.jsonl); nil when
 	// none is loaded, and then card checks name no staff member.
 	Staff StaffRegistry
@@ -78,6 +81,9 @@ func (s *Service) Defaults() {
 	}
 	if s.Coverage == nil {
 		s.Coverage = DefaultCoverageRules()
+	}
+	if s.Priority == nil {
+		s.Priority = DefaultPriorityRules()
 	}
 	if s.RepeatWithin == 0 {
 		s.RepeatWithin = 10 * time.Minute

@@ -15,6 +15,9 @@ const (
 	Emergency  VisitType = "emergency"
 	Referral   VisitType = "referral"
 	Inpatient  VisitType = "inpatient"
+	// FollowUp is a follow-up visit on the facility's appointment: a
+	// correct-route case under Circular 30/2020 (docs/domain.md §10).
+	FollowUp VisitType = "follow_up"
 )
 
 // ParseVisitType returns the visit type named by s; "" means outpatient.
@@ -22,10 +25,10 @@ func ParseVisitType(s string) (VisitType, error) {
 	switch VisitType(s) {
 	case "":
 		return Outpatient, nil
-	case Outpatient, Emergency, Referral, Inpatient:
+	case Outpatient, Emergency, Referral, Inpatient, FollowUp:
 		return VisitType(s), nil
 	}
-	return "", Errorf(KindUnprocessable, "invalid_visit_type", "visit_type must be one of outpatient, emergency, referral, inpatient")
+	return "", Errorf(KindUnprocessable, "invalid_visit_type", "visit_type must be one of outpatient, emergency, referral, follow_up, inpatient")
 }
 
 // Visit is one check-in of one citizen at one facility.
@@ -49,6 +52,66 @@ type Visit struct {
 	// FacilityName is the facility's name, filled in where auditors read
 	// visits (duplicate groups, findings); ledgers do not store it.
 	FacilityName string `json:"facility_name,omitempty"`
+
+	// What the desk said about the visit, at the scan or amended later
+	// (Ledger.Amend): the referral letter's number (visit type referral
+	// only), the department or room of the ticket (a code of the
+	// facility's list), the priority groups (computed and chosen, see
+	// PriorityRules), and the clerk's acknowledgement of a same-day flag.
+	ReferralNo      string           `json:"referral_no,omitempty"`
+	Department      string           `json:"department,omitempty"`
+	Priority        []string         `json:"priority,omitempty"`
+	Acknowledgement *Acknowledgement `json:"acknowledgement,omitempty"`
+}
+
+// Acknowledgement is the desk's record of why a visit flagged as a
+// same-day duplicate goes ahead (docs/domain.md §10: the flag is for
+// review, never a refusal, so the auditor needs the reason).
+type Acknowledgement struct {
+	Reason string    `json:"reason"`
+	Note   string    `json:"note"`
+	By     string    `json:"by"` // the API key's name: the desk
+	At     time.Time `json:"at"`
+}
+
+// Acknowledgement reasons.
+const (
+	AckReferral      = "referral"
+	AckEmergency     = "emergency"
+	AckFollowUp      = "follow_up"
+	AckChronic       = "chronic"
+	AckPatientChoice = "patient_choice"
+	AckOther         = "other"
+)
+
+// AckReasons lists the acknowledgement reasons, in the order a desk offers them.
+var AckReasons = []string{AckReferral, AckEmergency, AckFollowUp, AckChronic, AckPatientChoice, AckOther}
+
+// MaxAckNote is the most characters (runes) an acknowledgement's note may have.
+const MaxAckNote = 500
+
+// amendable restores on a what an amendment may not change: everything
+// but the desk's fields and the visit type.
+func (v Visit) amendable(a Visit) Visit {
+	a.CheckinID, a.CitizenID, a.Facility, a.At, a.Day = v.CheckinID, v.CitizenID, v.Facility, v.At, v.Day
+	a.Kiosk, a.Ticket, a.FacilityName = v.Kiosk, v.Ticket, ""
+	return a
+}
+
+// AmendVisit applies fn to a copy of v and returns the result with the
+// fields an amendment may not change restored (see Ledger.Amend): ledgers
+// call it so that they all keep the same fields.
+func AmendVisit(v Visit, fn func(*Visit) error) (Visit, error) {
+	a := v
+	a.Priority = append([]string(nil), v.Priority...)
+	if v.Acknowledgement != nil {
+		ack := *v.Acknowledgement
+		a.Acknowledgement = &ack
+	}
+	if err := fn(&a); err != nil {
+		return Visit{}, err
+	}
+	return v.amendable(a), nil
 }
 
 // Recording is what the service asks a ledger to record: the visit and the
@@ -155,6 +218,16 @@ type Ledger interface {
 	// group's retention), is KindNotFound. The ID of a check-in recorded
 	// later (an outbox replay) resolves from then on.
 	Checkin(ctx context.Context, checkinID string) (Visit, error)
+	// Amend changes the visit a check-in ID answers (as Checkin finds it)
+	// in place, through AmendVisit(visit, fn), and returns the stored
+	// result: the same check-in ID, ticket, time and facility, with the
+	// visit type and the desk's fields (ReferralNo, Department, Priority,
+	// Acknowledgement, EligibilityCode) as fn left them, wherever the
+	// visit is kept (window and duplicate group), with their expiry
+	// unchanged. fn may run more than once (a concurrent change retries
+	// it on the newer visit); an error from fn is returned as it is and
+	// nothing is stored. Unknown IDs are KindNotFound as for Checkin.
+	Amend(ctx context.Context, checkinID string, fn func(*Visit) error) (Visit, error)
 	// Ping reports whether the ledger's store answers.
 	Ping(ctx context.Context) error
 }

@@ -479,7 +479,7 @@ func TestJSONLinesContract(t *testing.T) {
 		t.Errorf("%d facilities, want %d", len(fac), DefaultFacilities)
 	}
 	for i, m := range fac {
-		if len(m) != 4 || m["code"] == nil || m["name"] == nil || m["province"] == nil || m["level"] == nil {
+		if len(m) != 5 || m["code"] == nil || m["name"] == nil || m["province"] == nil || m["level"] == nil || m["departments"] == nil {
 			t.Errorf("facility line %d: %v", i+1, m)
 		}
 	}

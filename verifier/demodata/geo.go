@@ -316,6 +316,36 @@ const DefaultFacilities = 120
 // number of districts and communes the demo geography has (several
 // thousand).
 func GenerateFacilities(n int, seed int64) []verifier.Facility {
+	out := generateFacilities(n, seed)
+	for i := range out {
+		out[i].Departments = departmentsOf(out[i].Level)
+	}
+	return out
+}
+
+// departmentsOf returns the departments and rooms a desk of a facility of
+// the given level sends patients to (a fresh slice).
+func departmentsOf(level string) []verifier.Department {
+	var ds []verifier.Department
+	switch level {
+	case verifier.LevelCentral, verifier.LevelProvincial:
+		ds = []verifier.Department{
+			{Code: "KKB", Name: "Khoa Khám bệnh"}, {Code: "NOI", Name: "Phòng khám Nội"}, {Code: "NHI", Name: "Phòng khám Nhi"},
+			{Code: "SAN", Name: "Phòng khám Sản"}, {Code: "NGOAI", Name: "Phòng khám Ngoại"}, {Code: "TMH", Name: "Phòng khám Tai Mũi Họng"},
+			{Code: "MAT", Name: "Phòng khám Mắt"}, {Code: "CC", Name: "Khoa Cấp cứu"},
+		}
+	case verifier.LevelDistrict:
+		ds = []verifier.Department{
+			{Code: "NOI", Name: "Phòng khám Nội"}, {Code: "NHI", Name: "Phòng khám Nhi"}, {Code: "SAN", Name: "Phòng khám Sản"},
+			{Code: "NGOAI", Name: "Phòng khám Ngoại"}, {Code: "CC", Name: "Khoa Cấp cứu"},
+		}
+	default:
+		ds = []verifier.Department{{Code: "KB", Name: "Phòng khám bệnh"}, {Code: "SAN", Name: "Phòng khám Sản - Kế hoạch hóa gia đình"}}
+	}
+	return ds
+}
+
+func generateFacilities(n int, seed int64) []verifier.Facility {
 	g := geoOnce()
 	out := make([]verifier.Facility, 0, max(n, len(fixedFacilities)))
 	out = append(out, fixedFacilities...)

@@ -314,6 +314,20 @@ func AppendFacilityJSON(b []byte, f *verifier.Facility) ([]byte, error) {
 	b = appendJSONString(b, f.Province)
 	b = append(b, `,"level":`...)
 	b = appendJSONString(b, f.Level)
+	if len(f.Departments) > 0 {
+		b = append(b, `,"departments":[`...)
+		for i, d := range f.Departments {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"code":`...)
+			b = appendJSONString(b, d.Code)
+			b = append(b, `,"name":`...)
+			b = appendJSONString(b, d.Name)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
 	b, err := appendExtra(b, f.Extra, facilityFields)
 	return append(b, '}'), err
 }
@@ -321,7 +335,7 @@ func AppendFacilityJSON(b []byte, f *verifier.Facility) ([]byte, error) {
 var (
 	citizenFields  = fieldSet("id", "old_id", "full_name", "dob", "gender", "permanent_address", "household_id", "relationship_to_head", "deceased_on", "cancelled_ids")
 	cardFields     = fieldSet("card_no", "citizen_id", "full_name", "dob", "gender", "benefit_level", "object_code", "registered_facility", "valid_from", "valid_to", "five_years_since", "status", "reduced_reason", "replaced_by", "social_insurance_no", "area_code", "insurer_office")
-	facilityFields = fieldSet("code", "name", "province", "level")
+	facilityFields = fieldSet("code", "name", "province", "level", "departments")
 )
 
 func fieldSet(names ...string) map[string]bool {

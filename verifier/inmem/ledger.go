@@ -306,6 +306,51 @@ func (l *Ledger) Checkin(_ context.Context, checkinID string) (verifier.Visit, e
 	return verifier.Visit{}, verifier.ErrCheckinNotFound()
 }
 
+// Amend implements verifier.Ledger: the visit is changed where it is
+// kept, in the day's window and in its duplicate group, under the
+// citizen's shard lock (fn runs once).
+func (l *Ledger) Amend(_ context.Context, checkinID string, fn func(*verifier.Visit) error) (verifier.Visit, error) {
+	ref, ok := l.ref(checkinID)
+	if !ok {
+		return verifier.Visit{}, verifier.ErrCheckinNotFound()
+	}
+	now := l.now()
+	s := l.shard(ref.citizen)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.citizens[ref.citizen]
+	if c == nil {
+		return verifier.Visit{}, verifier.ErrCheckinNotFound()
+	}
+	var kept []*verifier.Visit // the visit's copies: window, group
+	if w := c.windows[ref.day]; w != nil && w.expireAt.After(now) {
+		if i := slices.IndexFunc(w.visits, func(v verifier.Visit) bool { return v.CheckinID == ref.target }); i >= 0 {
+			kept = append(kept, &w.visits[i])
+		}
+	}
+	g := c.groups[ref.day]
+	if g != nil && g.expireAt.After(now) {
+		if i := slices.IndexFunc(g.visits, func(v verifier.Visit) bool { return v.CheckinID == ref.target }); i >= 0 {
+			// Written with groups.mu held too: Duplicates reads
+			// groups under that lock alone.
+			kept = append(kept, &g.visits[i])
+		}
+	}
+	if len(kept) == 0 {
+		return verifier.Visit{}, verifier.ErrCheckinNotFound()
+	}
+	a, err := verifier.AmendVisit(*kept[0], fn)
+	if err != nil {
+		return verifier.Visit{}, err
+	}
+	l.groups.mu.Lock()
+	for _, v := range kept {
+		*v = a
+	}
+	l.groups.mu.Unlock()
+	return a, nil
+}
+
 // nextTicket returns the next queue number of a facility's day. Days older
 // than two days are forgotten when the map grows, which bounds it by the
 // facilities of the last few days.

@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/vnhealth/cccd-checkin/verifier"
@@ -374,6 +375,18 @@ func checkFacility(f *verifier.Facility) error {
 	case verifier.LevelCentral, verifier.LevelProvincial, verifier.LevelDistrict, verifier.LevelCommune:
 	default:
 		return errors.New(`field "level" must be central, provincial, district or commune`)
+	}
+	seen := map[string]bool{}
+	for i, d := range f.Departments {
+		switch {
+		case d.Code == "" || len(d.Code) > 32:
+			return fmt.Errorf(`field "departments": entry %d: "code" must have 1 to 32 characters`, i+1)
+		case strings.TrimSpace(d.Name) == "":
+			return fmt.Errorf(`field "departments": entry %d: "name" is missing`, i+1)
+		case seen[d.Code]:
+			return fmt.Errorf(`field "departments": code %q appears twice`, d.Code)
+		}
+		seen[d.Code] = true
 	}
 	return nil
 }

@@ -77,6 +77,10 @@ func Run(t *testing.T, newLedger func(t *testing.T) verifier.Ledger) {
 		{"RescanMergeIsStable", testRescanMergeIsStable},
 		{"CheckinOfLateArrival", testCheckinOfLateArrival},
 		{"CheckinConcurrent", testCheckinConcurrent},
+		{"Amend", testAmend},
+		{"AmendInGroup", testAmendInGroup},
+		{"AmendRescanAndErrors", testAmendRescanAndErrors},
+		{"AmendConcurrent", testAmendConcurrent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1124,5 +1128,166 @@ func testCheckinConcurrent(t *testing.T, f *fixture) {
 	wg.Wait()
 	for i := range n {
 		f.checkin(fmt.Sprintf("scan %d", i), recs[i].Visit.CheckinID, got[i])
+	}
+}
+
+// desk sets the desk's fields as a check-in amendment does.
+func desk(vt verifier.VisitType, referral, dept string, prio []string, ack *verifier.Acknowledgement) func(*verifier.Visit) error {
+	return func(v *verifier.Visit) error {
+		v.VisitType, v.ReferralNo, v.Department, v.Priority, v.Acknowledgement = vt, referral, dept, prio, ack
+		return nil
+	}
+}
+
+func (f *fixture) amend(id string, fn func(*verifier.Visit) error) verifier.Visit {
+	f.t.Helper()
+	v, err := f.l.Amend(f.ctx, id, fn)
+	if err != nil {
+		f.t.Fatalf("Amend(%s): %v", id, err)
+	}
+	return v
+}
+
+// sameDesk reports how the desk's fields of got differ from want.
+func sameDesk(got, want verifier.Visit) string {
+	var d []string
+	if got.ReferralNo != want.ReferralNo || got.Department != want.Department || !slices.Equal(got.Priority, want.Priority) {
+		d = append(d, fmt.Sprintf("referral_no %q department %q priority %v, want %q %q %v",
+			got.ReferralNo, got.Department, got.Priority, want.ReferralNo, want.Department, want.Priority))
+	}
+	ga, wa := got.Acknowledgement, want.Acknowledgement
+	switch {
+	case (ga == nil) != (wa == nil):
+		d = append(d, fmt.Sprintf("acknowledgement %+v, want %+v", ga, wa))
+	case ga != nil && (ga.Reason != wa.Reason || ga.Note != wa.Note || ga.By != wa.By || !ga.At.Equal(wa.At)):
+		d = append(d, fmt.Sprintf("acknowledgement %+v, want %+v", *ga, *wa))
+	}
+	if s := sameVisit(got, want); s != "" {
+		d = append(d, s)
+	}
+	return strings.Join(d, "; ")
+}
+
+func testAmend(t *testing.T, f *fixture) {
+	v := f.record(f.rec(Citizen(1), "08001", f.at(0, 9, 0))).Visit
+	ack := &verifier.Acknowledgement{Reason: verifier.AckReferral, Note: "giấy chuyển tuyến \"số 12\"\nđã xem", By: "desk-1", At: f.at(0, 9, 2)}
+	want := v
+	want.VisitType, want.ReferralNo, want.Department, want.Priority, want.Acknowledgement = verifier.Referral, "CT-0815", "K01", []string{"elderly"}, ack
+	got := f.amend(v.CheckinID, func(a *verifier.Visit) error {
+		if err := desk(verifier.Referral, "CT-0815", "K01", []string{"elderly"}, ack)(a); err != nil {
+			return err
+		}
+		// What no amendment may change is restored.
+		a.CheckinID, a.Facility, a.Ticket, a.At, a.Day, a.Kiosk = "other", "01002", 99, a.At.Add(time.Hour), "2000-01-01", "k9"
+		return nil
+	})
+	if d := sameDesk(got, want); d != "" {
+		t.Errorf("Amend answered: %s", d)
+	}
+	stored, err := f.l.Checkin(f.ctx, v.CheckinID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := sameDesk(stored, want); d != "" {
+		t.Errorf("Checkin after Amend: %s", d)
+	}
+	if vs := f.visits(Citizen(1), v.Day); len(vs) != 1 || sameDesk(vs[0], want) != "" {
+		t.Errorf("Visits after Amend: %+v, want the amended visit", vs)
+	}
+	// A second acknowledgement replaces the first; clearing a field clears it.
+	ack2 := &verifier.Acknowledgement{Reason: verifier.AckOther, Note: "", By: "desk-2", At: f.at(0, 9, 5)}
+	want.VisitType, want.ReferralNo, want.Acknowledgement = verifier.Outpatient, "", ack2
+	f.amend(v.CheckinID, desk(verifier.Outpatient, "", "K01", []string{"elderly"}, ack2))
+	stored, _ = f.l.Checkin(f.ctx, v.CheckinID)
+	if d := sameDesk(stored, want); d != "" {
+		t.Errorf("after a second Amend: %s", d)
+	}
+	// The re-scan rule and tickets see the visit as before.
+	if r := f.record(f.rec(Citizen(1), "08001", f.at(0, 9, 3))); !r.Repeat || r.Visit.CheckinID != v.CheckinID || sameDesk(r.Visit, want) != "" {
+		t.Errorf("re-scan after Amend: repeat %v, %+v; want the amended visit again", r.Repeat, r.Visit)
+	}
+}
+
+// An amendment reaches the duplicate group auditors read, whether the
+// group is filed before or after it.
+func testAmendInGroup(t *testing.T, f *fixture) {
+	a := f.record(f.rec(Citizen(1), "08001", f.at(0, 8, 0))).Visit
+	ackA := &verifier.Acknowledgement{Reason: verifier.AckChronic, Note: "tái khám", By: "desk-a", At: f.at(0, 8, 1)}
+	f.amend(a.CheckinID, desk(verifier.FollowUp, "", "", nil, ackA))
+	b := f.record(f.rec(Citizen(1), "01002", f.at(0, 10, 0))).Visit
+	ackB := &verifier.Acknowledgement{Reason: verifier.AckEmergency, By: "desk-b", At: f.at(0, 10, 1)}
+	f.amend(b.CheckinID, desk(verifier.Emergency, "", "CC", []string{"emergency"}, ackB))
+	gs := f.allDuplicates(verifier.DuplicateQuery{From: a.Day, To: a.Day, Citizen: Citizen(1)})
+	if len(gs) != 1 || len(gs[0].Visits) != 2 {
+		t.Fatalf("groups %v, want one with both visits", groupKeys(gs))
+	}
+	wantA, wantB := a, b
+	wantA.VisitType, wantA.Acknowledgement = verifier.FollowUp, ackA
+	wantB.VisitType, wantB.Department, wantB.Priority, wantB.Acknowledgement = verifier.Emergency, "CC", []string{"emergency"}, ackB
+	for i, want := range []verifier.Visit{wantA, wantB} {
+		if d := sameDesk(gs[0].Visits[i], want); d != "" {
+			t.Errorf("group visit %d: %s", i, d)
+		}
+	}
+	vs := f.visits(Citizen(1), a.Day)
+	if len(vs) != 2 || sameDesk(vs[0], wantA) != "" || sameDesk(vs[1], wantB) != "" {
+		t.Errorf("Visits: %+v, want both amended", vs)
+	}
+}
+
+func testAmendRescanAndErrors(t *testing.T, f *fixture) {
+	first := f.record(f.rec(Citizen(1), "08001", f.at(0, 9, 0))).Visit
+	again := f.rec(Citizen(1), "08001", f.at(0, 9, 4))
+	f.record(again)
+	// The re-scan's ID amends the visit it was merged into.
+	ack := &verifier.Acknowledgement{Reason: verifier.AckPatientChoice, By: "desk", At: f.at(0, 9, 5)}
+	got := f.amend(again.Visit.CheckinID, desk(verifier.Outpatient, "", "", nil, ack))
+	if got.CheckinID != first.CheckinID {
+		t.Errorf("Amend of a re-scan's ID amended %q, want %q", got.CheckinID, first.CheckinID)
+	}
+	if v, _ := f.l.Checkin(f.ctx, first.CheckinID); v.Acknowledgement == nil {
+		t.Errorf("the visit a re-scan was merged into is not amended: %+v", v)
+	}
+	if _, err := f.l.Amend(f.ctx, "ck-unknown", desk(verifier.Outpatient, "", "", nil, ack)); verifier.KindOf(err) != verifier.KindNotFound {
+		t.Errorf("Amend(unknown) = %v, want KindNotFound", err)
+	}
+	// An error from fn is returned as it is, and nothing is stored.
+	refuse := verifier.Errorf(verifier.KindForbidden, "forbidden_facility", "no")
+	_, err := f.l.Amend(f.ctx, first.CheckinID, func(v *verifier.Visit) error {
+		v.Department = "X"
+		return refuse
+	})
+	if verifier.AsError(err).Code != "forbidden_facility" {
+		t.Errorf("Amend with a refusing fn = %v, want its error", err)
+	}
+	if v, _ := f.l.Checkin(f.ctx, first.CheckinID); v.Department != "" {
+		t.Errorf("a refused amendment was stored: %+v", v)
+	}
+}
+
+// Concurrent amendments of one visit all take effect: none overwrites
+// another's change with the visit it read before.
+func testAmendConcurrent(t *testing.T, f *fixture) {
+	v := f.record(f.rec(Citizen(1), "08001", f.at(0, 9, 0))).Visit
+	const n = 8
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			code := fmt.Sprintf("g%d", i)
+			if _, err := f.l.Amend(f.ctx, v.CheckinID, func(a *verifier.Visit) error {
+				a.Priority = append(a.Priority, code)
+				return nil
+			}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	got, err := f.l.Checkin(f.ctx, v.CheckinID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Priority) != n {
+		t.Errorf("after %d concurrent amendments: priority %v, want %d codes", n, got.Priority, n)
 	}
 }

@@ -682,6 +682,23 @@ func (l *Ledger) Checkin(ctx context.Context, checkinID string) (verifier.Visit,
 	return v, err
 }
 
+// Amend implements verifier.Ledger through the breaker. A visit still
+// queued in this process's outbox cannot be amended until it is replayed
+// (its line is already on disk and the replay reads it unlocked): that is
+// a KindUnavailable error, like any amendment while the window is down.
+func (l *Ledger) Amend(ctx context.Context, checkinID string, fn func(*verifier.Visit) error) (verifier.Visit, error) {
+	if l.queuedCheckin(checkinID) != nil {
+		return verifier.Visit{}, verifier.Errorf(verifier.KindUnavailable, "visit_queued",
+			"the visit is queued while the visit ledger does not answer; try again once it is recorded")
+	}
+	var v verifier.Visit
+	err := l.read(ctx, func(ctx context.Context) (err error) {
+		v, err = l.inner.Amend(ctx, checkinID, fn)
+		return err
+	})
+	return v, err
+}
+
 // queuedCheckin returns the entry queued under a check-in ID, or nil.
 func (l *Ledger) queuedCheckin(id string) *entry {
 	l.mu.Lock()

@@ -45,7 +45,8 @@
 // records, which auditors read, hold the ID and name. The check-in index
 // P{c:…} holds the citizen ID sealed with a key derived from PseudonymKey. A visit record is the
 // JSON array [checkin id, facility, unix seconds, nanoseconds, visit type,
-// kiosk, ticket, eligibility code] (see record.go).
+// kiosk, ticket, eligibility code, desk] (see record.go); Amend replaces a
+// record in the window and the group in place (amendScript).
 package redisledger
 
 import (
@@ -639,6 +640,106 @@ func (l *Ledger) Checkin(ctx context.Context, checkinID string) (verifier.Visit,
 		}
 	}
 	return verifier.Visit{}, verifier.ErrCheckinNotFound()
+}
+
+// amendTries bounds Amend's compare-and-set attempts: each one fails only
+// when another change of the same visit came between its read and write.
+const amendTries = 8
+
+// Amend implements verifier.Ledger: the visit's record is read (as
+// Checkin finds it), changed in Go, and written back by amendScript only
+// if it is still as read; a concurrent change makes it read again.
+func (l *Ledger) Amend(ctx context.Context, checkinID string, fn func(*verifier.Visit) error) (verifier.Visit, error) {
+	if !verifier.ValidCheckinID(checkinID) {
+		return verifier.Visit{}, verifier.ErrCheckinNotFound()
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), l.o.WriteTimeout)
+	defer cancel()
+	sealed, err := l.rdb.Get(ctx, l.checkinKey(checkinID)).Result()
+	if errors.Is(err, redis.Nil) {
+		return verifier.Visit{}, verifier.ErrCheckinNotFound()
+	}
+	if err != nil {
+		return verifier.Visit{}, unavailable(err)
+	}
+	id, day, err := l.seal.open(checkinID, sealed)
+	if err != nil {
+		return verifier.Visit{}, verifier.Wrap(err, verifier.KindInternal, "ledger_corrupt", "a stored check-in index entry cannot be read")
+	}
+	ps := l.pseudonym(id)
+	keys := []string{l.windowKey(ps, day), l.groupKey(ps, day)}
+	for range amendTries {
+		pipe := l.rdb.Pipeline()
+		w := pipe.LRange(ctx, keys[0], 0, -1)
+		g := pipe.Get(ctx, keys[1])
+		a := pipe.HGet(ctx, l.aliasKey(ps, day), checkinID)
+		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+			return verifier.Visit{}, unavailable(err)
+		}
+		target := checkinID
+		if a.Val() != "" {
+			target = a.Val()
+		}
+		var inWindow, inGroup string
+		var v verifier.Visit
+		found := false
+		for _, s := range w.Val() {
+			o, err := decodeRecord(s, id, day)
+			if err != nil {
+				return verifier.Visit{}, err
+			}
+			if o.CheckinID == target {
+				v, inWindow, found = o, s, true
+				break
+			}
+		}
+		if gs := g.Val(); gs != "" {
+			for _, line := range strings.Split(gs, "\n")[1:] {
+				o, err := decodeRecord(line, id, day)
+				if err != nil {
+					return verifier.Visit{}, err
+				}
+				if o.CheckinID == target {
+					if !found {
+						v, found = o, true
+					}
+					inGroup = line
+					break
+				}
+			}
+		}
+		if !found {
+			return verifier.Visit{}, verifier.ErrCheckinNotFound()
+		}
+		amended, err := verifier.AmendVisit(v, fn)
+		if err != nil {
+			return verifier.Visit{}, err
+		}
+		rec := encodeRecord(amended)
+		if rec == inWindow && (inGroup == "" || rec == inGroup) {
+			return amended, nil // nothing changes
+		}
+		args := []any{inWindow, inGroup, rec}
+		var n int64
+		if l.o.MinReplicas > 0 {
+			c, err := l.waited(ctx, keys[0], func(p redis.Pipeliner) *redis.Cmd {
+				return p.EvalSha(ctx, amendScript.Hash(), keys, args...)
+			}, amendScript)
+			if err != nil {
+				return verifier.Visit{}, err
+			}
+			n, err = c.Int64()
+			if err != nil {
+				return verifier.Visit{}, unavailable(err)
+			}
+		} else if n, err = amendScript.Run(ctx, l.rdb, keys, args...).Int64(); err != nil {
+			return verifier.Visit{}, unavailable(err)
+		}
+		if n == 1 {
+			return amended, nil
+		}
+	}
+	return verifier.Visit{}, verifier.Errorf(verifier.KindUnavailable, "amend_conflict", "the visit kept changing while it was being amended; try again")
 }
 
 // cursor is the position after the last group of a page: its index score.

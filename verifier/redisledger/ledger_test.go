@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -435,8 +436,22 @@ func TestDecodeRecord(t *testing.T) {
 	v := verifier.Visit{CheckinID: "ck1", CitizenID: "008095001234", Facility: "08001", VisitType: verifier.Emergency,
 		At: at, Day: "2026-11-28", Kiosk: "desk \"1\"", Ticket: 12, EligibilityCode: "000"}
 	got, err := decodeRecord(encodeRecord(v), v.CitizenID, v.Day)
-	if err != nil || got != v {
+	if err != nil || !reflect.DeepEqual(got, v) {
 		t.Fatalf("round trip: %+v, %v; want %+v", got, err, v)
+	}
+	// With the desk's fields: the ninth element.
+	v.ReferralNo, v.Department, v.Priority = "GCT-2026/0815", "K01", []string{"elderly", "pregnant"}
+	v.Acknowledgement = &verifier.Acknowledgement{Reason: "referral", Note: "giấy \"chuyển\" tuyến\nsố 12", By: "desk-1", At: at.Add(time.Minute)}
+	for _, kiosk := range []string{"desk-1", "desk \"1\""} { // the fast path, then encoding/json
+		v.Kiosk = kiosk
+		s := encodeRecord(v)
+		if _, ok := parseRecord(s); ok != (kiosk == "desk-1") {
+			t.Errorf("parseRecord(%s): ok %v", s, ok)
+		}
+		got, err = decodeRecord(s, v.CitizenID, v.Day)
+		if err != nil || !reflect.DeepEqual(got, v) {
+			t.Fatalf("round trip with the desk's fields: %+v, %v; want %+v", got, err, v)
+		}
 	}
 	// A record written before the eligibility code was kept.
 	old := `["ck2","08002",1764291723,5,"outpatient","",3]`

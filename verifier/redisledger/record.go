@@ -13,9 +13,10 @@ import (
 
 // record is a stored visit, encoded as the JSON array
 // [checkin id, facility, unix seconds, nanoseconds, visit type, kiosk, ticket,
-// eligibility code] (the script reads elements 1 to 4 and puts in 7). The
-// citizen and day are in the key. Records written before the eligibility
-// code was kept have seven elements.
+// eligibility code, desk] (the script reads elements 1 to 4 and puts in 7).
+// The citizen and day are in the key. Records written before the eligibility
+// code was kept have seven elements; desk, the desk's fields (recordDesk),
+// is there only when one of them is set, so the usual record keeps eight.
 type record struct {
 	CheckinID string
 	Facility  string
@@ -24,6 +25,30 @@ type record struct {
 	Kiosk     string
 	Ticket    int
 	Code      string
+	Desk      *recordDesk
+}
+
+// recordDesk is the ninth element of a record: what the desk said about
+// the visit (verifier.Visit's ReferralNo, Department, Priority,
+// Acknowledgement), in short names.
+type recordDesk struct {
+	ReferralNo string                    `json:"r,omitempty"`
+	Department string                    `json:"d,omitempty"`
+	Priority   []string                  `json:"p,omitempty"`
+	Ack        *verifier.Acknowledgement `json:"a,omitempty"`
+}
+
+func deskOf(v verifier.Visit) *recordDesk {
+	if v.ReferralNo == "" && v.Department == "" && len(v.Priority) == 0 && v.Acknowledgement == nil {
+		return nil
+	}
+	d := &recordDesk{ReferralNo: v.ReferralNo, Department: v.Department, Priority: v.Priority}
+	if v.Acknowledgement != nil {
+		a := *v.Acknowledgement
+		a.At = a.At.UTC()
+		d.Ack = &a
+	}
+	return d
 }
 
 // encodeRecord writes a visit's record byte for byte as json.Marshal of
@@ -60,6 +85,13 @@ func appendRecordHead(dst []byte, v verifier.Visit) []byte {
 func appendRecordTail(dst []byte, v verifier.Visit) []byte {
 	dst = append(dst, ',')
 	dst = jsonw.String(dst, v.EligibilityCode)
+	if d := deskOf(v); d != nil {
+		// Rare enough (a desk that sets these) for encoding/json.
+		b, err := json.Marshal(d)
+		if err == nil { // it cannot fail: strings, and a time of a real clock
+			dst = append(append(dst, ','), b...)
+		}
+	}
 	return append(dst, ']')
 }
 
@@ -80,11 +112,15 @@ func decodeRecord(s string, id verifier.CitizenID, day string) (verifier.Visit, 
 	if err != nil {
 		return verifier.Visit{}, verifier.Wrap(err, verifier.KindInternal, "ledger_corrupt", "a stored visit cannot be read")
 	}
-	return verifier.Visit{
+	v := verifier.Visit{
 		CheckinID: r.CheckinID, CitizenID: id, Facility: r.Facility, VisitType: r.VisitType,
 		At: time.Unix(r.Sec, r.Nsec).UTC(), Day: day, Kiosk: r.Kiosk, Ticket: r.Ticket,
 		EligibilityCode: r.Code,
-	}, nil
+	}
+	if d := r.Desk; d != nil {
+		v.ReferralNo, v.Department, v.Priority, v.Acknowledgement = d.ReferralNo, d.Department, d.Priority, d.Ack
+	}
+	return v, nil
 }
 
 // unmarshalRecord reads any record with encoding/json.
@@ -92,8 +128,8 @@ func unmarshalRecord(s string) (record, error) {
 	var r record
 	// One pass: encoding/json decodes each array element in place
 	// through the pointer its interface holds. A null element or a
-	// missing one leaves its field zero; a ninth and later are ignored.
-	f := [8]any{&r.CheckinID, &r.Facility, &r.Sec, &r.Nsec, &r.VisitType, &r.Kiosk, &r.Ticket, &r.Code}
+	// missing one leaves its field zero; a tenth and later are ignored.
+	f := [9]any{&r.CheckinID, &r.Facility, &r.Sec, &r.Nsec, &r.VisitType, &r.Kiosk, &r.Ticket, &r.Code, &r.Desk}
 	err := json.Unmarshal([]byte(s), &f)
 	return r, err
 }
@@ -102,9 +138,10 @@ func unmarshalRecord(s string) (record, error) {
 // package's encodeRecord and, before it, the script's cjson.encode): at
 // most eight elements of the expected types, strings without backslash
 // escapes in valid UTF-8, integers without fraction or exponent that fit
-// their field, JSON whitespace anywhere between tokens. ok is false for
-// anything else, valid or not (escapes, null, floats, a ninth element,
-// syntax errors), which the caller leaves to encoding/json so that every
+// their field, JSON whitespace anywhere between tokens, and a ninth (the
+// desk's fields) that is the last and that encoding/json decodes alone. ok
+// is false for anything else, valid or not (escapes, null, floats, a
+// tenth element, syntax errors), which the caller leaves to encoding/json so that every
 // odd case keeps its exact meaning and error. Strings are substrings of s:
 // no copies.
 func parseRecord(s string) (r record, ok bool) {
@@ -151,8 +188,22 @@ func parseRecord(s string) (r record, ok bool) {
 				}
 				r.Ticket = int(x)
 			}
+		case 8:
+			// The desk's object, the last element: decoded alone.
+			end := len(s)
+			for end > i && (s[end-1] == ' ' || s[end-1] == '\t' || s[end-1] == '\n' || s[end-1] == '\r') {
+				end--
+			}
+			if end <= i || s[end-1] != ']' || s[i] != '{' {
+				return r, false
+			}
+			var d recordDesk
+			if json.Unmarshal([]byte(s[i:end-1]), &d) != nil {
+				return r, false
+			}
+			r.Desk, i = &d, end-1
 		default:
-			return r, false // a ninth element: whatever it is, encoding/json judges it
+			return r, false // a tenth element: whatever it is, encoding/json judges it
 		}
 		i = skipSpace(s, i)
 		if i == len(s) {

@@ -3,6 +3,7 @@ package redisledger
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,7 +36,7 @@ func TestScriptStoresEncodedRecords(t *testing.T) {
 				}
 				want := r.Visit
 				want.Ticket = i/2 + 1 // numbered per facility: 1, 1, 2, 2, 3, 3
-				if got.Visit != want || got.Repeat || len(got.Others) != 0 {
+				if !reflect.DeepEqual(got.Visit, want) || got.Repeat || len(got.Others) != 0 {
 					t.Errorf("Record(kiosk %q) = %+v, want the visit %+v", kiosk, got, want)
 				}
 				stored, err := c.LRange(ctx, l.windowKey(l.pseudonym(want.CitizenID), want.Day), 0, -1).Result()

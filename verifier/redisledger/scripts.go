@@ -191,3 +191,42 @@ for i = 3, #KEYS do
 end
 return score
 `)
+
+// amendScript replaces a visit's record where it is kept, if it is still
+// as the caller read it (compare and set: Amend reads, changes the visit
+// in Go, and retries when another change came between). Expiries are kept.
+//
+// KEYS[1] window: <prefix>{<pseudonym>}:w:<day>
+// KEYS[2] group:  <prefix>{<pseudonym>}:g:<day>
+//
+// ARGV[1] the record as read from the window ("" when it was not there)
+// ARGV[2] the record as read from the group ("" when it was not there)
+// ARGV[3] the new record
+//
+// Returns 1 when written, 0 when a record was no longer as read (nothing
+// written).
+var amendScript = redis.NewScript(`
+local wi = nil
+if ARGV[1] ~= '' then
+  local recs = redis.call('LRANGE', KEYS[1], 0, -1)
+  for i, r in ipairs(recs) do
+    if r == ARGV[1] then wi = i - 1 break end
+  end
+  if wi == nil then return 0 end
+end
+local lines = nil
+if ARGV[2] ~= '' then
+  local g = redis.call('GET', KEYS[2])
+  if not g then return 0 end
+  lines = {}
+  local found = false
+  for line in string.gmatch(g, '[^\n]+') do
+    if line == ARGV[2] then line = ARGV[3] found = true end
+    lines[#lines + 1] = line
+  end
+  if not found then return 0 end
+end
+if wi ~= nil then redis.call('LSET', KEYS[1], wi, ARGV[3]) end
+if lines ~= nil then redis.call('SET', KEYS[2], table.concat(lines, '\n'), 'KEEPTTL') end
+return 1
+`)
