@@ -256,7 +256,7 @@ func (e *env) rewriteAck(id, reason string) {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	reg, err := inmem.LoadDir("../../cmd/kioskd/testdata/data")
+	reg, err := inmem.LoadDir(deskData(t))
 	if err != nil {
 		t.Fatalf("load data: %v", err)
 	}
@@ -360,6 +360,48 @@ func (e *env) record(r *http.Request, m map[string]any) {
 		m["_id"] = strings.TrimSuffix(strings.TrimPrefix(rest, "/"), "/acknowledgement")
 		e.acks = append(e.acks, m)
 	}
+}
+
+// deskDepartments are the departments the tests' facilities send patients
+// to (facilities.jsonl "departments").
+var deskDepartments = map[string]string{
+	"08001": `[{"code":"KKB","name":"Khoa Khám bệnh"},{"code":"NOI","name":"Phòng khám Nội"},{"code":"SAN","name":"Phòng khám Sản"}]`,
+	"08002": `[{"code":"KKB","name":"Phòng khám Đa khoa"},{"code":"NHI","name":"Phòng khám Nhi"}]`,
+}
+
+// deskData is the data set of cmd/kioskd/testdata/data with a list of
+// departments for 08001 and 08002, in a temporary directory.
+func deskData(t *testing.T) string {
+	t.Helper()
+	src := "../../cmd/kioskd/testdata/data"
+	dir := t.TempDir()
+	for _, f := range []string{"population.jsonl", "insurance.jsonl", "facilities.jsonl"} {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f == "facilities.jsonl" {
+			var out []string
+			for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+				var m map[string]json.RawMessage
+				if err := json.Unmarshal([]byte(line), &m); err != nil {
+					t.Fatal(err)
+				}
+				var code string
+				json.Unmarshal(m["code"], &code)
+				if d, ok := deskDepartments[code]; ok {
+					m["departments"] = json.RawMessage(d)
+				}
+				l, _ := json.Marshal(m)
+				out = append(out, string(l))
+			}
+			b = []byte(strings.Join(out, "\n") + "\n")
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }
 
 // serve starts a server (a new origin) for the service.

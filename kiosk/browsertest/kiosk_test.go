@@ -343,7 +343,7 @@ func TestSameDayVisitElsewhereWarns(t *testing.T) {
 	b.waitScreen("result")
 	banner := b.text("#dup-banner")
 	wantContains(t, "banner", banner, "đã được tiếp đón tại cơ sở khác hôm nay")
-	wantContains(t, "banner", banner, "Cơ sở Bệnh viện Đa khoa tỉnh Tuyên Quang (08001) lúc ")
+	wantContains(t, "banner", banner, "Bệnh viện Đa khoa tỉnh Tuyên Quang (08001) lúc ")
 	var at string
 	b.eval(`document.querySelector('#dup-list li').textContent`, &at)
 	wantTime := time.Now().In(e.svc.Location).Format("15:04")
@@ -362,7 +362,7 @@ func TestSameDayVisitElsewhereWarns(t *testing.T) {
 	// It does not go away by itself, and "next patient" waits for it.
 	time.Sleep(5500 * time.Millisecond)
 	b.waitScreen("result")
-	wantContains(t, "countdown", b.text("#countdown"), "Chờ xác nhận")
+	wantContains(t, "countdown", b.text("#countdown"), "Chờ ghi nhận lý do")
 	if b.text("#next-btn") != "" {
 		t.Error("'next patient' is offered before the warning is acknowledged")
 	}
@@ -394,8 +394,8 @@ func TestSameDayVisitElsewhereWarns(t *testing.T) {
 	}
 	// Stored with the visit: the service answers it for the check-in.
 	stored := getCheckin(t, srvB.URL, tokenB, acks[0]["_id"].(string))
-	if a, _ := stored["visit"].(map[string]any)["acknowledgement"].(map[string]any); a == nil || a["reason"] != reason || a["note"] != "Giấy hẹn số 12" {
-		t.Errorf("GET /v1/checkins/%s visit = %v, want the acknowledgement", acks[0]["_id"], stored["visit"])
+	if a, _ := stored["acknowledgement"].(map[string]any); a == nil || a["reason"] != reason || a["note"] != "Giấy hẹn số 12" || a["by"] != "kiosk-b" {
+		t.Errorf("GET /v1/checkins/%s = %v, want the acknowledgement by kiosk-b", acks[0]["_id"], stored)
 	}
 	b.waitScreen("result")
 	wantContains(t, "countdown", b.text("#countdown"), "Tự quay lại màn hình chờ sau")
@@ -615,11 +615,13 @@ func TestFirstRunSettings(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS("#set-idle"), "30"),
 		chromedp.Click(chromedp.CSS("#settings-save")),
 	)
+	// Saved once the service has taken the token.
+	p.waitJS(`!document.getElementById('settings').open || !document.getElementById('settings-error').hidden`, 10*time.Second)
 	p.eval(`document.getElementById('settings').open`, &open)
 	if open {
 		t.Fatalf("settings still open: %s", p.text("#settings-error"))
 	}
-	wantContains(t, "header", p.text("#place-label"), "08001 · Quầy 3")
+	wantContains(t, "header", p.text("#place-label"), "Bệnh viện Đa khoa tỉnh Tuyên Quang (08001) · Quầy 3")
 	var stored kioskSettings
 	p.eval(`JSON.parse(localStorage.getItem('kiosk.settings.v1'))`, &stored)
 	if stored.Facility != "08001" || stored.Token != tokenA || stored.IdleSeconds != 30 || stored.Kiosk != "Quầy 3" {

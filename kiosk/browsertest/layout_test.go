@@ -144,7 +144,7 @@ func checkinAt(t *testing.T, url, token, scan string) string {
 	return out.CheckinID
 }
 
-// getCheckin answers GET /v1/checkins/{id} over the API.
+// getCheckin answers GET /v1/checkins/{id} over the API: the visit.
 func getCheckin(t *testing.T, url, token, id string) map[string]any {
 	t.Helper()
 	req, _ := http.NewRequest("GET", url+"/v1/checkins/"+id, nil)

@@ -61,7 +61,7 @@ window.KIOSK_I18N = {
     route: 'Tuyến',
     route_correct: 'Đúng tuyến',
     route_emergency: 'Cấp cứu',
-    route_self_referred: 'Trái tuyến (thông tuyến)',
+    route_self_referred: 'Trái tuyến',
     result_code: '{msg} (mã {code})',
     replaced_by: 'Đã được cấp thẻ mới: {no}',
     new_card: 'Thẻ mới {no}: {range}',

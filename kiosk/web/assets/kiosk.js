@@ -822,7 +822,7 @@
       return t('cov_correct', { p: pct });
     }
     if (e.route === 'self_referred') {
-      var level = desk && desk.facility && desk.facility.code === v.facility && desk.facility.level;
+      var level = e.facility_level || (desk && desk.facility && desk.facility.code === v.facility && desk.facility.level);
       var place = level && STRINGS.vi['level_' + level] ? t('level_' + level) : (v.facility_name || v.facility);
       return t('cov_self', { p: pct, place: place });
     }
@@ -842,7 +842,9 @@
   }
 
   function prioName(code) {
-    return STRINGS.vi['prio_' + code] ? t('prio_' + code) : humanCode(code);
+    if (STRINGS.vi['prio_' + code]) return t('prio_' + code);
+    var g = desk && Array.isArray(desk.priority_groups) && desk.priority_groups.filter(function (x) { return x && x.code === code; })[0];
+    return (g && g.name) || humanCode(code);
   }
 
   function setFact(rowID, ddID, value) {
@@ -992,8 +994,10 @@
         var r = $('ackr-' + vt);
         if (r) r.checked = true;
       }
-      patchVisit(change, t('vt_' + vt));
-      if (vt === 'referral') focusQuietly($('referral-no'));
+      patchVisit(change, t('vt_' + vt), function () {
+        // The letter's number next, in the field that opened.
+        if (vt === 'referral' && !change.referral_no) focusQuietly($('referral-no'));
+      });
       return;
     }
     if (state.screen !== 'idle') return;
@@ -1018,7 +1022,7 @@
 
   // patchVisit changes this patient's visit: the same check-in, its ID and
   // ticket kept, the coverage recomputed by the service.
-  function patchVisit(change, what) {
+  function patchVisit(change, what, done) {
     var d = state.result;
     if (!d || !d.checkin_id || state.vbBusy) return;
     state.vbBusy = true;
@@ -1034,6 +1038,7 @@
         if (ack && r.data.visit && !r.data.visit.acknowledgement) r.data.visit.acknowledgement = ack;
         state.vbStatus = { key: 'vb_saved', vars: { what: what }, kind: 'ok' };
         renderResult(r.data, state.resultFromQueue);
+        if (done) done();
         return;
       }
       if (r.kind === 'unavailable') setOnline(false);
