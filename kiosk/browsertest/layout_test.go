@@ -208,7 +208,7 @@ func TestLayoutAtKioskSizes(t *testing.T) {
 			a.waitScreen("result")
 			resultKeys := []string{"#r-name", "#ticket-no"}
 			if !phone {
-				resultKeys = append(resultKeys, "#ins-status", "#ins-percent", "#ins-route-line", "#print-btn", "#next-btn", "#visit-bar")
+				resultKeys = append(resultKeys, "#ins-status", "#ins-percent", "#ins-route-line", "#print-btn", "#next-btn", ".vb-types")
 			}
 			a.state("result-uncovered", name, resultKeys...)
 			if top := evalAs[float64](a, `document.querySelector('main').scrollTop`); top != 0 {

@@ -183,6 +183,7 @@ window.KIOSK_I18N = {
 
     vb_title_next: 'Lượt khám tiếp theo',
     vb_title_this: 'Lượt khám này',
+    vb_keys: 'Alt + số',
     vt_outpatient: 'Khám ngoại trú',
     vt_referral: 'Chuyển tuyến',
     vt_emergency: 'Cấp cứu',
@@ -228,7 +229,7 @@ window.KIOSK_I18N = {
     ackr_referral: 'Chuyển tuyến',
     ackr_emergency: 'Cấp cứu',
     ackr_follow_up: 'Tái khám theo hẹn',
-    ackr_chronic: 'Bệnh mạn tính, khám định kỳ',
+    ackr_chronic: 'Bệnh mạn tính',
     ackr_patient_choice: 'Bệnh nhân tự chọn',
     ackr_other: 'Lý do khác',
     ack_need_reason: 'Chọn lý do trước khi tiếp tục (phím mũi tên, rồi Enter).',
@@ -435,6 +436,7 @@ window.KIOSK_I18N = {
 
     vb_title_next: 'Next visit',
     vb_title_this: 'This visit',
+    vb_keys: 'Alt + digit',
     vt_outpatient: 'Outpatient',
     vt_referral: 'Referral',
     vt_emergency: 'Emergency',
@@ -480,7 +482,7 @@ window.KIOSK_I18N = {
     ackr_referral: 'Referral',
     ackr_emergency: 'Emergency',
     ackr_follow_up: 'Follow-up appointment',
-    ackr_chronic: 'Chronic condition, regular check',
+    ackr_chronic: 'Chronic condition',
     ackr_patient_choice: 'Patient\u2019s choice',
     ackr_other: 'Other reason',
     ack_need_reason: 'Choose a reason first (arrow keys, then Enter).',

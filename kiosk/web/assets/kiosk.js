@@ -658,6 +658,8 @@
     document.body.setAttribute('data-ack', 'done');
     renderAcked();
     startCountdown();
+    // Back to the top: the ticket and the next-patient button.
+    $('main').scrollTop = 0;
     focusQuietly($('next-btn'));
     if (d && d.visit && d.visit.ticket && settings.autoPrint) printTicket();
     runPending();
@@ -799,6 +801,7 @@
     $('ticket-dept').hidden = !dept;
     $('ticket-prio').textContent = groups.length ? t('ticket_prio', { groups: groups.map(prioName).join(', ') }) : '';
     $('ticket-prio').hidden = !groups.length;
+    document.querySelector('#ticket-panel .ticket-info').hidden = !dept && !groups.length;
 
     // The patient's slip: where to go and the number; no coverage (the
     // desk settles that, and it may change with the route).
