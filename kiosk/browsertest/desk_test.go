@@ -127,7 +127,7 @@ func TestVisitChosenBeforeTheScan(t *testing.T) {
 	for _, want := range []string{"Bệnh viện Đa khoa tỉnh Tuyên Quang", "Quầy 1", deptName, "ƯU TIÊN", "Phụ nữ có thai"} {
 		wantContains(t, "receipt", receipt, want)
 	}
-	p.checkReceiptPDF("receipt-priority", "Bệnh viện Đa khoa tỉnh Tuyên Quang", deptName, p.text("#ticket-no"))
+	p.checkReceiptPDF("kiosk-receipt-80mm-priority", "Bệnh viện Đa khoa tỉnh Tuyên Quang", deptName, p.text("#ticket-no"))
 
 	// The next patient starts from outpatient without a priority; the
 	// department stays with the desk.

@@ -1,18 +1,13 @@
 package browsertest
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	cdppage "github.com/chromedp/cdproto/page"
-	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
 
@@ -229,9 +224,6 @@ func TestLayoutAtKioskSizes(t *testing.T) {
 				warnKeys = append(warnKeys, "#dup-banner", "#ack-reasons", "#ack-note", "#dup-ack", "#ins-status", "#ins-percent", "#print-btn", "#countdown")
 			}
 			b.state("result-warning", name, warnKeys...)
-			if os.Getenv("KIOSK_README_SHOTS") != "" && name == "1280x800" {
-				saveReadmeShot(t, b, "kiosk-"+name+".png")
-			}
 			b.click("#lang-btn")
 			b.checkLayout("result warning (en)", warnKeys...)
 			b.click("#lang-btn")
@@ -300,29 +292,5 @@ func TestLayoutAtKioskSizes(t *testing.T) {
 			}
 			b.shot("kiosk-settings-" + name)
 		})
-	}
-}
-
-// saveReadmeShot writes a half-scale PNG of the viewport for the README.
-func saveReadmeShot(t *testing.T, p *page, file string) {
-	t.Helper()
-	var vp struct{ W, H float64 }
-	p.eval(`({W: innerWidth, H: innerHeight})`, &vp)
-	res, err := chromedp.Call(p.ctx, cdppage.CaptureScreenshot, cdppage.CaptureScreenshotParams{
-		Format: cdppage.CaptureScreenshotFormatPng,
-		Clip:   &cdppage.Viewport{X: 0, Y: 0, Width: vp.W, Height: vp.H, Scale: 0.5},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join("..", "..", "docs", "screenshots")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.HasPrefix(res.Data, []byte("\x89PNG")) {
-		t.Fatalf("screenshot is not a PNG")
-	}
-	if err := os.WriteFile(filepath.Join(dir, file), res.Data, 0o644); err != nil {
-		t.Fatal(err)
 	}
 }
