@@ -959,6 +959,7 @@
     bar.querySelectorAll('[data-vt]').forEach(function (b) {
       b.setAttribute('aria-pressed', b.getAttribute('data-vt') === cur.visit_type ? 'true' : 'false');
       b.disabled = state.vbBusy;
+      b.hidden = !offered(b.getAttribute('data-vt'));
     });
     var isRef = cur.visit_type === 'referral';
     $('referral-form').hidden = !isRef;
@@ -984,8 +985,15 @@
     renderVisitBar();
   }
 
+  // offered says whether the service takes visit type vt (GET /v1/desk
+  // lists them; all four until it has answered).
+  function offered(vt) {
+    var l = desk && Array.isArray(desk.visit_types) ? desk.visit_types : null;
+    return !l || l.indexOf(vt) >= 0;
+  }
+
   function setVisitType(vt) {
-    if (VISIT_TYPES.indexOf(vt) < 0) return;
+    if (VISIT_TYPES.indexOf(vt) < 0 || !offered(vt)) return;
     if (state.screen === 'result' && state.result) {
       var change = { visit_type: vt };
       var rn = $('referral-no').value.trim();
