@@ -642,7 +642,16 @@
         acknowledged(r.data || { reason: reason, note: note });
         return;
       }
-      if (r.kind === 'unavailable') setOnline(false);
+      if (r.kind === 'unavailable') {
+        // No answer: the reason is kept on this PC and sent when the link
+        // is back, so that a dropped link does not hold up the queue.
+        setOnline(false);
+        var kept = { reason: reason, note: note, at: new Date().toISOString(), kept: true };
+        enqueueAck(d.checkin_id, { reason: reason, note: note }).then(function () {
+          if (state.result === d && state.ackPending) acknowledged(kept);
+        });
+        return;
+      }
       ackMessage(ackErrorText(r), 'bad');
       focusQuietly(r.status === 422 && errCode(r) === 'invalid_note' ? $('ack-note') : $('dup-ack'));
     });
@@ -673,7 +682,7 @@
     $('dup-banner').classList.toggle('acked', done);
     var el = $('dup-acked');
     el.hidden = !done;
-    el.textContent = done && a ? t('ack_done', { reason: reasonName(a.reason) }) + (a.note ? ' \u2014 ' + a.note : '') : '';
+    el.textContent = done && a ? t(a.kept ? 'ack_kept' : 'ack_done', { reason: reasonName(a.reason) }) + (a.note ? ' \u2014 ' + a.note : '') : '';
   }
 
   function clearResult() {
@@ -1156,7 +1165,8 @@
   // thread), each with its scanned_at, and go through POST
   // /v1/checkins/batch when the service is back.
   var queueMem = null; // the queue in memory when IndexedDB cannot be opened
-  var queueCount = 0;
+  var queueCount = 0; // scans and reasons waiting
+  var queueAcks = 0; // of which reasons (acknowledgements)
   var dbOpening = null;
 
   function openDB() {
@@ -1227,6 +1237,7 @@
   function refreshQueue() {
     return queueAll().then(function (q) {
       queueCount = q.length;
+      queueAcks = q.filter(function (x) { return x.kind === 'ack'; }).length;
       renderQueue();
       return q;
     });
@@ -1264,11 +1275,44 @@
 
   function renderQueue() {
     var n = queueCount;
+    var scans = n - queueAcks;
+    var parts = [];
+    if (scans) parts.push(t('queue_count', { n: scans }));
+    if (queueAcks) parts.push(t('queue_acks', { n: queueAcks }));
     var el = $('queue-status');
     el.hidden = n === 0;
-    el.setAttribute('data-count', String(n));
-    el.textContent = n ? t('queue_count', { n: n }) : '';
-    $('queued-count').textContent = n ? t('queue_count', { n: n }) : '';
+    el.setAttribute('data-count', String(scans));
+    el.setAttribute('data-acks', String(queueAcks));
+    el.textContent = parts.join(' \u00b7 ');
+    $('queued-count').textContent = scans ? t('queue_count', { n: scans }) : '';
+  }
+
+  // enqueueAck keeps a same-day warning's reason for sending later.
+  function enqueueAck(checkinID, body) {
+    return queueAdd({ id: newID(), kind: 'ack', checkin_id: checkinID, body: body, scanned_at: new Date().toISOString(), attempts: 0 })
+      .then(refreshQueue)
+      .then(function () { flushSoon(RETRY_BASE); scheduleProbe(); });
+  }
+
+  // flushAck sends a kept reason; a refusal (the check-in unknown, another
+  // facility's, a reason not taken) is final, and said.
+  function flushAck(item) {
+    return call('/v1/checkins/' + encodeURIComponent(item.checkin_id) + '/acknowledgement', { json: item.body }).then(function (r) {
+      if (r.kind === 'unavailable') {
+        setOnline(false);
+        retryLater();
+        return;
+      }
+      setOnline(true);
+      if (r.status === 401) {
+        state.queueHeld = true;
+        toast(t('queue_held'), 'bad', 15000);
+        return;
+      }
+      if (r.kind === 'ok') toast(t('queue_ack_sent', { reason: reasonName(item.body.reason) }), 'ok');
+      else toast(t('queue_ack_rejected', { msg: ackErrorText(r) }), 'bad', 15000);
+      return queueDelete([item.seq]).then(function () { flushSoon(0); });
+    });
   }
 
   function showQueued(item) {
@@ -1314,7 +1358,10 @@
     flushing = true;
     queueAll().then(function (q) {
       if (!q.length) { flushing = false; flushAttempts = 0; return; }
-      var batch = q.slice(0, BATCH_MAX);
+      // Scans first (in one batch), then the kept reasons one by one.
+      var scans = q.filter(function (x) { return x.kind !== 'ack'; });
+      if (!scans.length) return flushAck(q[0]);
+      var batch = scans.slice(0, BATCH_MAX);
       var items = batch.map(function (x) { return Object.assign({}, x.body, { scanned_at: x.scanned_at }); });
       // The same batch sent again (its answer lost) is answered from the
       // service's idempotency store, not recorded twice.
