@@ -115,10 +115,18 @@ func TestVisitChosenBeforeTheScan(t *testing.T) {
 	if got := p.js(`document.querySelector('[data-vt="follow_up"]').getAttribute('aria-pressed')`); got != "true" {
 		t.Fatalf("follow-up pressed = %s", got)
 	}
+	// A scan that fails leaves the choice for the same patient's next try.
+	p.wedge(unknownID + "||Phạm Thị Hoa|01011999|Nữ|Hà Nội|01012022")
+	p.waitScreen("error")
+	p.keys(kb.Escape)
+	p.waitScreen("idle")
+	if got := p.js(`document.querySelector('[data-vt="follow_up"]').getAttribute('aria-pressed') + ' ' + document.querySelector('[data-prio="pregnant"]').getAttribute('aria-pressed')`); got != "true true" {
+		t.Fatalf("after a failed scan: follow-up and pregnant pressed = %s, want both kept", got)
+	}
 	p.wedge("008188004321||Trần Thị Bích Ngọc|01071988|Nữ|Tổ 5|01012022")
 	p.waitScreen("result")
 	b := e.checkinBodies()
-	if len(b) != 1 || b[0]["visit_type"] != "follow_up" || b[0]["department"] != dept || fmt.Sprint(b[0]["priority"]) != "[pregnant]" {
+	if len(b) != 2 || b[1]["visit_type"] != "follow_up" || b[1]["department"] != dept || fmt.Sprint(b[1]["priority"]) != "[pregnant]" {
 		t.Fatalf("check-in bodies = %v, want follow_up, %s, [pregnant]", b, dept)
 	}
 	wantContains(t, "ticket department", p.text("#ticket-dept"), deptName)

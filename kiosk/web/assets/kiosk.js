@@ -278,7 +278,8 @@
     state.queuedID = null;
     state.ackPending = false;
     state.vbStatus = null;
-    next = freshNext();
+    // next stays: chosen for a patient whose scan failed, it is still
+    // theirs (and shown on the idle screen's bar).
     document.body.removeAttribute('data-ack');
     clearResult();
     if (lang !== settings.lang) {
@@ -422,7 +423,6 @@
     hideScanNotice();
     var scannedAt = Date.now();
     var body = checkinBody(src);
-    next = freshNext(); // what the desk chose went with this patient
     state.busy = true;
     showScreen('busy');
     var req;
@@ -444,6 +444,7 @@
       if (r.kind === 'ok') {
         setOnline(true);
         state.queueHeld = false;
+        next = freshNext(); // what the desk chose went with this patient
         showResult(r.data, false);
         flushSoon(0);
       } else if (r.kind === 'rejected') {
@@ -457,6 +458,7 @@
         // recorded): the scan waits in the queue with its time.
         setOnline(false);
         state.busy = true; // until the scan is safely kept
+        next = freshNext();
         enqueue(body, scannedAt).then(function (item) {
           state.busy = false;
           showQueued(item);
