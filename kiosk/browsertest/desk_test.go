@@ -308,3 +308,20 @@ func TestFragmentedScan(t *testing.T) {
 		t.Errorf("%d check-ins, want 2", n)
 	}
 }
+
+// A priority group the service computes from the population record (a
+// child under 6) is marked on the ticket and the slip without the clerk.
+func TestComputedPriorityOnTicket(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	srv := e.serve()
+	p := openPage(t, srv, &kioskA, 1280, 800)
+	p.typeID("001323000777") // Lê Minh Châu, born 2023
+	p.waitScreen("result")
+	wantContains(t, "name", p.text("#r-name"), "Lê Minh Châu")
+	wantContains(t, "ticket priority", p.text("#ticket-prio"), "Trẻ em dưới 6 tuổi")
+	wantContains(t, "receipt", strings.Join(strings.Fields(p.textContent("#print-ticket")), " "), "ƯU TIÊN: Trẻ em dưới 6 tuổi")
+	if b := e.checkinBodies(); len(b) != 1 || b[0]["priority"] != nil {
+		t.Errorf("check-in bodies = %v, want no priority sent (the service computes it)", b)
+	}
+}

@@ -359,8 +359,11 @@ func TestSameDayVisitElsewhereWarns(t *testing.T) {
 		t.Errorf("focus %q, ack %q; want the reasons focused and pending", focused, ack)
 	}
 
-	// It does not go away by itself, and "next patient" waits for it.
-	time.Sleep(5500 * time.Millisecond)
+	// It does not go away by itself, and "next patient" waits for it: the
+	// page's own clock passes its idle time (5 s) and a second more, and
+	// the warning is still there.
+	b.js(`window.__idleDue = performance.now() + 6000; ''`)
+	b.waitJS(`performance.now() > window.__idleDue`, 15*time.Second)
 	b.waitScreen("result")
 	wantContains(t, "countdown", b.text("#countdown"), "Chờ ghi nhận lý do")
 	if b.text("#next-btn") != "" {
