@@ -160,15 +160,20 @@ func FuzzDecodeJSONBody(f *testing.F) {
 // BenchmarkDecodeCheckinBody compares the Decoder (decodeJSON) with
 // decodeJSONBody (its quick path) on a check-in body as kiosks send it.
 func BenchmarkDecodeCheckinBody(b *testing.B) {
-	body := []byte(`{"scan":"008095000001||Nguyễn Văn An|14031995|Nam|Thôn 3, Xã Thái Bình|15082021","facility":"08001","kiosk":"k1"}`)
+	plain := []byte(`{"scan":"008095000001||Nguyễn Văn An|14031995|Nam|Thôn 3, Xã Thái Bình|15082021","facility":"08001","kiosk":"k1"}`)
+	desk := []byte(`{"scan":"008095000001||Nguyễn Văn An|14031995|Nam|Thôn 3, Xã Thái Bình|15082021","facility":"08001","kiosk":"k1","visit_type":"referral","referral_no":"125/GCT","department":"NOI","priority":["pregnant"]}`)
 	w := httptest.NewRecorder()
 	for _, bc := range []struct {
 		name   string
+		body   []byte
 		decode func(io.Reader, any) error
 	}{
-		{"Decoder", decodeJSON},
-		{"decodeJSONBody", func(r io.Reader, dst any) error { return decodeJSONBody(r, 64<<10, dst) }},
+		{"Decoder", plain, decodeJSON},
+		{"decodeJSONBody", plain, func(r io.Reader, dst any) error { return decodeJSONBody(r, 64<<10, dst) }},
+		{"Decoder/desk", desk, decodeJSON},
+		{"decodeJSONBody/desk", desk, func(r io.Reader, dst any) error { return decodeJSONBody(r, 64<<10, dst) }},
 	} {
+		body := bc.body
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			rd := bytes.NewReader(body)

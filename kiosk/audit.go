@@ -66,13 +66,15 @@ func (s *Server) duplicates(c *gin.Context) {
 
 // csvHeader are the columns of the duplicates export (CSV and XLSX).
 var csvHeader = []string{"citizen_id", "full_name", "day", "facility", "facility_name", "visit_type", "at", "checkin_id", "kiosk",
-	"review_state", "review_note", "reviewed_by"}
+	"review_state", "review_note", "reviewed_by", "referral_no", "acknowledgement_reason", "acknowledgement_note", "acknowledged_by", "acknowledged_at"}
 
 var duplicateColumns = []column{
 	{name: "citizen_id", text: true, width: 15}, {name: "full_name", width: 24}, {name: "day", width: 11},
 	{name: "facility", text: true, width: 9}, {name: "facility_name", width: 36}, {name: "visit_type", width: 11},
 	{name: "at", width: 26}, {name: "checkin_id", text: true, width: 18}, {name: "kiosk", width: 12},
 	{name: "review_state", width: 12}, {name: "review_note", width: 40}, {name: "reviewed_by", width: 14},
+	{name: "referral_no", text: true, width: 16}, {name: "acknowledgement_reason", width: 14}, {name: "acknowledgement_note", width: 40},
+	{name: "acknowledged_by", width: 14}, {name: "acknowledged_at", width: 26},
 }
 
 // duplicatesExport writes every page as CSV (streamed, UTF-8 with a
@@ -109,8 +111,9 @@ func (s *Server) duplicatesExport(c *gin.Context, q verifier.DuplicateQuery, for
 				state, note, by = string(g.Review.State), g.Review.Note, g.Review.By
 			}
 			for _, v := range g.Visits {
-				if err := ex.row(string(g.CitizenID), g.FullName, g.Day, v.Facility, name(v.Facility), string(v.VisitType),
-					v.At.Format(time.RFC3339), v.CheckinID, v.Kiosk, state, note, by); err != nil {
+				vals := []any{string(g.CitizenID), g.FullName, g.Day, v.Facility, name(v.Facility), string(v.VisitType),
+					v.At.Format(time.RFC3339), v.CheckinID, v.Kiosk, state, note, by}
+				if err := ex.row(append(vals, deskCells(v)...)...); err != nil {
 					s.exportFailed(c, format, err)
 					return
 				}

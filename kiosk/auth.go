@@ -139,6 +139,16 @@ func DemoKeys(facility string) (*Keys, map[Role]string) {
 	return ks, tokens
 }
 
+// AddDemoKey adds a key with a fresh random token to a demo key set and
+// returns the token: the demo's desk at another facility. Call it before
+// the server serves (the set is not locked).
+func (ks *Keys) AddDemoKey(name string, role Role, facility string) string {
+	tok := "demo-" + string(role) + "-" + rand.Text()
+	ks.keys = append(ks.keys, Key{Name: name, Role: role, Facility: facility, hash: hashToken(tok), md5Hash: hashToken(md5Hex(tok)), hasMD5: true})
+	ks.index()
+	return tok
+}
+
 // lookup finds the key of a token. The token is hashed first and the hash
 // is what is looked up and compared (in constant time), so the time taken
 // can tell at most how close a guess's SHA-256 came to a stored one, which

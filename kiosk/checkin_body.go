@@ -13,7 +13,8 @@ type quickDecoder interface {
 }
 
 // decodeQuick takes a JSON object whose members are the exact names of
-// checkinBody's fields with string or null values, and nothing else: no
+// checkinBody's fields with string or null values (and, for "priority", an
+// array of strings), and nothing else: no
 // escapes, control characters or invalid UTF-8 in a string, no other
 // value, no other member name (encoding/json matches names without regard
 // to case and skips unknown members; those bodies take the slow path).
@@ -39,13 +40,26 @@ func (dst *checkinBody) decodeQuick(b []byte) bool {
 		i = skipSpace(b, i+1)
 		var val []byte
 		null := false
-		if len(b)-i >= 4 && string(b[i:i+4]) == "null" {
+		switch {
+		case string(name) == "priority" && i < len(b) && b[i] == '[':
+			// The one array member: plain strings only.
+			var list priorityList
+			if list, i, ok = plainStrings(b, i); !ok {
+				return false
+			}
+			v.Priority = list
+		case len(b)-i >= 4 && string(b[i:i+4]) == "null":
 			null, i = true, i+4
-		} else if val, i, ok = plainString(b, i); !ok {
-			return false
-		}
-		if !v.setMember(name, val, null) {
-			return false
+			if !v.setMember(name, nil, true) {
+				return false
+			}
+		default:
+			if val, i, ok = plainString(b, i); !ok {
+				return false
+			}
+			if !v.setMember(name, val, null) {
+				return false
+			}
 		}
 		i = skipSpace(b, i)
 		if i == len(b) {
@@ -99,6 +113,12 @@ func (v *checkinBody) setMember(name, val []byte, null bool) bool {
 	case "card_no":
 		v.CardNo = stringOrNil(val, null)
 		return true
+	case "priority":
+		if !null {
+			return false // a string of codes (a form field's form): encoding/json
+		}
+		v.Priority = nil
+		return true
 	default:
 		return false
 	}
@@ -106,6 +126,35 @@ func (v *checkinBody) setMember(name, val []byte, null bool) bool {
 		*f = string(val)
 	}
 	return true
+}
+
+// plainStrings reads a JSON array of plain strings (see plainString) at
+// b[i], copied, and returns it (never nil) and the index after the ']'.
+func plainStrings(b []byte, i int) (priorityList, int, bool) {
+	out := priorityList{}
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == ']' {
+		return out, i + 1, true
+	}
+	for {
+		s, j, ok := plainString(b, i)
+		if !ok {
+			return nil, 0, false
+		}
+		out = append(out, string(s))
+		i = skipSpace(b, j)
+		if i == len(b) {
+			return nil, 0, false
+		}
+		switch b[i] {
+		case ']':
+			return out, i + 1, true
+		case ',':
+			i = skipSpace(b, i+1)
+		default:
+			return nil, 0, false
+		}
+	}
 }
 
 func stringOrNil(val []byte, null bool) *string {

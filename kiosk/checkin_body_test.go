@@ -55,6 +55,11 @@ func FuzzCheckinBodyQuick(f *testing.F) {
 	}
 	f.Add([]byte(`{"scan":null,"scan":"x","facility":"a","facility":null,"card_no":"c","card_no":null}`))
 	f.Add([]byte(`{"kiosk":"Trạm 1","visit_type":"","scanned_at":"t","citizen_id":"1"}`))
+	f.Add([]byte(`{"citizen_id":"1","visit_type":"referral","referral_no":"125/GCT","department":"NOI","priority":["pregnant", "disability"]}`))
+	f.Add([]byte(`{"priority":[],"priority":null,"priority":[ "a" ],"department":null}`))
+	f.Add([]byte(`{"priority":"a,b"}`))
+	f.Add([]byte(`{"priority":["a",]}`))
+	f.Add([]byte(`{"priority":[null]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var got checkinBody
 		if !got.decodeQuick(b) {

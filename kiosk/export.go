@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/xuri/excelize/v2"
@@ -194,4 +195,15 @@ func (e *xlsxExporter) close() error {
 	e.c.Header("Content-Disposition", `attachment; filename="`+e.name+`.xlsx"`)
 	e.c.Status(http.StatusOK)
 	return e.f.Write(e.c.Writer)
+}
+
+// deskCells are a visit's export cells of the desk's fields: referral_no,
+// acknowledgement_reason, acknowledgement_note, acknowledged_by,
+// acknowledged_at (RFC 3339 in the service's zone); empty when unset.
+func deskCells(v verifier.Visit) []any {
+	out := []any{v.ReferralNo, "", "", "", ""}
+	if a := v.Acknowledgement; a != nil {
+		out[1], out[2], out[3], out[4] = a.Reason, a.Note, a.By, a.At.Format(time.RFC3339)
+	}
+	return out
 }

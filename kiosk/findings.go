@@ -18,6 +18,8 @@ var findingColumns = []column{
 	{name: "ma_lk", text: true, width: 20}, {name: "ma_loai_kcb", text: true, width: 6}, {name: "ngay_vao", text: true, width: 13},
 	{name: "t_bhtt", width: 12}, {name: "checkin_id", text: true, width: 18}, {name: "visit_type", width: 11}, {name: "at", width: 26},
 	{name: "review_state", width: 12}, {name: "review_note", width: 40},
+	{name: "referral_no", text: true, width: 16}, {name: "acknowledgement_reason", width: 14}, {name: "acknowledgement_note", width: 40},
+	{name: "acknowledged_by", width: 14}, {name: "acknowledged_at", width: 26},
 }
 
 func findingsQuery(c *gin.Context) (verifier.FindingsQuery, error) {
@@ -85,14 +87,15 @@ func (s *Server) claimFindings(c *gin.Context) {
 			}
 			for _, cl := range f.Claims {
 				if err := ex.row(string(f.Kind), f.Day, string(f.CitizenID), cmpOr(f.CardNo, cl.CardNo), f.FullName, "claim", cl.Facility, cl.FacilityName,
-					cl.MaLK, cl.MaLoaiKCB, cl.NgayVao, cl.TBHTT.Float(), "", "", "", state, note); err != nil {
+					cl.MaLK, cl.MaLoaiKCB, cl.NgayVao, cl.TBHTT.Float(), "", "", "", state, note, "", "", "", "", ""); err != nil {
 					s.exportFailed(c, format, err)
 					return
 				}
 			}
 			for _, v := range f.Checkins {
-				if err := ex.row(string(f.Kind), f.Day, string(f.CitizenID), f.CardNo, f.FullName, "checkin", v.Facility, v.FacilityName,
-					"", "", "", "", v.CheckinID, string(v.VisitType), v.At.Format(time.RFC3339), state, note); err != nil {
+				vals := []any{string(f.Kind), f.Day, string(f.CitizenID), f.CardNo, f.FullName, "checkin", v.Facility, v.FacilityName,
+					"", "", "", "", v.CheckinID, string(v.VisitType), v.At.Format(time.RFC3339), state, note}
+				if err := ex.row(append(vals, deskCells(v)...)...); err != nil {
 					s.exportFailed(c, format, err)
 					return
 				}

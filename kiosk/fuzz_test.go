@@ -12,7 +12,23 @@ import (
 // contract's JSON error.
 func FuzzRequests(f *testing.F) {
 	s := newServer(f, 3)
+	// A check-in of each facility, for the endpoints that change one (the
+	// 08002 one is another facility's for the 08001 key the bodies use).
+	var ck [2]struct {
+		CheckinID string `json:"checkin_id"`
+	}
+	for i, tok := range []string{kioskTok, kiosk2Tok} {
+		w := post(s, "/v1/checkins", tok, `{"citizen_id":"008095000002"}`)
+		if err := json.Unmarshal(w.Body.Bytes(), &ck[i]); err != nil || ck[i].CheckinID == "" {
+			f.Fatalf("check-in: %d %s", w.Code, w.Body)
+		}
+	}
 	endpoints := []struct{ method, path string }{
+		{"PATCH", "/v1/checkins/" + ck[0].CheckinID},
+		{"POST", "/v1/checkins/" + ck[0].CheckinID + "/acknowledgement"},
+		{"POST", "/v1/checkins/" + ck[1].CheckinID + "/acknowledgement"},
+		{"PATCH", "/v1/checkins/unknown0000000000"},
+		{"GET", "/v1/desk?"},
 		{"POST", "/v1/decode"},
 		{"POST", "/v1/checkins"},
 		{"POST", "/v1/checkins/batch"},
@@ -33,6 +49,9 @@ func FuzzRequests(f *testing.F) {
 		"--X\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\n\r\n\x89PNG\r\n\x1a\n\r\n--X--\r\n",
 		"from=2026-01-01&to=2026-01-02&limit=5&cursor=abc&format=csv&citizen_id=008095000001",
 		`{"scan": 12}`, `[]`, `null`, `{"items":null}`, "\xff\xfe",
+		`{"visit_type":"referral","referral_no":"125/GCT","department":"NOI","priority":["pregnant","disability"]}`,
+		`{"citizen_id":"008095000001","visit_type":"referral","referral_no":"\u0000","department":"x","priority":"pregnant,vip"}`,
+		`{"reason":"referral","note":"giấy chuyển tuyến"}`, `{"reason":"other","note":null}`, `{"reason":["other"]}`,
 	} {
 		for i := range endpoints {
 			f.Add(uint8(i), uint8(0), seed)
@@ -52,6 +71,9 @@ func FuzzRequests(f *testing.F) {
 			}, body)
 			req = httptest.NewRequest("GET", path+q, nil)
 			req.Header.Set("Authorization", "Bearer "+auditorTok)
+			if strings.HasPrefix(path, "/v1/desk") {
+				req.Header.Set("Authorization", "Bearer "+kioskTok)
+			}
 		} else {
 			req = httptest.NewRequest(e.method, path, strings.NewReader(body))
 			req.Header.Set("Authorization", "Bearer "+kioskTok)

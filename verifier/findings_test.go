@@ -183,3 +183,35 @@ func TestFindingsBadInput(t *testing.T) {
 		}
 	}
 }
+
+// The desk's acknowledgement of a same-day flag (and a referral letter's
+// number) reach the auditor on the findings' check-ins.
+func TestFindingsShowAcknowledgement(t *testing.T) {
+	s := findingsService(t)
+	ctx := context.Background()
+	page, err := s.Findings(ctx, verifier.FindingsQuery{From: "2026-11-28", To: "2026-11-28", Kind: verifier.FindingMultiFacility})
+	if err != nil || len(page.Items) != 1 || len(page.Items[0].Checkins) != 2 {
+		t.Fatalf("findings: %+v, %v", page.Items, err)
+	}
+	second := page.Items[0].Checkins[1] // at 08002, flagged
+	if _, err := s.AmendCheckin(ctx, verifier.AmendRequest{CheckinID: second.CheckinID, Facility: "08002",
+		VisitType: new(verifier.Referral), ReferralNo: new("125/GCT")}); err != nil {
+		t.Fatal(err)
+	}
+	ack, err := s.Acknowledge(ctx, verifier.AckRequest{CheckinID: second.CheckinID, Facility: "08002", Reason: verifier.AckReferral, Note: "có giấy", By: "desk-2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Acknowledge(ctx, verifier.AckRequest{CheckinID: second.CheckinID, Facility: "08001", Reason: verifier.AckOther, By: "desk-1"}); verifier.KindOf(err) != verifier.KindForbidden {
+		t.Errorf("another facility's acknowledgement: %v, want KindForbidden", err)
+	}
+	page, _ = s.Findings(ctx, verifier.FindingsQuery{From: "2026-11-28", To: "2026-11-28", Kind: verifier.FindingMultiFacility})
+	c := page.Items[0].Checkins[1]
+	if c.Acknowledgement == nil || c.Acknowledgement.Reason != verifier.AckReferral || c.Acknowledgement.By != "desk-2" || !c.Acknowledgement.At.Equal(ack.At) ||
+		c.ReferralNo != "125/GCT" || c.VisitType != verifier.Referral {
+		t.Errorf("finding's check-in: %+v (ack %+v)", c, c.Acknowledgement)
+	}
+	if c.Acknowledgement != nil && c.Acknowledgement.At.Location() != hcm {
+		t.Errorf("acknowledgement time %s, want the service's zone", c.Acknowledgement.At)
+	}
+}

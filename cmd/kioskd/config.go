@@ -5,11 +5,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/vnhealth/cccd-checkin/kiosk"
+	"github.com/vnhealth/cccd-checkin/verifier"
 )
 
 // config is the effective configuration. Every flag has an environment
@@ -44,6 +46,10 @@ type config struct {
 	// once N replicas have it (WAIT), else its visit stays in the outbox.
 	RedisMinReplicas int
 	GatewayTokenTTL  time.Duration
+	// Priority is the -priority file; PriorityRules what it says (nil:
+	// the groups built in, verifier.DefaultPriorityRules).
+	Priority      string
+	PriorityRules *verifier.PriorityRules
 }
 
 type flagSpec struct {
@@ -61,6 +67,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		{"redis", "REDIS_URL", "", "redis://host:port/db for one Redis, or host:port,host:port,… seeds of a Redis Cluster (default: the in-process window)", &c.Redis},
 		{"tz", "KIOSK_TZ", "Asia/Ho_Chi_Minh", "time zone that defines \"the same day\"", &c.TZ},
 		{"coverage", "KIOSK_COVERAGE", "", "coverage rules JSON file (default: the rules built in)", &c.Coverage},
+		{"priority", "KIOSK_PRIORITY", "", "priority groups JSON file of the reception desk, as verifier/priority.json (default: the groups built in: emergency, child under 6, pregnant, disability, elderly 75 and over)", &c.Priority},
 		{"repeat-window", "KIOSK_REPEAT_WINDOW", "10m", "a re-scan at the same facility within this long is the same check-in", &repeat},
 		{"max-offline-age", "KIOSK_MAX_OFFLINE_AGE", "72h", "oldest scanned_at accepted from a kiosk that queued check-ins offline", &offline},
 		{"pseudonym-key", "KIOSK_PSEUDONYM_KEY", "", "secret key for pseudonymising citizen IDs in Redis keys (required with -redis)", &c.PseudonymKey},
@@ -130,6 +137,15 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if c.RateLimits, err = parseRateLimits(rateLimits); err != nil {
 		return c, err
 	}
+	if c.Priority != "" {
+		b, err := os.ReadFile(c.Priority)
+		if err != nil {
+			return c, fmt.Errorf("-priority: %w", err)
+		}
+		if c.PriorityRules, err = verifier.ParsePriorityRules(b); err != nil {
+			return c, fmt.Errorf("-priority %s: %w", c.Priority, err)
+		}
+	}
 	for _, o := range strings.Split(cors, ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			c.CORSOrigins = append(c.CORSOrigins, o)
@@ -144,7 +160,7 @@ func (c config) String() string {
 	return fmt.Sprintf("addr=%s data=%q keys=%q redis=%q tz=%s coverage=%q repeat_window=%s max_offline_age=%s pseudonym_key=%s outbox=%q redis_timeout=%s registry=%q registry_token=%s registry_timeout=%s registry_cache=%d rate_limits=%v cors_origins=%v pprof=%q",
 		c.Addr, c.Data, c.Keys, maskURL(c.Redis), c.TZ, c.Coverage, c.RepeatWindow, c.MaxOfflineAge, mask(c.PseudonymKey), c.Outbox, c.RedisTimeout,
 		c.Registry, mask(c.RegistryToken), c.RegistryTimeout, c.RegistryCache, c.RateLimits, c.CORSOrigins, c.Pprof) +
-		fmt.Sprintf(" retention=%s redis_autopipeline=%v redis_min_replicas=%d gateway_token_ttl=%s", c.Retention, c.RedisAutoPipeline, c.RedisMinReplicas, c.GatewayTokenTTL)
+		fmt.Sprintf(" retention=%s redis_autopipeline=%v redis_min_replicas=%d gateway_token_ttl=%s priority=%q", c.Retention, c.RedisAutoPipeline, c.RedisMinReplicas, c.GatewayTokenTTL, c.Priority)
 }
 
 func mask(s string) string {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -53,5 +55,37 @@ func TestConfigRefusesBadValues(t *testing.T) {
 	c, err := parseConfig([]string{"-rate-limits", "off"}, func(string) string { return "" }, io.Discard)
 	if err != nil || len(c.RateLimits) != 0 {
 		t.Errorf("off: %v %v", c.RateLimits, err)
+	}
+}
+
+// The priority groups are data: -priority (or KIOSK_PRIORITY) replaces the
+// built-in list; a file that is not a valid list stops the start.
+func TestConfigPriority(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "priority.json")
+	if err := os.WriteFile(good, []byte(`{"groups":[{"code":"emergency","rule":"emergency"},{"code":"elderly","rule":"age_at_least","age":60},{"code":"merit","name":"Người có công"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := parseConfig(nil, func(k string) string { return map[string]string{"KIOSK_PRIORITY": good}[k] }, io.Discard)
+	if err != nil || c.PriorityRules == nil || len(c.PriorityRules.Groups) != 3 {
+		t.Fatalf("KIOSK_PRIORITY: %+v, %v", c.PriorityRules, err)
+	}
+	if g, _ := c.PriorityRules.Group("elderly"); g.Age != 60 {
+		t.Errorf("elderly from the file: %+v", g)
+	}
+	if c, err := parseConfig(nil, func(string) string { return "" }, io.Discard); err != nil || c.PriorityRules != nil {
+		t.Errorf("without -priority: %+v, %v (want the built-in groups, nil here)", c.PriorityRules, err)
+	}
+	bad := filepath.Join(dir, "bad.json")
+	for _, body := range []string{`{"groups":[{"code":"x","rule":"age_under"}]}`, `{"groups":[{"code":"a"},{"code":"a"}]}`, `{`} {
+		if err := os.WriteFile(bad, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := parseConfig([]string{"-priority", bad}, func(string) string { return "" }, io.Discard); err == nil {
+			t.Errorf("-priority with %s: no error", body)
+		}
+	}
+	if _, err := parseConfig([]string{"-priority", filepath.Join(dir, "missing.json")}, func(string) string { return "" }, io.Discard); err == nil {
+		t.Error("-priority with a missing file: no error")
 	}
 }

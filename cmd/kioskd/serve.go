@@ -68,7 +68,7 @@ func serve(ctx context.Context, c config, stdout, stderr io.Writer) error {
 	ready["ledger"] = ledger.Ledger
 	svc := &verifier.Service{
 		Population: regs.population, Insurance: regs.insurance, Facilities: regs.facilities, Ledger: ledger.Ledger, Coverage: rules,
-		Claims: ledger.claims, Reviews: ledger.reviews,
+		Claims: ledger.claims, Reviews: ledger.reviews, Priority: c.PriorityRules,
 		Location: loc, RepeatWithin: c.RepeatWindow, MaxOfflineAge: c.MaxOfflineAge,
 	}
 	if regs.staff != nil {
@@ -128,6 +128,7 @@ func serve(ctx context.Context, c config, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "kioskd listening on %s\n", base)
 	if tokens != nil {
 		printDemo(stdout, base, tokens, reg)
+		printDemoDesks(stdout, keys, tokens, reg, svc)
 	}
 
 	errc := make(chan error, 1)

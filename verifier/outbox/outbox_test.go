@@ -518,3 +518,31 @@ func TestRefusedNotQueued(t *testing.T) {
 		t.Errorf("after a refused visit: depth %d, stats %+v", d, st)
 	}
 }
+
+// A visit still queued cannot be amended (503 visit_queued: the desk tries
+// again); once replayed it can, in the window.
+func TestAmendQueuedVisit(t *testing.T) {
+	inner := &flaky{Ledger: inmem.NewLedger()}
+	l := open(t, inner, fastOpts(t.TempDir()))
+	ctx := context.Background()
+	inner.down.Store(true)
+	b := rec(1, 1, "08001", 9)
+	if _, err := l.Record(ctx, b); !verifier.Queued(err) {
+		t.Fatalf("Record while down = %v, want queued", err)
+	}
+	ack := func(v *verifier.Visit) error {
+		v.Acknowledgement = &verifier.Acknowledgement{Reason: verifier.AckOther, By: "desk", At: b.Visit.At}
+		return nil
+	}
+	if _, err := l.Amend(ctx, b.Visit.CheckinID, ack); verifier.AsError(err).Code != "visit_queued" || verifier.KindOf(err) != verifier.KindUnavailable {
+		t.Errorf("Amend of a queued visit = %v, want KindUnavailable visit_queued", err)
+	}
+	inner.down.Store(false)
+	waitFor(t, "the replay", func() bool { return l.Depth() == 0 })
+	if v, err := l.Amend(ctx, b.Visit.CheckinID, ack); err != nil || v.Acknowledgement == nil {
+		t.Fatalf("Amend after the replay = %+v, %v", v, err)
+	}
+	if v, err := inner.Checkin(ctx, b.Visit.CheckinID); err != nil || v.Acknowledgement == nil {
+		t.Errorf("the window's visit after Amend: %+v, %v", v, err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -466,13 +467,25 @@ func TestDecodeRecord(t *testing.T) {
 }
 
 func BenchmarkDecodeRecord(b *testing.B) {
-	s := encodeRecord(verifier.Visit{CheckinID: "e0ra9w6faeyszfm7", Facility: "08001", VisitType: verifier.Outpatient,
-		At: time.Now(), Kiosk: "desk-1", Ticket: 12, EligibilityCode: "000"})
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := decodeRecord(s, "008095001234", "2026-11-28"); err != nil {
-			b.Fatal(err)
-		}
+	v := verifier.Visit{CheckinID: "e0ra9w6faeyszfm7", Facility: "08001", VisitType: verifier.Outpatient,
+		At: time.Now(), Kiosk: "desk-1", Ticket: 12, EligibilityCode: "000"}
+	withDesk := v
+	withDesk.Department, withDesk.Priority = "NOI", []string{"elderly"}
+	acked := withDesk
+	acked.Acknowledgement = &verifier.Acknowledgement{Reason: "referral", Note: "giấy chuyển tuyến", By: "desk-1", At: time.Now()}
+	for _, c := range []struct {
+		name string
+		v    verifier.Visit
+	}{{"plain", v}, {"department+priority", withDesk}, {"acknowledged", acked}} {
+		b.Run(c.name, func(b *testing.B) {
+			s := encodeRecord(c.v)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := decodeRecord(s, "008095001234", "2026-11-28"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
@@ -530,5 +543,53 @@ func TestCheckinIndexExpiry(t *testing.T) {
 		if err != nil || v.CitizenID != id {
 			t.Errorf("Checkin(%s) = %+v, %v", ck, v, err)
 		}
+	}
+}
+
+// Amend rewrites a visit's record in the window and the group where they
+// are, leaving their expiry (the window's, the group's retention) as it
+// was, and nothing of the citizen in clear in the window.
+func TestAmendKeepsExpiry(t *testing.T) {
+	c := testClient(t)
+	l, _ := newTestLedger(t, c, Options{Retention: 48 * time.Hour})
+	ctx := context.Background()
+	id := ledgertest.Citizen(9)
+	a := ledgertest.NewRecording("am-a", id, "08001", today().Add(8*time.Hour))
+	b := ledgertest.NewRecording("am-b", id, "08002", today().Add(9*time.Hour))
+	for _, r := range []verifier.Recording{a, b} {
+		if _, err := l.Record(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ps := l.pseudonym(id)
+	keys := []string{l.windowKey(ps, a.Visit.Day), l.groupKey(ps, a.Visit.Day)}
+	expiry := func() []int64 {
+		var out []int64
+		for _, k := range keys {
+			ms, err := c.PExpireTime(ctx, k).Result()
+			if err != nil || ms <= 0 {
+				t.Fatalf("PEXPIRETIME %s = %v, %v", k, ms, err)
+			}
+			out = append(out, int64(ms))
+		}
+		return out
+	}
+	before := expiry()
+	if _, err := l.Amend(ctx, "am-a", func(v *verifier.Visit) error {
+		v.Acknowledgement = &verifier.Acknowledgement{Reason: verifier.AckReferral, Note: "giấy chuyển tuyến\nsố 1", By: "desk-1", At: today().Add(8*time.Hour + time.Minute)}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if after := expiry(); !slices.Equal(before, after) {
+		t.Errorf("expiry of window and group %v, after Amend %v", before, after)
+	}
+	w, _ := c.LRange(ctx, keys[0], 0, -1).Result()
+	g, _ := c.Get(ctx, keys[1]).Result()
+	if len(w) != 2 || !strings.Contains(w[0], `"a":{"reason":"referral"`) || strings.Count(g, `"reason":"referral"`) != 1 || strings.Count(g, "\n") != 2 {
+		t.Errorf("stored after Amend:\nwindow %q\ngroup %q", w, g)
+	}
+	if strings.Contains(strings.Join(w, ""), string(id)) {
+		t.Error("the window holds the citizen ID in clear")
 	}
 }

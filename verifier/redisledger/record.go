@@ -197,11 +197,15 @@ func parseRecord(s string) (r record, ok bool) {
 			if end <= i || s[end-1] != ']' || s[i] != '{' {
 				return r, false
 			}
-			var d recordDesk
-			if json.Unmarshal([]byte(s[i:end-1]), &d) != nil {
-				return r, false
+			d, ok := parseDesk(s[i : end-1])
+			if !ok {
+				var jd recordDesk
+				if json.Unmarshal([]byte(s[i:end-1]), &jd) != nil {
+					return r, false
+				}
+				d = &jd
 			}
-			r.Desk, i = &d, end-1
+			r.Desk, i = d, end-1
 		default:
 			return r, false // a tenth element: whatever it is, encoding/json judges it
 		}
@@ -216,6 +220,95 @@ func parseRecord(s string) (r record, ok bool) {
 			i = skipSpace(s, i+1)
 		default:
 			return r, false
+		}
+	}
+}
+
+// parseDesk reads the desk's object as deskOf writes it when it holds no
+// acknowledgement (the form of most records a desk amends: a department,
+// priority groups, a referral number): the members "r", "d" and "p" exactly
+// so named, plain strings (see parseString) and an array of them, then
+// nothing but whitespace. ok is false for anything else, which the caller
+// gives to encoding/json (an "a" member, null, escapes, other names, which
+// encoding/json would match without regard to case). Measured: a record
+// with a department and a priority group decoded in about 6 µs through
+// encoding/json, against well under 1 µs for a record without them.
+func parseDesk(s string) (*recordDesk, bool) {
+	d := &recordDesk{}
+	i := skipSpace(s, 0)
+	if i == len(s) || s[i] != '{' {
+		return nil, false
+	}
+	i = skipSpace(s, i+1)
+	if i < len(s) && s[i] == '}' {
+		return d, skipSpace(s, i+1) == len(s)
+	}
+	for {
+		name, j, ok := parseString(s, i)
+		if !ok {
+			return nil, false
+		}
+		i = skipSpace(s, j)
+		if i == len(s) || s[i] != ':' {
+			return nil, false
+		}
+		i = skipSpace(s, i+1)
+		switch name {
+		case "r", "d":
+			str, j, ok := parseString(s, i)
+			if !ok {
+				return nil, false
+			}
+			if name == "r" {
+				d.ReferralNo = str
+			} else {
+				d.Department = str
+			}
+			i = j
+		case "p":
+			if i == len(s) || s[i] != '[' {
+				return nil, false
+			}
+			p := make([]string, 0, 2)
+			i = skipSpace(s, i+1)
+			if i < len(s) && s[i] == ']' {
+				i++
+			} else {
+				for {
+					str, j, ok := parseString(s, i)
+					if !ok {
+						return nil, false
+					}
+					p = append(p, str)
+					i = skipSpace(s, j)
+					if i == len(s) {
+						return nil, false
+					}
+					if s[i] == ']' {
+						i++
+						break
+					}
+					if s[i] != ',' {
+						return nil, false
+					}
+					i = skipSpace(s, i+1)
+				}
+			}
+			d.Priority = p
+		default:
+			return nil, false // "a", or a name encoding/json would match by case
+		}
+		i = skipSpace(s, i)
+		if i == len(s) {
+			return nil, false
+		}
+		switch s[i] {
+		case '}':
+			return d, skipSpace(s, i+1) == len(s)
+		case ',':
+			i = skipSpace(s, i+1)
+		default:
+			return nil, false
 		}
 	}
 }

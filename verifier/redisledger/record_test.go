@@ -48,6 +48,7 @@ func sampleVisits() []verifier.Visit {
 		out = append(out, v)
 	}
 	add(func(v *verifier.Visit) { v.Kiosk = "" })
+	add(func(v *verifier.Visit) { v.Department, v.Priority = "NOI", []string{"pregnant", "disability"} })
 	add(func(v *verifier.Visit) {
 		v.VisitType, v.ReferralNo, v.Department, v.Priority = verifier.Referral, "CT/2026-0815", "K01", []string{"elderly"}
 		v.Acknowledgement = &verifier.Acknowledgement{Reason: "other", Note: "bệnh nhân xin khám", By: "desk-1", At: at}
@@ -86,6 +87,13 @@ func FuzzDecodeRecord(f *testing.F) {
 		`["ck7","08001",1764291723,0,"outpatient","k",1,"000",{"r":"A-1"},5]`,
 		`["ck7","08001",1764291723,0,"outpatient","k",1,"000",{"a":{"at":"x"}}]`,
 		`["ck7","08001",1764291723,0,"outpatient","k",1,"000",null]`,
+		`["ck7","08001",1764291723,0,"outpatient","k",1,"000",{"r":"A-1","d":"K","p":[]}]`,
+		`["ck7","08001",1764291723,0,"outpatient","k",1,"000",{ "p" : [ "a" , "b" ] , "p":["c"],"d":"x","d":"y" } ]`,
+		`["ck7","08001",1764291723,0,"outpatient","k",1,"000",{"R":"x","D":"y","P":["z"]}]`,
+		`["ck7","08001",1764291723,0,"outpatient","k",1,"000",{"p":["a",]}]`,
+		`["ck7","08001",1764291723,0,"outpatient","k",1,"000",{"p":"a"}]`,
+		`["ck7","08001",1764291723,0,"outpatient","k",1,"000",{"r":"\u0041"}]`,
+		`["ck7","08001",1764291723,0,"outpatient","k",1,"000",{}]`,
 		`["ck8","08001",01764291723,0,"outpatient","k",1,"000"]`,
 		`["ck9","08001",-0,-5,"outpatient","k",-1,"000"]`,
 		`["ck10","08001",9223372036854775807,0,"outpatient","k",9223372036854775808,"000"]`,
@@ -140,7 +148,11 @@ func TestParseRecordTakesCommonRecords(t *testing.T) {
 // they were written, with encoding/json: stored records and group headers must stay byte
 // for byte what they were.
 func marshalRecord(v verifier.Visit) string {
-	b, err := json.Marshal([]any{v.CheckinID, v.Facility, v.At.Unix(), v.At.Nanosecond(), v.VisitType, v.Kiosk, v.Ticket, v.EligibilityCode})
+	rec := []any{v.CheckinID, v.Facility, v.At.Unix(), v.At.Nanosecond(), v.VisitType, v.Kiosk, v.Ticket, v.EligibilityCode}
+	if d := deskOf(v); d != nil { // the desk's fields: a ninth element only when set
+		rec = append(rec, d)
+	}
+	b, err := json.Marshal(rec)
 	if err != nil {
 		panic(err)
 	}
