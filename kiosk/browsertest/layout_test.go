@@ -274,6 +274,7 @@ func TestLayoutAtKioskSizes(t *testing.T) {
 			e.down.Store(0)
 			b.click("#queued-ok")
 			b.waitScreen("idle")
+			b.waitJS(`document.getElementById('queue-status').hidden && document.getElementById('net-status').dataset.online === 'true'`, 20*time.Second)
 
 			// The camera, its first frame held at the service.
 			release = e.hold()
