@@ -325,3 +325,41 @@ func TestComputedPriorityOnTicket(t *testing.T) {
 		t.Errorf("check-in bodies = %v, want no priority sent (the service computes it)", b)
 	}
 }
+
+// A referral letter's barcode, scanned with the referral number's field
+// focused, is the letter's number (saved on the check-in), not a card.
+func TestReferralLetterScanned(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	srv := e.serve()
+	p := openPage(t, srv, &kioskA, 1280, 800)
+	p.altDigit(2)
+	p.waitJS(`document.activeElement.id === 'referral-no'`, 5*time.Second)
+	p.wedge("125/GCT-TTYT")
+	if v := p.js(`document.getElementById('referral-no').value`); v != "125/GCT-TTYT" {
+		t.Fatalf("referral number field = %q", v)
+	}
+	if n := len(e.checkinBodies()); n != 0 {
+		t.Fatalf("%d check-ins sent for a referral letter's barcode", n)
+	}
+	// The card next: one check-in, a referral with the letter's number.
+	p.wedge(anPayload)
+	p.waitScreen("result")
+	b := e.checkinBodies()
+	if len(b) != 1 || b[0]["visit_type"] != "referral" || b[0]["referral_no"] != "125/GCT-TTYT" || b[0]["scan"] != anPayload {
+		t.Fatalf("check-in bodies = %v", b)
+	}
+	wantContains(t, "coverage line", p.text("#ins-route-line"), "Đúng tuyến (chuyển tuyến): 80%")
+
+	// After the scan, a new letter scanned into the field changes the same
+	// check-in.
+	p.click("#referral-no")
+	p.wedge("126/GCT-TTYT")
+	p.waitJS(`document.getElementById('vb-status').dataset.kind === 'ok' && document.getElementById('vb-status').innerText.indexOf('126/GCT-TTYT') >= 0`, 10*time.Second)
+	if v := getCheckin(t, srv.URL, tokenA, p.js(`document.body.dataset.checkinId`)); v["referral_no"] != "126/GCT-TTYT" {
+		t.Errorf("stored referral_no = %v", v["referral_no"])
+	}
+	if n := len(e.checkinBodies()); n != 1 {
+		t.Errorf("%d check-ins, want 1", n)
+	}
+}

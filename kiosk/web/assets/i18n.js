@@ -148,6 +148,8 @@ window.KIOSK_I18N = {
     err_facility_title: 'Mã cơ sở không đúng',
     err_facility_body: 'Mã cơ sở trong cài đặt không có trong hệ thống.',
     err_generic_title: 'Không tiếp đón được',
+    err_visit_title: 'Thông tin lượt khám chưa đúng',
+    step_fix_visit: 'Sửa loại khám, số giấy chuyển tuyến hoặc khoa/phòng trên màn hình chờ, rồi quét lại.',
     err_generic_body: 'Máy chủ từ chối yêu cầu.',
     err_detail: 'Chi tiết: {code} ({status})',
 
@@ -405,6 +407,8 @@ window.KIOSK_I18N = {
     err_facility_title: 'Wrong facility code',
     err_facility_body: 'The facility code in Settings is not known to the service.',
     err_generic_title: 'Check-in failed',
+    err_visit_title: 'The visit\u2019s details are not right',
+    step_fix_visit: 'Correct the visit type, the referral number or the department on the start screen, then scan again.',
     err_generic_body: 'The service refused the request.',
     err_detail: 'Detail: {code} ({status})',
 

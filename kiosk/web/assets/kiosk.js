@@ -1116,6 +1116,8 @@
       v = { title: 'err_no_code_title', body: 'err_no_code_body', steps: ['step_rescan', 'step_type', 'step_desk'] };
     } else if (code === 'invalid_citizen_id') {
       v = { title: 'err_invalid_id_title', body: 'err_invalid_id_body', steps: ['step_check_id', 'step_rescan', 'step_desk'] };
+    } else if (/^invalid_(visit_type|referral_no|department|priority)$/.test(code)) {
+      v = { title: 'err_visit_title', body: vbErrorKey({ kind: 'rejected', status: 422, data: { error: { code: code } } }), steps: ['step_fix_visit', 'step_desk'] };
     } else if (code === 'scanned_at_too_old') {
       v = { title: 'err_too_old_title', body: 'err_too_old_body', steps: ['step_by_hand'] };
     } else if (code === 'unknown_facility' || code === 'invalid_facility' || code === 'facility_required') {
@@ -1497,7 +1499,10 @@
       var text = buf.join('');
       fragment = fragment && now - fragment.at < FRAGMENT_WINDOW * 2 ? { text: fragment.text + text, at: now } : { text: text, at: now };
       // The fragment's keys may have gone to a focused field: put it back.
-      if (snaps[0] && snaps[0].el && snaps[0].el.value !== undefined) snaps[0].el.value = snaps[0].value;
+      if (snaps[0] && snaps[0].el && snaps[0].el.value !== undefined) {
+        snaps[0].el.value = snaps[0].value;
+        if (snaps[0].el === $('referral-no')) onReferralInput();
+      }
       armFragmentTimer();
     }
     resetBuffer();
@@ -1668,7 +1673,10 @@
           e.preventDefault();
           e.stopPropagation();
           swallowUntil = now + 500;
-          if (snap && snap.el === target) target.value = snap.value;
+          if (snap && snap.el === target) {
+            target.value = snap.value;
+            if (target === $('referral-no')) onReferralInput();
+          }
           if (whole) onScan(whole);
           else showScanNotice();
           return;
@@ -1684,8 +1692,20 @@
         e.stopPropagation();
         swallowUntil = now + 500;
         // The scanner typed into a field: put the field back as it was.
-        if (scan.snap && scan.snap.el === target) target.value = scan.snap.value;
+        if (scan.snap && scan.snap.el === target) {
+          target.value = scan.snap.value;
+          if (target === $('referral-no')) onReferralInput(); // its input events saw the scan
+        }
         var text = scan.text;
+        // A referral letter's barcode scanned into its field is the
+        // letter's number, not a card: it stays there and is saved.
+        if (target === $('referral-no') && !looksComplete(text) && text.indexOf('|') < 0) {
+          target.value = text.trim().slice(0, 64);
+          onReferralInput();
+          if (state.screen === 'result') $('referral-form').requestSubmit();
+          movedToField = '';
+          return;
+        }
         // What is left in the ID field is only the digits the typed-by-hand
         // timer moved there just before this scan: most likely its first
         // key, the scanner having paused after it. They leave the field, and
