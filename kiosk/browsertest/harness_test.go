@@ -27,6 +27,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/log"
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -210,14 +211,52 @@ type env struct {
 	down    atomic.Int32 // 0 up; 503: answer 503 to the API
 
 	mu      sync.Mutex
-	bodies  []map[string]any // check-in JSON bodies, in order
+	bodies  []map[string]any // check-in JSON bodies (batch items too, marked "_batch"), in order
+	patches []map[string]any // PATCH /v1/checkins/{id} bodies, with "_id"
+	acks    []map[string]any // acknowledgement bodies, with "_id"
 	uploads []upload         // multipart requests (images), in order
+	batches int              // POST /v1/checkins/batch requests
 	servers []*httptest.Server
+
+	// ackID and ackReason, when set, replace the check-in ID and the
+	// reason of the page's next acknowledgements: the service's own 404,
+	// 403 and 422 answers, for the page to put in words.
+	ackID, ackReason string
+
+	// gate, when set, holds check-in and decode requests until closed: the
+	// page's waiting states, for as long as a test looks at them.
+	gate chan struct{}
+}
+
+// hold holds the service's answers to check-ins and decodes until the
+// returned release is called.
+func (e *env) hold() (release func()) {
+	c := make(chan struct{})
+	e.mu.Lock()
+	e.gate = c
+	e.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			e.mu.Lock()
+			e.gate = nil
+			e.mu.Unlock()
+			close(c)
+		})
+	}
+}
+
+// rewriteAck points the page's acknowledgements at the check-in id and
+// the reason ("": the page's own).
+func (e *env) rewriteAck(id, reason string) {
+	e.mu.Lock()
+	e.ackID, e.ackReason = id, reason
+	e.mu.Unlock()
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	reg, err := inmem.LoadDir("../../cmd/kioskd/testdata/data")
+	reg, err := inmem.LoadDir(deskData(t))
 	if err != nil {
 		t.Fatalf("load data: %v", err)
 	}
@@ -251,24 +290,118 @@ func newEnv(t *testing.T) *env {
 func (e *env) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/v1/") {
 		if code := e.down.Load(); code != 0 {
-			http.Error(w, `{"error":{"code":"unavailable","message":"down for the test"}}`, int(code))
+			// What the service answers when a visit could not be recorded.
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(int(code))
+			io.WriteString(w, `{"error":{"code":"not_recorded","message":"down for the test"}}`)
 			return
+		}
+	}
+	if r.URL.Path == "/v1/checkins" || r.URL.Path == "/v1/decode" {
+		e.mu.Lock()
+		gate := e.gate
+		e.mu.Unlock()
+		if gate != nil {
+			select {
+			case <-gate:
+			case <-r.Context().Done():
+				return
+			}
 		}
 	}
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 		e.recordUpload(r)
 	}
-	if r.URL.Path == "/v1/checkins" && strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+	if strings.HasPrefix(r.URL.Path, "/v1/checkins") && strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 		b, _ := io.ReadAll(r.Body)
 		var m map[string]any
 		if json.Unmarshal(b, &m) == nil {
+			e.record(r, m)
+		}
+		if strings.HasSuffix(r.URL.Path, "/acknowledgement") {
 			e.mu.Lock()
-			e.bodies = append(e.bodies, m)
+			id, reason := e.ackID, e.ackReason
 			e.mu.Unlock()
+			if id != "" {
+				r.URL.Path = "/v1/checkins/" + id + "/acknowledgement"
+				r.URL.RawPath = ""
+			}
+			if reason != "" {
+				b = []byte(fmt.Sprintf(`{"reason": %q}`, reason))
+				r.ContentLength = int64(len(b))
+			}
 		}
 		r.Body = io.NopCloser(strings.NewReader(string(b)))
 	}
 	e.handler.ServeHTTP(w, r)
+}
+
+// record keeps a check-in, batch, change or acknowledgement body.
+func (e *env) record(r *http.Request, m map[string]any) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	rest := strings.TrimPrefix(r.URL.Path, "/v1/checkins")
+	switch {
+	case rest == "" && r.Method == http.MethodPost:
+		e.bodies = append(e.bodies, m)
+	case rest == "/batch":
+		e.batches++
+		items, _ := m["items"].([]any)
+		for _, it := range items {
+			if b, ok := it.(map[string]any); ok {
+				b["_batch"] = true
+				e.bodies = append(e.bodies, b)
+			}
+		}
+	case r.Method == http.MethodPatch:
+		m["_id"] = strings.TrimPrefix(rest, "/")
+		e.patches = append(e.patches, m)
+	case strings.HasSuffix(rest, "/acknowledgement"):
+		m["_id"] = strings.TrimSuffix(strings.TrimPrefix(rest, "/"), "/acknowledgement")
+		e.acks = append(e.acks, m)
+	}
+}
+
+// deskDepartments are the departments the tests' facilities send patients
+// to (facilities.jsonl "departments").
+var deskDepartments = map[string]string{
+	"08001": `[{"code":"KKB","name":"Khoa Khám bệnh"},{"code":"NOI","name":"Phòng khám Nội"},{"code":"SAN","name":"Phòng khám Sản"}]`,
+	"08002": `[{"code":"KKB","name":"Phòng khám Đa khoa"},{"code":"NHI","name":"Phòng khám Nhi"}]`,
+}
+
+// deskData is the data set of cmd/kioskd/testdata/data with a list of
+// departments for 08001 and 08002, in a temporary directory.
+func deskData(t *testing.T) string {
+	t.Helper()
+	src := "../../cmd/kioskd/testdata/data"
+	dir := t.TempDir()
+	for _, f := range []string{"population.jsonl", "insurance.jsonl", "facilities.jsonl"} {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f == "facilities.jsonl" {
+			var out []string
+			for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+				var m map[string]json.RawMessage
+				if err := json.Unmarshal([]byte(line), &m); err != nil {
+					t.Fatal(err)
+				}
+				var code string
+				json.Unmarshal(m["code"], &code)
+				if d, ok := deskDepartments[code]; ok {
+					m["departments"] = json.RawMessage(d)
+				}
+				l, _ := json.Marshal(m)
+				out = append(out, string(l))
+			}
+			b = []byte(strings.Join(out, "\n") + "\n")
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }
 
 // serve starts a server (a new origin) for the service.
@@ -303,6 +436,18 @@ func (e *env) restart(old *httptest.Server) *httptest.Server {
 	e.servers = append(e.servers, s)
 	e.mu.Unlock()
 	return s
+}
+
+func (e *env) acknowledgements() []map[string]any {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]map[string]any(nil), e.acks...)
+}
+
+func (e *env) visitPatches() []map[string]any {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]map[string]any(nil), e.patches...)
 }
 
 func (e *env) checkinBodies() []map[string]any {
@@ -466,6 +611,18 @@ func (p *page) eval(js string, out any) {
 
 func (p *page) js(js string) string { p.t.Helper(); return evalAs[string](p, js) }
 
+// await evaluates a JS expression whose value is a promise of a string.
+func (p *page) await(js string) string {
+	p.t.Helper()
+	ctx, cancel := p.bounded()
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		p.t.Fatalf("browser: evaluating %s: %v", js, err)
+	}
+	return v
+}
+
 // text is the rendered text of the first element that matches sel ("" when
 // it is hidden).
 func (p *page) text(sel string) string {
@@ -586,10 +743,35 @@ func (p *page) typeID(id string) {
 // (KIOSK_SCREENSHOTS, or the test's temporary directory).
 func (p *page) screenshot(name string) string {
 	p.t.Helper()
-	png, err := chromedp.Run(p.ctx, chromedp.CaptureScreenshot())
+	return p.saveShot(name, 1)
+}
+
+// shot is screenshot for the kiosk's states in docs/screenshots: scaled so
+// that its long side is at most 960 px, small enough to commit and large
+// enough to read.
+func (p *page) shot(name string) string {
+	p.t.Helper()
+	var vp struct{ W, H float64 }
+	p.eval(`({W: innerWidth, H: innerHeight})`, &vp)
+	scale := 1.0
+	if long := max(vp.W, vp.H); long > 960 {
+		scale = 960 / long
+	}
+	return p.saveShot(name, scale)
+}
+
+func (p *page) saveShot(name string, scale float64) string {
+	p.t.Helper()
+	var vp struct{ W, H float64 }
+	p.eval(`({W: innerWidth, H: innerHeight})`, &vp)
+	res, err := chromedp.Call(p.ctx, cdppage.CaptureScreenshot, cdppage.CaptureScreenshotParams{
+		Format: cdppage.CaptureScreenshotFormatPng,
+		Clip:   &cdppage.Viewport{X: 0, Y: 0, Width: vp.W, Height: vp.H, Scale: scale},
+	})
 	if err != nil {
 		p.t.Fatal(err)
 	}
+	png := res.Data
 	dir := os.Getenv("KIOSK_SCREENSHOTS")
 	if dir == "" {
 		dir = p.t.TempDir()
@@ -605,8 +787,37 @@ func (p *page) screenshot(name string) string {
 	return path
 }
 
+// queuedScan is one scan waiting in the kiosk's offline queue (IndexedDB).
+type queuedScan struct {
+	ID        string         `json:"id"`
+	Body      map[string]any `json:"body"`
+	ScannedAt string         `json:"scanned_at"`
+}
+
+// queueJS reads the kiosk's offline queue from IndexedDB, oldest first.
+const queueJS = `new Promise(function (resolve, reject) {
+  var req = indexedDB.open('kiosk', 1);
+  req.onupgradeneeded = function () { req.result.createObjectStore('queue', { keyPath: 'seq', autoIncrement: true }); };
+  req.onerror = function () { reject(req.error); };
+  req.onsuccess = function () {
+    var db = req.result, all = db.transaction('queue', 'readonly').objectStore('queue').getAll();
+    all.onsuccess = function () { db.close(); resolve(JSON.stringify(all.result)); };
+    all.onerror = function () { db.close(); reject(all.error); };
+  };
+})`
+
+// queued is what waits in the kiosk's offline queue.
+func (p *page) queued() []queuedScan {
+	p.t.Helper()
+	var q []queuedScan
+	if err := json.Unmarshal([]byte(p.await(queueJS)), &q); err != nil {
+		p.t.Fatalf("reading the queue: %v", err)
+	}
+	return q
+}
+
 // queueLen is the number of scans waiting in the kiosk's offline queue.
 func (p *page) queueLen() int {
 	p.t.Helper()
-	return evalAs[int](p, `JSON.parse(localStorage.getItem('kiosk.queue.v1') || '[]').length`)
+	return len(p.queued())
 }

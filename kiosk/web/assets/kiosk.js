@@ -1,5 +1,8 @@
 // The reception kiosk page: keyboard-wedge scanner, webcam, photo upload and
-// manual entry; the check-in result; an offline queue. Plain JS, no build
+// manual entry; the visit at the desk (route and visit type, department,
+// priority); the check-in result with the coverage of this visit; the
+// same-day warning acknowledged with a reason; the queue ticket; an offline
+// queue in IndexedDB. Plain JS, no build
 // step, no network resource but this service (the page runs under a strict
 // CSP: no inline script or style).
 'use strict';
@@ -7,7 +10,10 @@
 (function () {
   var STRINGS = window.KIOSK_I18N;
   var LS_SETTINGS = 'kiosk.settings.v1';
-  var LS_QUEUE = 'kiosk.queue.v1';
+  var LS_QUEUE = 'kiosk.queue.v1'; // the queue before it moved to IndexedDB: migrated once
+  var LS_DESK = 'kiosk.desk.v1'; // the last answer of GET /v1/desk, for use while offline
+  var IDB_NAME = 'kiosk';
+  var IDB_STORE = 'queue';
 
   // Scanner timing. A keyboard-wedge scanner types with gaps of a few ms;
   // people type with gaps of 80 ms and more.
@@ -21,10 +27,22 @@
   var CAMERA_TIMEOUT = 60; // s without a code before the camera gives up
   var QUEUE_MAX = 200;
   var RETRY_BASE = 2000; // ms, doubled per failed attempt
-  var RETRY_MAX = 60000;
-  var PROBE_EVERY = 10000; // ms between health probes while offline
+  var RETRY_MAX = 30000;
+  var PROBE_EVERY = 5000; // ms between health probes while offline
+  var BATCH_MAX = 50; // queued check-ins sent per POST /v1/checkins/batch
+  var FRAGMENT_WINDOW = 1500; // ms after a broken-off scanner burst before the page says so
 
-  var DEFAULTS = { facility: '', kiosk: '', token: '', idleSeconds: 20, lang: 'vi', autoPrint: false };
+  // The visit types the desk chooses from, in the order of their Alt+digit
+  // shortcuts (scanners never send Alt, so these cannot collide with a
+  // scan's characters). docs/domain.md §10: referral, emergency and a
+  // follow-up appointment are correct-route cases.
+  var VISIT_TYPES = ['outpatient', 'referral', 'emergency', 'follow_up'];
+  // The contract's acknowledgement reasons and the clerk-chosen priority
+  // groups (docs/domain.md §11), until GET /v1/desk says the facility's own.
+  var ACK_REASONS = ['referral', 'emergency', 'follow_up', 'chronic', 'patient_choice', 'other'];
+  var CLERK_PRIORITY = ['pregnant', 'disability'];
+
+  var DEFAULTS = { facility: '', kiosk: '', token: '', idleSeconds: 20, lang: 'vi', autoPrint: false, department: '' };
 
   // ---------------------------------------------------------------- helpers
   function $(id) { return document.getElementById(id); }
@@ -88,9 +106,28 @@
     return d ? pad2(d.getUTCDate()) + '/' + pad2(d.getUTCMonth() + 1) + '/' + d.getUTCFullYear() : '';
   }
 
+  // The facility's zone (GET /v1/desk), so that the header clock and the
+  // queued scans' times read as the facility's wall clock whatever this
+  // PC's zone; Vietnam's until the service has said (docs/domain.md §7).
+  function facilityZone() {
+    return (desk && desk.facility && desk.facility.time_zone) || 'Asia/Ho_Chi_Minh';
+  }
+
+  function zoneParts(ms) {
+    var f;
+    try {
+      f = new Intl.DateTimeFormat('en-GB', { timeZone: facilityZone(), hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+    } catch (e) {
+      f = new Intl.DateTimeFormat('en-GB', { hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+    }
+    var out = {};
+    f.formatToParts(new Date(ms)).forEach(function (p) { out[p.type] = p.value; });
+    return out;
+  }
+
   function fmtLocalTime(ms) {
-    var d = new Date(ms);
-    return pad2(d.getHours()) + ':' + pad2(d.getMinutes());
+    var p = zoneParts(ms);
+    return p.hour + ':' + p.minute;
   }
 
   function maskID(id) {
@@ -125,6 +162,12 @@
   // ---------------------------------------------------------------- settings
   var settings = loadSettings();
   var lang = settings.lang;
+  var desk = loadDesk();
+
+  function loadDesk() {
+    var d = readJSON(LS_DESK, null);
+    return d && d.facility && d.facility.code === settings.facility ? d : null;
+  }
 
   function loadSettings() {
     var s = readJSON(LS_SETTINGS, {});
@@ -169,7 +212,9 @@
     lb.textContent = t('lang_switch');
     lb.lang = lang === 'vi' ? 'en' : 'vi';
     renderHeader();
+    tickClock();
     renderQueue();
+    renderDeskLists();
     if (state.result) renderResult(state.result, state.resultFromQueue);
     if (state.error) renderError(state.error);
     if (state.queuedAt) renderQueued();
@@ -192,8 +237,19 @@
     countdownTimer: null,
     online: true,
     queueHeld: false, // the key was refused: queued scans wait for new settings
-    cameraMsg: null
+    cameraMsg: null,
+    ackBusy: false, // an acknowledgement is on its way
+    vbBusy: false, // a change of this visit is on its way
+    vbStatus: null // {key, vars, kind}: what the last change of the visit came to
   };
+
+  // next is the visit the desk set up for the patient about to be scanned;
+  // the visit of a result on screen is state.result.visit.
+  var next = freshNext();
+
+  function freshNext() {
+    return { visit_type: 'outpatient', referral_no: '', priority: [] };
+  }
 
   function showScreen(name) {
     state.screen = name;
@@ -201,7 +257,16 @@
     ['idle', 'busy', 'camera', 'result', 'error', 'queued'].forEach(function (s) {
       $('screen-' + s).hidden = s !== name;
     });
+    placeVisitBar();
+    // Every state opens at its top (on a phone: the name and the ticket).
     $('main').scrollTop = 0;
+    window.scrollTo(0, 0);
+  }
+
+  // focusQuietly moves the focus without scrolling: a button at the foot
+  // of a long result must not scroll its top out of sight on a phone.
+  function focusQuietly(el) {
+    try { el.focus({ preventScroll: true }); } catch (e) { el.focus(); }
   }
 
   function goIdle() {
@@ -212,6 +277,9 @@
     state.queuedAt = 0;
     state.queuedID = null;
     state.ackPending = false;
+    state.vbStatus = null;
+    // next stays: chosen for a patient whose scan failed, it is still
+    // theirs (and shown on the idle screen's bar).
     document.body.removeAttribute('data-ack');
     clearResult();
     if (lang !== settings.lang) {
@@ -253,10 +321,20 @@
   }
 
   // ---------------------------------------------------------------- header
+  // facilityLabel is "name (code)" when the name is known.
+  function facilityLabel(code, name) {
+    if (!name && desk && desk.facility && desk.facility.code === code) name = desk.facility.name;
+    return name ? name + ' (' + code + ')' : (code || '');
+  }
+
+  function deskName() {
+    return settings.kiosk || (desk && desk.desk) || '';
+  }
+
   function renderHeader() {
     var place = [];
-    if (settings.facility) place.push(settings.facility);
-    if (settings.kiosk) place.push(settings.kiosk);
+    if (settings.facility) place.push(facilityLabel(settings.facility));
+    if (deskName()) place.push(deskName());
     $('place-label').textContent = configured() ? place.join(' \u00b7 ') : t('not_configured');
     var ns = $('net-status');
     ns.className = 'pill ' + (state.online ? 'pill-ok' : 'pill-bad');
@@ -265,9 +343,10 @@
   }
 
   function tickClock() {
-    var d = new Date();
-    $('clock').textContent = pad2(d.getHours()) + ':' + pad2(d.getMinutes()) + '  ' +
-      pad2(d.getDate()) + '/' + pad2(d.getMonth() + 1) + '/' + d.getFullYear();
+    var p = zoneParts(Date.now());
+    var el = $('clock');
+    el.textContent = p.hour + ':' + p.minute + '  ' + p.day + '/' + p.month + '/' + p.year;
+    el.setAttribute('data-tz', facilityZone());
   }
 
   function setOnline(on) {
@@ -291,7 +370,8 @@
   // 'unavailable': no answer, a 5xx, 408 or 429 (worth retrying);
   // 'rejected': any other 4xx (final for this request).
   function call(path, opts) {
-    var headers = { 'Accept': 'application/json', 'Authorization': 'Bearer ' + settings.token };
+    var headers = { 'Accept': 'application/json', 'Authorization': 'Bearer ' + (opts.token || settings.token) };
+    if (opts.idem) headers['Idempotency-Key'] = opts.idem;
     var body = opts.form;
     if (opts.json) {
       headers['Content-Type'] = 'application/json';
@@ -300,7 +380,7 @@
     var ctrl = new AbortController();
     var timer = setTimeout(function () { ctrl.abort(); }, opts.timeout || 15000);
     return fetch(path, {
-      method: 'POST', headers: headers, body: body, signal: ctrl.signal,
+      method: opts.method || (body ? 'POST' : 'GET'), headers: headers, body: body, signal: ctrl.signal,
       cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer'
     }).then(function (res) {
       return res.text().then(function (txt) {
@@ -340,25 +420,31 @@
     }
     stopCountdown();
     stopCamera();
+    hideScanNotice();
     var scannedAt = Date.now();
+    var body = checkinBody(src);
     state.busy = true;
     showScreen('busy');
     var req;
     if (src.image) {
       var fd = new FormData();
-      fd.append('facility', settings.facility);
-      if (settings.kiosk) fd.append('kiosk', settings.kiosk);
+      Object.keys(body).forEach(function (k) {
+        var v = body[k];
+        if (Array.isArray(v)) v.forEach(function (x) { fd.append(k, x); });
+        else fd.append(k, v);
+      });
       if (src.source) fd.append('source', src.source);
       fd.append('image', src.image, src.name || 'card.jpg');
       req = call('/v1/checkins', { form: fd, timeout: 30000 });
     } else {
-      req = call('/v1/checkins', { json: checkinBody(src) });
+      req = call('/v1/checkins', { json: body });
     }
     req.then(function (r) {
       state.busy = false;
       if (r.kind === 'ok') {
         setOnline(true);
         state.queueHeld = false;
+        next = freshNext(); // what the desk chose went with this patient
         showResult(r.data, false);
         flushSoon(0);
       } else if (r.kind === 'rejected') {
@@ -368,19 +454,33 @@
         setOnline(false);
         showError({ status: r.status, code: 'offline_image', message: t('photo_offline'), image: true });
       } else {
+        // No answer, or 503 not_recorded (the visit could not be
+        // recorded): the scan waits in the queue with its time.
         setOnline(false);
-        var item = enqueue(checkinBody(src), scannedAt);
-        showQueued(item);
+        state.busy = true; // until the scan is safely kept
+        next = freshNext();
+        enqueue(body, scannedAt).then(function (item) {
+          state.busy = false;
+          showQueued(item);
+          runPending();
+        });
+        return;
       }
       runPending();
     });
   }
 
+  // checkinBody is the check-in as the desk set it up: the card or ID, and
+  // the visit the clerk chose before the scan.
   function checkinBody(src) {
     var b = { facility: settings.facility };
     if (settings.kiosk) b.kiosk = settings.kiosk;
     if (src.scan !== undefined) b.scan = src.scan;
     if (src.citizen_id !== undefined) b.citizen_id = src.citizen_id;
+    if (next.visit_type !== 'outpatient') b.visit_type = next.visit_type;
+    if (next.visit_type === 'referral' && next.referral_no) b.referral_no = next.referral_no;
+    if (settings.department && deptKnown(settings.department)) b.department = settings.department;
+    if (next.priority.length) b.priority = next.priority.slice();
     return b;
   }
 
@@ -393,50 +493,209 @@
   }
 
   // ---------------------------------------------------------------- result
+  // Scan-to-screen time: from the scanner's Enter (or the camera frame
+  // that read) to the result painted, as a performance measure
+  // "kiosk-scan-to-screen" (the browser tests report it).
+  var scanStart = 0;
+
+  function scanStarted(at) {
+    scanStart = at;
+  }
+
+  function measureScan() {
+    if (!scanStart) return;
+    var start = scanStart;
+    scanStart = 0;
+    requestAnimationFrame(function () {
+      setTimeout(function () {
+        try {
+          var m = performance.measure('kiosk-scan-to-screen', { start: start, end: performance.now() });
+          document.body.setAttribute('data-scan-ms', String(Math.round(m.duration)));
+        } catch (e) { /* no User Timing level 3: not measured */ }
+      }, 0);
+    });
+  }
+
   function showResult(d, fromQueue) {
+    if (!fromQueue) measureScan();
     state.result = d;
     state.resultFromQueue = fromQueue;
     state.error = null;
     state.queuedAt = 0;
-    state.ackPending = !!(d.duplicate && d.duplicate.flagged);
+    state.vbStatus = null;
+    var v = d.visit || {};
+    state.ackPending = !!(d.duplicate && d.duplicate.flagged) && !v.acknowledgement;
+    resetAckForm();
     renderResult(d, fromQueue);
     $('pending-note').hidden = true;
-    $('dup-acked').hidden = true;
     showScreen('result');
     if (state.ackPending) {
       document.body.setAttribute('data-ack', 'pending');
       stopCountdown();
       renderCountdown();
-      $('dup-ack').focus();
+      focusQuietly(firstReason());
     } else {
       document.body.removeAttribute('data-ack');
       startCountdown();
-      $('next-btn').focus();
-      if (d.visit && d.visit.ticket && settings.autoPrint) printTicket();
+      focusQuietly($('next-btn'));
+      if (v.ticket && settings.autoPrint) printTicket();
     }
   }
 
-  function acknowledge() {
-    if (!state.ackPending) return;
+  // ---------------------------------------------------------------- acknowledgement
+  // A same-day visit elsewhere goes ahead only with a reason the clerk
+  // chose (stored for the auditors with POST
+  // /v1/checkins/{id}/acknowledgement): Enter alone asks for it.
+  function ackReasons() {
+    var r = desk && Array.isArray(desk.acknowledgement_reasons) && desk.acknowledgement_reasons.length ? desk.acknowledgement_reasons : ACK_REASONS;
+    return r.map(function (x) { return typeof x === 'string' ? x : (x && x.code) || ''; }).filter(Boolean);
+  }
+
+  function reasonName(code) {
+    return STRINGS.vi['ackr_' + code] ? t('ackr_' + code) : humanCode(code);
+  }
+
+  // humanCode makes a code the page has no words for readable: "home_visit" → "Home visit".
+  function humanCode(code) {
+    var s = String(code || '').replace(/_/g, ' ');
+    return s.charAt(0).toUpperCase() + s.slice(1);
+  }
+
+  function renderAckReasons() {
+    var box = $('ack-reasons');
+    var chosen = checkedReason();
+    box.replaceChildren();
+    ackReasons().forEach(function (code, i) {
+      var label = document.createElement('label');
+      label.className = 'ack-reason';
+      var input = document.createElement('input');
+      input.type = 'radio';
+      input.name = 'ack-reason';
+      input.value = code;
+      input.id = 'ackr-' + code;
+      if (code === chosen) input.checked = true;
+      var span = document.createElement('span');
+      span.textContent = reasonName(code);
+      label.appendChild(input);
+      label.appendChild(span);
+      box.appendChild(label);
+    });
+  }
+
+  function checkedReason() {
+    var el = document.querySelector('#ack-reasons input:checked');
+    return el ? el.value : '';
+  }
+
+  function firstReason() {
+    return document.querySelector('#ack-reasons input:checked') || document.querySelector('#ack-reasons input') || $('dup-ack');
+  }
+
+  function resetAckForm() {
+    document.querySelectorAll('#ack-reasons input').forEach(function (el) { el.checked = false; });
+    $('ack-note').value = '';
+    ackMessage('', '');
+    state.ackBusy = false;
+    $('dup-ack').disabled = false;
+  }
+
+  function ackMessage(text, kind) {
+    var el = $('ack-error');
+    el.textContent = text;
+    el.hidden = !text;
+    el.setAttribute('data-kind', kind || '');
+  }
+
+  function ackErrorText(r) {
+    var code = errCode(r);
+    if (r.kind === 'unavailable') return t('ack_err_offline');
+    if (r.status === 401) return t('ack_err_auth');
+    if (r.status === 403) return t('ack_err_forbidden');
+    if (r.status === 404) return t('ack_err_not_found');
+    if (code === 'invalid_reason') return t('ack_err_reason');
+    if (code === 'invalid_note') return t('ack_err_note');
+    return t('ack_err_generic');
+  }
+
+  function submitAck() {
+    if (!state.ackPending || state.ackBusy) return;
+    var d = state.result;
+    var reason = checkedReason();
+    var note = $('ack-note').value.trim();
+    if (!reason) {
+      ackMessage(t('ack_need_reason'), 'bad');
+      focusQuietly(firstReason());
+      return;
+    }
+    if (reason === 'other' && !note) {
+      ackMessage(t('ack_need_note'), 'bad');
+      focusQuietly($('ack-note'));
+      return;
+    }
+    state.ackBusy = true;
+    $('dup-ack').disabled = true;
+    ackMessage(t('ack_saving'), 'info');
+    call('/v1/checkins/' + encodeURIComponent(d.checkin_id) + '/acknowledgement', { json: { reason: reason, note: note } }).then(function (r) {
+      state.ackBusy = false;
+      $('dup-ack').disabled = false;
+      if (state.result !== d) return;
+      if (r.kind === 'ok') {
+        setOnline(true);
+        acknowledged(r.data || { reason: reason, note: note });
+        return;
+      }
+      if (r.kind === 'unavailable') {
+        // No answer: the reason is kept on this PC and sent when the link
+        // is back, so that a dropped link does not hold up the queue.
+        setOnline(false);
+        var kept = { reason: reason, note: note, at: new Date().toISOString(), kept: true };
+        enqueueAck(d.checkin_id, { reason: reason, note: note }).then(function () {
+          if (state.result === d && state.ackPending) acknowledged(kept);
+        });
+        return;
+      }
+      ackMessage(ackErrorText(r), 'bad');
+      focusQuietly(r.status === 422 && errCode(r) === 'invalid_note' ? $('ack-note') : $('dup-ack'));
+    });
+  }
+
+  function acknowledged(a) {
+    var d = state.result;
+    if (d) {
+      d.visit = d.visit || {};
+      d.visit.acknowledgement = a;
+    }
     state.ackPending = false;
     document.body.setAttribute('data-ack', 'done');
-    $('dup-ack').hidden = true;
-    $('dup-acked').hidden = false;
-    $('dup-banner').classList.add('acked');
+    renderAcked();
     startCountdown();
-    $('next-btn').focus();
-    var d = state.result;
+    // Back to the top: the ticket and the next-patient button.
+    $('main').scrollTop = 0;
+    focusQuietly($('next-btn'));
     if (d && d.visit && d.visit.ticket && settings.autoPrint) printTicket();
     runPending();
   }
 
+  function renderAcked() {
+    var d = state.result;
+    var a = d && d.visit && d.visit.acknowledgement;
+    var done = !!(d && d.duplicate && d.duplicate.flagged && !state.ackPending);
+    $('ack-form').hidden = !(d && d.duplicate && d.duplicate.flagged) || done;
+    $('dup-banner').classList.toggle('acked', done);
+    var el = $('dup-acked');
+    el.hidden = !done;
+    el.textContent = done && a ? t(a.kept ? 'ack_kept' : 'ack_done', { reason: reasonName(a.reason) }) + (a.note ? ' \u2014 ' + a.note : '') : '';
+  }
+
   function clearResult() {
     ['r-name', 'r-dob', 'r-gender', 'r-id', 'r-address', 'ins-status', 'ins-percent', 'ins-message',
-      'r-card', 'r-valid', 'r-reg', 'r-route', 'ins-extra', 'visit-line', 'ticket-no',
-      'pt-facility', 'pt-number', 'pt-name', 'pt-coverage', 'pt-time'].forEach(function (id) { $(id).textContent = ''; });
+      'r-card', 'r-valid', 'r-reg', 'r-route', 'ins-extra', 'visit-line', 'ticket-no', 'ticket-dept', 'ticket-prio',
+      'ins-route-line', 'ins-hint', 'dup-acked',
+      'pt-facility', 'pt-desk', 'pt-dept', 'pt-number', 'pt-prio', 'pt-time'].forEach(function (id) { $(id).textContent = ''; });
     $('identity-notes').replaceChildren();
     $('dup-list').replaceChildren();
     $('dup-banner').hidden = true;
+    document.body.removeAttribute('data-checkin-id');
   }
 
   function addNote(list, text, kind) {
@@ -454,6 +713,7 @@
 
   function renderResult(d, fromQueue) {
     var c = d.citizen || {};
+    document.body.setAttribute('data-checkin-id', d.checkin_id || '');
     var off = offsetOf(d.visit && d.visit.at); // the facility's zone
     $('r-name').textContent = c.full_name || '';
     $('r-dob').textContent = fmtDate(c.dob) || t('unknown_value');
@@ -470,14 +730,14 @@
     var mm = id.mismatches || [];
     mm.forEach(function (f) {
       var key = 'mismatch_' + f;
-      addNote(notes, STRINGS.vi[key] ? t(key) : t('mismatch_other', { field: f }), 'warn');
+      addNote(notes, STRINGS.vi[key] ? t(key) : t('mismatch_other'), 'warn');
     });
     if (mm.length) addNote(notes, t('mismatch_check'), 'warn');
     (id.warnings || []).forEach(function (w) {
       if (degraded && (w === 'name_degraded' || w === 'name_repaired')) return;
       var key = 'warn_' + w;
       var kind = w === 'citizen_deceased' ? 'danger' : (/repaired$/.test(w) ? 'info' : 'warn');
-      addNote(notes, STRINGS.vi[key] ? t(key) : t('warn_generic', { code: w }), kind);
+      addNote(notes, STRINGS.vi[key] ? t(key) : t('warn_generic'), kind);
     });
     if (id.source && id.source !== 'cccd_qr' && !degraded && STRINGS.vi['source_' + id.source]) {
       addNote(notes, t('source_' + id.source), 'info');
@@ -486,17 +746,26 @@
     if (d.dedupe === 'unavailable') addNote(notes, t('dedupe_unavailable'), 'warn');
     notes.hidden = !notes.children.length;
 
-    // Insurance.
+    // Insurance: what THIS visit is covered at, and why. A valid card is
+    // not a covered visit (docs/domain.md §11): 0% is never shown green.
+    var v = d.visit || {};
     var e = d.eligibility || {};
     var status = ['eligible', 'ineligible', 'unknown'].indexOf(e.status) >= 0 ? e.status : 'unknown';
-    $('ins-panel').setAttribute('data-status', status);
-    $('ins-status').textContent = t('status_' + status);
+    var pct = e.coverage_percent || 0;
+    var uncovered = status === 'eligible' && pct === 0;
+    $('ins-panel').setAttribute('data-status', uncovered ? 'uncovered' : status);
+    $('ins-status').textContent = t(uncovered ? 'status_uncovered' : 'status_' + status);
     var msg = lang === 'en' && e.message_en ? e.message_en : (e.message || '');
-    var line = e.code ? t('result_code', { code: e.code }) + (msg ? ': ' + msg : '') : msg;
-    $('ins-message').textContent = line;
+    $('ins-message').textContent = e.code && msg ? t('result_code', { code: e.code, msg: msg }) : msg;
     var showPct = status === 'eligible';
     $('ins-coverage').hidden = !showPct;
-    $('ins-percent').textContent = showPct ? (e.coverage_percent || 0) + '%' : '';
+    $('ins-percent').textContent = showPct ? pct + '%' : '';
+    var routeLine = showPct ? coverageLine(e, v, pct) : '';
+    $('ins-route-line').textContent = routeLine;
+    $('ins-route-line').hidden = !routeLine;
+    var hint = uncovered && e.route === 'self_referred';
+    $('ins-hint').textContent = hint ? t('cov_uncovered_hint') : '';
+    $('ins-hint').hidden = !hint;
     setFact('f-card', 'r-card', e.card_no);
     var valid = '';
     if (e.valid_from || e.valid_to) {
@@ -504,8 +773,8 @@
         : t('valid_open', { from: fmtDate(e.valid_from) });
     }
     setFact('f-valid', 'r-valid', valid);
-    setFact('f-reg', 'r-reg', e.registered_facility);
-    setFact('f-route', 'r-route', e.route ? t('route_' + e.route) : '');
+    setFact('f-reg', 'r-reg', e.registered_facility ? facilityLabel(e.registered_facility, e.registered_facility_name) : '');
+    setFact('f-route', 'r-route', e.route && STRINGS.vi['route_' + e.route] ? t('route_' + e.route) : '');
     var extra = [];
     if (e.replaced_by) extra.push(t('replaced_by', { no: e.replaced_by }));
     if (e.new_card && e.new_card.card_no && e.new_card.card_no !== e.replaced_by) {
@@ -517,36 +786,79 @@
 
     // Same-day visits elsewhere.
     var dup = d.duplicate || {};
-    var banner = $('dup-banner');
     var list = $('dup-list');
     list.replaceChildren();
-    banner.hidden = !dup.flagged;
+    $('dup-banner').hidden = !dup.flagged;
     if (dup.flagged) {
       (dup.others || []).forEach(function (o) {
         var li = document.createElement('li');
-        li.textContent = t('dup_item', { facility: o.facility_name ? o.facility_name + ' (' + o.facility + ')' : o.facility, time: fmtTimeOf(o.at, off) + ' ' + fmtDayOf(o.at, off), type: t('visit_' + o.visit_type) });
+        li.textContent = t('dup_item', { facility: facilityLabel(o.facility, o.facility_name), time: fmtTimeOf(o.at, off) + ' ' + fmtDayOf(o.at, off), type: visitTypeWords(o.visit_type) });
         list.appendChild(li);
       });
-      $('dup-ack').hidden = !state.ackPending;
-      banner.classList.toggle('acked', !state.ackPending);
     }
+    renderAcked();
 
     // Visit and ticket.
-    var v = d.visit || {};
-    var vl = t('visit_line', { time: fmtTimeOf(v.at), day: fmtDayOf(v.at), facility: v.facility });
+    var vl = t('visit_line', { time: fmtTimeOf(v.at), day: fmtDayOf(v.at), facility: facilityLabel(v.facility, v.facility_name) });
     if (fromQueue) vl += ' \u00b7 ' + t('queued_sent_line', { time: fmtTimeOf(v.at) });
     $('visit-line').textContent = vl;
     var hasTicket = !!v.ticket;
     $('ticket-panel').hidden = !hasTicket;
     $('screen-result').classList.toggle('has-ticket', hasTicket);
     $('ticket-no').textContent = hasTicket ? String(v.ticket) : '';
+    var dept = v.department_name || deptName(v.department);
+    var groups = priorityOf(v);
+    $('ticket-dept').textContent = dept;
+    $('ticket-dept').hidden = !dept;
+    $('ticket-prio').textContent = groups.length ? t('ticket_prio', { groups: groups.map(prioName).join(', ') }) : '';
+    $('ticket-prio').hidden = !groups.length;
+    document.querySelector('#ticket-panel .ticket-info').hidden = !dept && !groups.length;
 
-    // The receipt.
-    $('pt-facility').textContent = [v.facility, settings.kiosk].filter(Boolean).join(' \u00b7 ');
+    // The patient's slip: where to go and the number; no coverage (the
+    // desk settles that, and it may change with the route).
+    $('pt-facility').textContent = v.facility_name || facilityLabel(v.facility);
+    $('pt-desk').textContent = deskName() ? t('print_desk', { desk: deskName() }) : '';
+    $('pt-dept').textContent = dept;
     $('pt-number').textContent = hasTicket ? String(v.ticket) : '';
-    $('pt-name').textContent = c.full_name || '';
-    $('pt-coverage').textContent = showPct ? t('print_coverage', { percent: e.coverage_percent || 0 }) : t('print_no_coverage');
+    $('pt-prio').textContent = groups.length ? t('print_prio', { groups: groups.map(prioName).join(', ') }) : '';
     $('pt-time').textContent = fmtTimeOf(v.at) + '  ' + fmtDayOf(v.at);
+    renderVisitBar();
+  }
+
+  // coverageLine says what this visit is covered at and why.
+  function coverageLine(e, v, pct) {
+    var vt = v.visit_type;
+    if (e.route === 'emergency') return t('cov_emergency', { p: pct });
+    if (e.route === 'correct') {
+      if (vt === 'referral') return t('cov_correct_referral', { p: pct });
+      if (vt === 'follow_up') return t('cov_correct_follow_up', { p: pct });
+      if (e.registered_facility && e.registered_facility === v.facility) return t('cov_correct_registered', { p: pct });
+      return t('cov_correct', { p: pct });
+    }
+    if (e.route === 'self_referred') {
+      var level = e.facility_level || (desk && desk.facility && desk.facility.code === v.facility && desk.facility.level);
+      var place = level && STRINGS.vi['level_' + level] ? t('level_' + level) : (v.facility_name || v.facility);
+      return t('cov_self', { p: pct, place: place });
+    }
+    return '';
+  }
+
+  function visitTypeWords(vt) {
+    return STRINGS.vi['visit_' + vt] ? t('visit_' + vt) : humanCode(vt).toLowerCase();
+  }
+
+  // priorityOf is the visit's priority groups: those the service computed
+  // (age), those the clerk chose, and an emergency.
+  function priorityOf(v) {
+    var g = Array.isArray(v.priority) ? v.priority.slice() : [];
+    if (v.visit_type === 'emergency' && g.indexOf('emergency') < 0) g.unshift('emergency');
+    return g;
+  }
+
+  function prioName(code) {
+    if (STRINGS.vi['prio_' + code]) return t('prio_' + code);
+    var g = desk && Array.isArray(desk.priority_groups) && desk.priority_groups.filter(function (x) { return x && x.code === code; })[0];
+    return (g && g.name) || humanCode(code);
   }
 
   function setFact(rowID, ddID, value) {
@@ -557,6 +869,238 @@
   function printTicket() {
     if (!state.result || !state.result.visit || !state.result.visit.ticket) return;
     window.print();
+  }
+
+  // ---------------------------------------------------------------- the visit at the desk
+  // The bar of visit type, referral number, department and priority sits
+  // on the idle screen (the next patient's visit) and on the result (this
+  // patient's: a change updates the same check-in with PATCH, never a
+  // second check-in).
+  function placeVisitBar() {
+    var bar = $('visit-bar');
+    var slot = state.screen === 'idle' ? $('slot-idle') : state.screen === 'result' ? $('slot-result') : null;
+    if (!slot || !configured()) {
+      bar.hidden = true;
+      return;
+    }
+    if (bar.parentNode !== slot) slot.appendChild(bar);
+    bar.hidden = false;
+    renderVisitBar();
+  }
+
+  function departments() {
+    return desk && Array.isArray(desk.departments) ? desk.departments : [];
+  }
+
+  function deptKnown(code) {
+    return departments().some(function (x) { return x.code === code; });
+  }
+
+  function deptName(code) {
+    if (!code) return '';
+    var d = departments().filter(function (x) { return x.code === code; })[0];
+    return d ? d.name : code;
+  }
+
+  // clerkGroups are the priority groups the desk chooses (the others,
+  // auto, the service computes from the population record).
+  function clerkGroups() {
+    var g = desk && Array.isArray(desk.priority_groups) ? desk.priority_groups : null;
+    if (!g) return CLERK_PRIORITY;
+    return g.filter(function (x) { return x && !x.auto; }).map(function (x) { return x.code; });
+  }
+
+  // visitNow is the visit the bar shows: this patient's on the result, the
+  // next one's elsewhere.
+  function visitNow() {
+    if (state.screen === 'result' && state.result) {
+      var v = state.result.visit || {};
+      var chosen = clerkGroups();
+      return {
+        visit_type: v.visit_type || 'outpatient',
+        referral_no: v.referral_no || '',
+        department: v.department || '',
+        priority: (v.priority || []).filter(function (g) { return chosen.indexOf(g) >= 0; })
+      };
+    }
+    return { visit_type: next.visit_type, referral_no: next.referral_no, department: settings.department, priority: next.priority };
+  }
+
+  function renderDeskLists() {
+    var sel = $('vb-dept');
+    var keep = sel.value;
+    sel.replaceChildren();
+    var none = document.createElement('option');
+    none.value = '';
+    none.textContent = t('dept_none');
+    sel.appendChild(none);
+    departments().forEach(function (x) {
+      var o = document.createElement('option');
+      o.value = x.code;
+      o.textContent = x.name || x.code;
+      sel.appendChild(o);
+    });
+    sel.value = keep;
+    $('vb-dept').parentNode.querySelector('label').hidden = !departments().length;
+    sel.hidden = !departments().length;
+
+    var box = $('vb-prio');
+    box.querySelectorAll('button').forEach(function (b) { b.remove(); });
+    clerkGroups().forEach(function (code) {
+      var b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'seg seg-prio';
+      b.setAttribute('data-prio', code);
+      b.setAttribute('aria-pressed', 'false');
+      b.textContent = prioName(code);
+      box.appendChild(b);
+    });
+    box.hidden = !clerkGroups().length;
+    renderAckReasons();
+    renderVisitBar();
+  }
+
+  function renderVisitBar() {
+    var bar = $('visit-bar');
+    if (bar.hidden) return;
+    var onResult = state.screen === 'result';
+    var cur = visitNow();
+    $('vb-title').textContent = t(onResult ? 'vb_title_this' : 'vb_title_next');
+    bar.setAttribute('data-for', onResult ? 'this' : 'next');
+    bar.querySelectorAll('[data-vt]').forEach(function (b) {
+      b.setAttribute('aria-pressed', b.getAttribute('data-vt') === cur.visit_type ? 'true' : 'false');
+      b.disabled = state.vbBusy;
+      b.hidden = !offered(b.getAttribute('data-vt'));
+    });
+    var isRef = cur.visit_type === 'referral';
+    $('referral-form').hidden = !isRef;
+    var rn = $('referral-no');
+    if (document.activeElement !== rn) rn.value = isRef ? cur.referral_no : '';
+    $('referral-save').hidden = !onResult;
+    var sel = $('vb-dept');
+    sel.value = deptKnown(cur.department) ? cur.department : '';
+    sel.disabled = state.vbBusy;
+    $('vb-prio').querySelectorAll('[data-prio]').forEach(function (b) {
+      b.setAttribute('aria-pressed', cur.priority.indexOf(b.getAttribute('data-prio')) >= 0 ? 'true' : 'false');
+      b.disabled = state.vbBusy;
+    });
+    var st = $('vb-status');
+    var vs = state.vbStatus;
+    st.textContent = vs ? t(vs.key, vs.vars) : '';
+    st.setAttribute('data-kind', vs ? vs.kind : '');
+    st.hidden = !vs;
+  }
+
+  function setVbStatus(key, vars, kind) {
+    state.vbStatus = key ? { key: key, vars: vars, kind: kind } : null;
+    renderVisitBar();
+  }
+
+  // offered says whether the service takes visit type vt (GET /v1/desk
+  // lists them; all four until it has answered).
+  function offered(vt) {
+    var l = desk && Array.isArray(desk.visit_types) ? desk.visit_types : null;
+    return !l || l.indexOf(vt) >= 0;
+  }
+
+  function setVisitType(vt) {
+    if (VISIT_TYPES.indexOf(vt) < 0 || !offered(vt)) return;
+    if (state.screen === 'result' && state.result) {
+      var change = { visit_type: vt };
+      var rn = $('referral-no').value.trim();
+      if (vt === 'referral' && rn) change.referral_no = rn;
+      // A referral letter's number goes only with a referral.
+      if (vt !== 'referral' && state.result.visit && state.result.visit.referral_no) change.referral_no = '';
+      // Told why the visit goes ahead: offer it as the warning's reason.
+      if (state.ackPending && !checkedReason() && ackReasons().indexOf(vt) >= 0) {
+        var r = $('ackr-' + vt);
+        if (r) r.checked = true;
+      }
+      patchVisit(change, t('vt_' + vt), function () {
+        // The letter's number next, in the field that opened.
+        if (vt === 'referral' && !change.referral_no) focusQuietly($('referral-no'));
+      });
+      return;
+    }
+    if (state.screen !== 'idle') return;
+    next.visit_type = vt;
+    if (vt !== 'referral') next.referral_no = '';
+    renderVisitBar();
+    if (vt === 'referral') focusQuietly($('referral-no'));
+  }
+
+  function vbErrorKey(r) {
+    var code = errCode(r);
+    if (r.kind === 'unavailable') return 'vb_err_offline';
+    if (r.status === 401) return 'vb_err_auth';
+    if (r.status === 403) return 'vb_err_forbidden';
+    if (r.status === 404) return 'vb_err_not_found';
+    if (/visit_type/.test(code)) return 'vb_err_visit_type';
+    if (/referral/.test(code)) return 'vb_err_referral_no';
+    if (/department/.test(code)) return 'vb_err_department';
+    if (/priority/.test(code)) return 'vb_err_priority';
+    return 'vb_err_generic';
+  }
+
+  // patchVisit changes this patient's visit: the same check-in, its ID and
+  // ticket kept, the coverage recomputed by the service.
+  function patchVisit(change, what, done) {
+    var d = state.result;
+    if (!d || !d.checkin_id || state.vbBusy) return;
+    state.vbBusy = true;
+    setVbStatus('vb_saving', null, 'info');
+    if (state.countdownTimer) startCountdown(); // someone is working: start the count again
+    call('/v1/checkins/' + encodeURIComponent(d.checkin_id), { method: 'PATCH', json: change }).then(function (r) {
+      state.vbBusy = false;
+      if (state.result !== d) return; // the page moved on meanwhile
+      if (r.kind === 'ok' && r.data && r.data.checkin_id) {
+        setOnline(true);
+        var ack = d.visit && d.visit.acknowledgement;
+        state.result = r.data;
+        if (ack && r.data.visit && !r.data.visit.acknowledgement) r.data.visit.acknowledgement = ack;
+        state.vbStatus = { key: 'vb_saved', vars: { what: what }, kind: 'ok' };
+        renderResult(r.data, state.resultFromQueue);
+        if (done) done();
+        return;
+      }
+      if (r.kind === 'unavailable') setOnline(false);
+      setVbStatus(vbErrorKey(r), null, 'bad');
+    });
+  }
+
+  function onVisitBarClick(e) {
+    var b = e.target.closest('button');
+    if (!b || b.disabled) return;
+    if (b.hasAttribute('data-vt')) {
+      setVisitType(b.getAttribute('data-vt'));
+    } else if (b.hasAttribute('data-prio')) {
+      var code = b.getAttribute('data-prio');
+      var cur = visitNow().priority.slice();
+      var i = cur.indexOf(code);
+      if (i >= 0) cur.splice(i, 1); else cur.push(code);
+      if (state.screen === 'result') patchVisit({ priority: cur }, prioName(code));
+      else { next.priority = cur; renderVisitBar(); }
+    }
+  }
+
+  function onDeptChange() {
+    var code = $('vb-dept').value;
+    // The desk's department stays for the next patients.
+    settings.department = code;
+    writeJSON(LS_SETTINGS, settings);
+    if (state.screen === 'result') patchVisit({ department: code }, deptName(code) || t('dept_none'));
+    else renderVisitBar();
+  }
+
+  function onReferralSubmit(e) {
+    e.preventDefault();
+    var v = $('referral-no').value.trim();
+    if (state.screen === 'result') patchVisit({ visit_type: 'referral', referral_no: v }, t('referral_no') + ' ' + v);
+    else next.referral_no = v;
+  }
+
+  function onReferralInput() {
+    if (state.screen !== 'result') next.referral_no = $('referral-no').value.trim();
   }
 
   // ---------------------------------------------------------------- errors
@@ -572,6 +1116,8 @@
       v = { title: 'err_no_code_title', body: 'err_no_code_body', steps: ['step_rescan', 'step_type', 'step_desk'] };
     } else if (code === 'invalid_citizen_id') {
       v = { title: 'err_invalid_id_title', body: 'err_invalid_id_body', steps: ['step_check_id', 'step_rescan', 'step_desk'] };
+    } else if (/^invalid_(visit_type|referral_no|department|priority)$/.test(code)) {
+      v = { title: 'err_visit_title', body: vbErrorKey({ kind: 'rejected', status: 422, data: { error: { code: code } } }), steps: ['step_fix_visit', 'step_desk'] };
     } else if (code === 'scanned_at_too_old') {
       v = { title: 'err_too_old_title', body: 'err_too_old_body', steps: ['step_by_hand'] };
     } else if (code === 'unknown_facility' || code === 'invalid_facility' || code === 'facility_required') {
@@ -595,13 +1141,16 @@
     renderError(err);
     showScreen('error');
     startCountdown();
-    $('err-rescan').focus();
+    focusQuietly($('err-rescan'));
   }
 
   function renderError(err) {
     var v = errorView(err);
+    // The service's code and status stay out of sight (words only on
+    // screen), for support tools and the tests.
     var card = $('screen-error');
     card.setAttribute('data-code', err.code || String(err.status));
+    card.setAttribute('data-status', String(err.status || ''));
     $('err-title').textContent = t(v.title);
     $('err-body').textContent = v.body ? t(v.body) : err.message;
     var ol = $('err-steps');
@@ -611,40 +1160,163 @@
       li.textContent = t(k);
       ol.appendChild(li);
     });
-    $('err-detail').textContent = err.status ? t('err_detail', { code: err.code || '-', status: err.status }) : '';
   }
 
   // ---------------------------------------------------------------- queue
-  function loadQueue() {
-    var q = readJSON(LS_QUEUE, []);
-    return Array.isArray(q) ? q : [];
+  // Scans the service could not take (no answer, or 503 not_recorded) wait
+  // in IndexedDB (it survives a reload or a crash of the browser, and
+  // unlike localStorage is not capped at a few MB nor written on the main
+  // thread), each with its scanned_at, and go through POST
+  // /v1/checkins/batch when the service is back.
+  var queueMem = null; // the queue in memory when IndexedDB cannot be opened
+  var queueCount = 0; // scans and reasons waiting
+  var queueAcks = 0; // of which reasons (acknowledgements)
+  var dbOpening = null;
+
+  function openDB() {
+    if (!dbOpening) {
+      dbOpening = new Promise(function (resolve, reject) {
+        if (!window.indexedDB) { reject(new Error('no IndexedDB')); return; }
+        var req = indexedDB.open(IDB_NAME, 1);
+        req.onupgradeneeded = function () { req.result.createObjectStore(IDB_STORE, { keyPath: 'seq', autoIncrement: true }); };
+        req.onsuccess = function () { resolve(req.result); };
+        req.onerror = function () { reject(req.error); };
+        req.onblocked = function () { reject(new Error('IndexedDB blocked')); };
+      });
+    }
+    return dbOpening;
   }
 
-  function saveQueue(q) {
-    while (!writeJSON(LS_QUEUE, q) && q.length > 1) q.shift(); // storage full: drop the oldest
-    renderQueue();
+  // store runs fn(objectStore) in one transaction and resolves with the
+  // result of the request fn returns, once the transaction is committed.
+  function store(mode, fn) {
+    return openDB().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var tx = db.transaction(IDB_STORE, mode);
+        var req = fn(tx.objectStore(IDB_STORE));
+        tx.oncomplete = function () { resolve(req ? req.result : undefined); };
+        tx.onerror = tx.onabort = function () { reject(tx.error); };
+      });
+    });
+  }
+
+  function memFallback(err) {
+    if (queueMem === null) {
+      queueMem = [];
+      toast(t('queue_no_storage'), 'bad', 15000);
+    }
+    return err;
+  }
+
+  function queueAll() {
+    if (queueMem !== null) return Promise.resolve(queueMem.slice());
+    return store('readonly', function (st) { return st.getAll(); }).catch(function (err) {
+      memFallback(err);
+      return queueMem.slice();
+    });
+  }
+
+  function queueAdd(item) {
+    if (queueMem !== null) { item.seq = Date.now() + Math.random(); queueMem.push(item); return Promise.resolve(); }
+    return store('readwrite', function (st) { return st.add(item); }).catch(function (err) {
+      memFallback(err);
+      queueMem.push(item);
+    });
+  }
+
+  function queueDelete(seqs) {
+    if (!seqs.length) return Promise.resolve();
+    if (queueMem !== null) {
+      queueMem = queueMem.filter(function (x) { return seqs.indexOf(x.seq) < 0; });
+      return Promise.resolve();
+    }
+    return store('readwrite', function (st) { seqs.forEach(function (k) { st.delete(k); }); return null; });
+  }
+
+  function queuePut(items) {
+    if (queueMem !== null || !items.length) return Promise.resolve();
+    return store('readwrite', function (st) { items.forEach(function (x) { st.put(x); }); return null; });
+  }
+
+  function refreshQueue() {
+    return queueAll().then(function (q) {
+      queueCount = q.length;
+      queueAcks = q.filter(function (x) { return x.kind === 'ack'; }).length;
+      renderQueue();
+      return q;
+    });
+  }
+
+  // migrateQueue moves what the page kept in localStorage before into
+  // IndexedDB, once.
+  function migrateQueue() {
+    var old = readJSON(LS_QUEUE, null);
+    if (!Array.isArray(old) || !old.length) return Promise.resolve();
+    return old.reduce(function (p, x) {
+      return p.then(function () { return queueAdd({ id: x.id || newID(), body: x.body, scanned_at: x.scanned_at, attempts: x.attempts || 0 }); });
+    }, Promise.resolve()).then(function () {
+      try { localStorage.removeItem(LS_QUEUE); } catch (e) { /* kept: tried again next start */ }
+    });
   }
 
   function enqueue(body, scannedAt) {
-    var q = loadQueue();
     var item = { id: newID(), body: body, scanned_at: new Date(scannedAt).toISOString(), attempts: 0 };
-    q.push(item);
-    if (q.length > QUEUE_MAX) {
-      q.shift();
-      toast(t('queue_full'), 'warn');
-    }
-    saveQueue(q);
-    flushSoon(RETRY_BASE);
-    return item;
+    return queueAll().then(function (q) {
+      var drop = [];
+      while (q.length - drop.length >= QUEUE_MAX) drop.push(q[drop.length].seq);
+      if (drop.length) toast(t('queue_full'), 'warn');
+      return queueDelete(drop);
+    }).then(function () {
+      return queueAdd(item);
+    }).then(function () {
+      return refreshQueue();
+    }).then(function () {
+      flushSoon(RETRY_BASE);
+      scheduleProbe();
+      return item;
+    });
   }
 
   function renderQueue() {
-    var n = loadQueue().length;
+    var n = queueCount;
+    var scans = n - queueAcks;
+    var parts = [];
+    if (scans) parts.push(t('queue_count', { n: scans }));
+    if (queueAcks) parts.push(t('queue_acks', { n: queueAcks }));
     var el = $('queue-status');
     el.hidden = n === 0;
-    el.setAttribute('data-count', String(n));
-    el.textContent = n ? t('queue_count', { n: n }) : '';
-    if (state.screen === 'queued') $('queued-count').textContent = n ? t('queue_count', { n: n }) : '';
+    el.setAttribute('data-count', String(scans));
+    el.setAttribute('data-acks', String(queueAcks));
+    el.textContent = parts.join(' \u00b7 ');
+    $('queued-count').textContent = scans ? t('queue_count', { n: scans }) : '';
+  }
+
+  // enqueueAck keeps a same-day warning's reason for sending later.
+  function enqueueAck(checkinID, body) {
+    return queueAdd({ id: newID(), kind: 'ack', checkin_id: checkinID, body: body, scanned_at: new Date().toISOString(), attempts: 0 })
+      .then(refreshQueue)
+      .then(function () { flushSoon(RETRY_BASE); scheduleProbe(); });
+  }
+
+  // flushAck sends a kept reason; a refusal (the check-in unknown, another
+  // facility's, a reason not taken) is final, and said.
+  function flushAck(item) {
+    return call('/v1/checkins/' + encodeURIComponent(item.checkin_id) + '/acknowledgement', { json: item.body }).then(function (r) {
+      if (r.kind === 'unavailable') {
+        setOnline(false);
+        retryLater();
+        return;
+      }
+      setOnline(true);
+      if (r.status === 401) {
+        state.queueHeld = true;
+        toast(t('queue_held'), 'bad', 15000);
+        return;
+      }
+      if (r.kind === 'ok') toast(t('queue_ack_sent', { reason: reasonName(item.body.reason) }), 'ok');
+      else toast(t('queue_ack_rejected', { msg: ackErrorText(r) }), 'bad', 15000);
+      return queueDelete([item.seq]).then(function () { flushSoon(0); });
+    });
   }
 
   function showQueued(item) {
@@ -656,7 +1328,7 @@
     showScreen('queued');
     renderQueued();
     startCountdown();
-    $('queued-ok').focus();
+    focusQuietly($('queued-ok'));
   }
 
   function renderQueued() {
@@ -666,45 +1338,96 @@
 
   var flushing = false;
   var flushTimer = null;
+  var flushAttempts = 0;
 
   function flushSoon(ms) {
     if (flushTimer) clearTimeout(flushTimer);
     flushTimer = setTimeout(function () { flushTimer = null; flush(); }, ms);
   }
 
-  // flush sends queued scans, oldest first, each with its scanned_at. A
-  // failure to reach the service stops the round and retries with backoff;
-  // a 4xx answer is final for that scan.
+  function retryLater() {
+    flushAttempts++;
+    var delay = Math.min(RETRY_MAX, RETRY_BASE * Math.pow(2, flushAttempts - 1));
+    flushSoon(delay * (0.8 + Math.random() * 0.4));
+    document.body.setAttribute('data-flush-failures', String(flushAttempts));
+  }
+
+  // flush sends queued scans, oldest first, up to BATCH_MAX in one POST
+  // /v1/checkins/batch, each with its scanned_at. No answer retries with
+  // backoff; an item answered 503 (not recorded) or 5xx stays; a refused
+  // key holds the queue until the settings change; any other 4xx is final
+  // for that scan.
   function flush() {
     if (flushing || !configured() || state.queueHeld) return;
-    var q = loadQueue();
-    if (!q.length) return;
     flushing = true;
-    var item = q[0];
-    var body = Object.assign({}, item.body, { scanned_at: item.scanned_at });
-    call('/v1/checkins', { json: body }).then(function (r) {
+    queueAll().then(function (q) {
+      if (!q.length) { flushing = false; flushAttempts = 0; return; }
+      // Scans first (in one batch), then the kept reasons one by one.
+      var scans = q.filter(function (x) { return x.kind !== 'ack'; });
+      if (!scans.length) return flushAck(q[0]);
+      var batch = scans.slice(0, BATCH_MAX);
+      var items = batch.map(function (x) { return Object.assign({}, x.body, { scanned_at: x.scanned_at }); });
+      // The same batch sent again (its answer lost) is answered from the
+      // service's idempotency store, not recorded twice.
+      var key = 'kiosk-batch-' + batch[0].id + '-' + batch.length;
+      $('queue-status').textContent = t('queue_sending', { n: batch.length });
+      return call('/v1/checkins/batch', { json: { items: items }, idem: key, timeout: 30000 }).then(function (r) {
+        return settleBatch(batch, r);
+      });
+    }).catch(function () {
+      retryLater();
+    }).then(function () {
       flushing = false;
-      var cur = loadQueue();
-      if (r.kind === 'unavailable') {
-        setOnline(false);
-        cur.forEach(function (x) { if (x.id === item.id) x.attempts = (x.attempts || 0) + 1; });
-        saveQueue(cur);
-        var attempts = item.attempts + 1;
-        var delay = Math.min(RETRY_MAX, RETRY_BASE * Math.pow(2, attempts - 1));
-        flushSoon(delay * (0.8 + Math.random() * 0.4));
-        return;
-      }
-      setOnline(true);
-      if (r.status === 401 || r.status === 403) {
-        // The kiosk's key, not the scan, was refused: keep the scans until
-        // the settings change (or a check-in goes through again).
+      return refreshQueue();
+    });
+  }
+
+  function settleBatch(batch, r) {
+    if (r.kind === 'unavailable') {
+      setOnline(false);
+      retryLater();
+      return;
+    }
+    setOnline(true);
+    if (r.status === 401 || r.status === 403) {
+      // The kiosk's key, not the scans, was refused: keep them until the
+      // settings change (or a check-in goes through again).
+      state.queueHeld = true;
+      toast(t('queue_held'), 'bad', 15000);
+      return;
+    }
+    var results = r.kind === 'ok' && r.data && Array.isArray(r.data.results) ? r.data.results : null;
+    if (!results) {
+      // The batch itself was refused (a malformed request): the oldest
+      // scan is dropped, said, so that the rest are not held behind it.
+      toast(t('queue_rejected', { what: fmtLocalTime(Date.parse(batch[0].scanned_at)), msg: t(errorView({ status: r.status, code: errCode(r) }).title) }), 'bad', 10000);
+      return queueDelete([batch[0].seq]).then(function () { flushSoon(0); });
+    }
+    var done = [], kept = [], failed = false;
+    results.forEach(function (res) {
+      var item = batch[res.index];
+      if (!item) return;
+      if (res.status === 200 && res.result) {
+        done.push(item.seq);
+        queuedSent(item, res.result);
+      } else if (res.status >= 500 || res.status === 408 || res.status === 429) {
+        item.attempts = (item.attempts || 0) + 1;
+        kept.push(item);
+        failed = true;
+      } else if (res.status === 401 || res.status === 403) {
         state.queueHeld = true;
-        toast(t('queue_held'), 'bad', 15000);
-        return;
+        kept.push(item);
+      } else {
+        done.push(item.seq);
+        var code = res.error && res.error.code;
+        toast(t('queue_rejected', { what: fmtLocalTime(Date.parse(item.scanned_at)), msg: t(errorView({ status: res.status, code: code }).title) }), 'bad', 10000);
       }
-      saveQueue(cur.filter(function (x) { return x.id !== item.id; }));
-      if (r.kind === 'ok') queuedSent(item, r.data);
-      else toast(t('queue_rejected', { msg: errMessage(r) }), 'bad', 10000);
+    });
+    return queueDelete(done).then(function () { return queuePut(kept); }).then(function () {
+      if (state.queueHeld) { toast(t('queue_held'), 'bad', 15000); return; }
+      if (failed) { retryLater(); return; }
+      flushAttempts = 0;
+      document.body.removeAttribute('data-flush-failures');
       flushSoon(0);
     });
   }
@@ -717,7 +1440,7 @@
     var name = (d.citizen && d.citizen.full_name) || '';
     if (d.duplicate && d.duplicate.flagged && d.duplicate.others && d.duplicate.others.length) {
       var o = d.duplicate.others[0];
-      toast(t('queue_sent_dup', { name: name, facility: o.facility, time: fmtTimeOf(o.at, offsetOf(d.visit && d.visit.at)) }), 'warn', 20000);
+      toast(t('queue_sent_dup', { name: name, facility: facilityLabel(o.facility, o.facility_name), time: fmtTimeOf(o.at, offsetOf(d.visit && d.visit.at)) }), 'warn', 20000);
     } else {
       toast(t('queue_sent', { name: name }), 'ok');
     }
@@ -725,16 +1448,19 @@
 
   var probeTimer = null;
 
-  // While offline with nothing queued, a cheap probe finds the link again.
+  // While offline, a cheap probe finds the link again; then the queue goes
+  // at once rather than at the end of its backoff.
   function scheduleProbe() {
     if (probeTimer) return;
     probeTimer = setTimeout(function () {
       probeTimer = null;
-      if (state.online) return;
-      if (loadQueue().length) { flushSoon(0); scheduleProbe(); return; }
+      if (state.online && !queueCount) return;
       fetch('/healthz', { cache: 'no-store', credentials: 'omit' }).then(function (res) {
-        if (res.ok) setOnline(true);
-        else scheduleProbe();
+        if (res.ok) {
+          setOnline(true);
+          if (queueCount && !flushing) flushSoon(0);
+          if (queueCount) scheduleProbe();
+        } else scheduleProbe();
       }, scheduleProbe);
     }, PROBE_EVERY);
   }
@@ -758,11 +1484,98 @@
     snaps = [];
   }
 
+  // A scanner burst broken off by a pause longer than RESET_GAP is kept as
+  // a fragment: when the rest arrives and the pieces together make a card's
+  // payload, that is the scan; when they do not (or nothing follows), the
+  // page says the scan arrived too broken up to read, instead of letting
+  // it vanish.
+  var fragment = null; // {text, at}
+  var fragmentTimer = null;
+
+  // gapReset starts a new buffer after a pause, keeping a broken-off
+  // scanner burst as a fragment.
+  function gapReset(now) {
+    if (buf.length >= 3 && fastShare(times) >= FAST_SHARE && !state.busy) {
+      var text = buf.join('');
+      fragment = fragment && now - fragment.at < FRAGMENT_WINDOW * 2 ? { text: fragment.text + text, at: now } : { text: text, at: now };
+      // The fragment's keys may have gone to a focused field: put it back.
+      if (snaps[0] && snaps[0].el && snaps[0].el.value !== undefined) {
+        snaps[0].el.value = snaps[0].value;
+        if (snaps[0].el === $('referral-no')) onReferralInput();
+      }
+      armFragmentTimer();
+    }
+    resetBuffer();
+  }
+
+  function armFragmentTimer() {
+    if (fragmentTimer) clearTimeout(fragmentTimer);
+    fragmentTimer = setTimeout(function () {
+      fragmentTimer = null;
+      if (!fragment) return;
+      // Keys still arriving: the scan is not over yet.
+      if (buf.length && performance.now() - lastKey < FRAGMENT_WINDOW) { armFragmentTimer(); return; }
+      if (fragment.text.length + buf.length >= MIN_SCAN) showScanNotice();
+      fragment = null;
+    }, FRAGMENT_WINDOW);
+  }
+
+  // joinFragment returns the scan a fragment and the scan (or the keys)
+  // that ended with Enter make together, or null when they make no card's
+  // payload.
+  function joinFragment(tail) {
+    var f = fragment;
+    fragment = null;
+    if (fragmentTimer) clearTimeout(fragmentTimer);
+    fragmentTimer = null;
+    var joined = f.text + tail;
+    if (CARD_START.test(joined) && joined.split('|').length >= 7) return joined;
+    return null;
+  }
+
+  // looksComplete says whether a scan is a whole code on its own: a chip
+  // card's payload (7 fields or more), an insurance card's QR (ends with
+  // "$"), or a bare 12-digit ID.
+  function looksComplete(text) {
+    return (CARD_START.test(text) && text.split('|').length >= 7) || /\$\s*$/.test(text) || /^\s*[0-9]{12}\s*$/.test(text);
+  }
+
+  function showScanNotice() {
+    if (state.screen === 'idle') {
+      var el = $('scan-notice');
+      el.textContent = t('scan_fragmented');
+      el.hidden = false;
+    } else {
+      toast(t('scan_fragmented'), 'warn', 8000);
+    }
+    document.body.setAttribute('data-scan-fragmented', String(Date.now()));
+  }
+
+  function hideScanNotice() {
+    $('scan-notice').hidden = true;
+  }
+
   function pushKey(ch, now, target) {
     buf.push(ch);
     times.push(now);
     snaps.push(isEditable(target) ? { el: target, value: target.value } : null);
     lastKey = now;
+    armStallTimer();
+  }
+
+  // A scanner burst that stops without its Enter is a scan that broke off
+  // too: said once the keys have stopped for FRAGMENT_WINDOW.
+  var stallTimer = null;
+
+  function armStallTimer() {
+    if (stallTimer) clearTimeout(stallTimer);
+    stallTimer = setTimeout(function () {
+      stallTimer = null;
+      if (performance.now() - lastKey < FRAGMENT_WINDOW - 50) { armStallTimer(); return; }
+      if (buf.length >= 3 && fastShare(times) >= FAST_SHARE && (buf.length >= MIN_SCAN || fragment)) {
+        gapReset(performance.now());
+      }
+    }, FRAGMENT_WINDOW);
   }
 
   function popKey(now) {
@@ -830,17 +1643,48 @@
       openSettings();
       return;
     }
+    // Alt+1..4: the visit type, before or after the scan.
+    if (e.altKey && !e.ctrlKey && !e.metaKey && /^Digit[1-4]$/.test(e.code || '')) {
+      e.preventDefault();
+      setVisitType(VISIT_TYPES[parseInt(e.code.slice(5), 10) - 1]);
+      return;
+    }
     // Ctrl or Meta shortcuts are not scanner input; AltGr (Ctrl+Alt) may be.
     if ((e.ctrlKey || e.metaKey) && !(e.ctrlKey && e.altKey)) return;
     var now = e.timeStamp || performance.now();
     var gap = now - lastKey;
     var target = e.target;
     var editable = isEditable(target);
-    if (gap > RESET_GAP) resetBuffer();
+    if (gap > RESET_GAP) gapReset(now);
     var inBurst = buf.length > 0 && gap <= BURST_GAP;
 
     if (k === 'Enter') {
       var scan = scanIn(now);
+      if (fragment && !(scan && looksComplete(scan.text))) {
+        // The end of a scan that broke off: whole with the fragment, or
+        // said to be unreadable (never sent as a piece).
+        var fast = buf.length > 0 && fastShare(times, now) >= FAST_SHARE;
+        var tail = scan ? scan.text : (fast ? buf.join('') : '');
+        var snap = scan ? scan.snap : snaps[0];
+        resetBuffer();
+        lastKey = -1e9;
+        var whole = joinFragment(tail);
+        if (whole || scan || fast) {
+          e.preventDefault();
+          e.stopPropagation();
+          swallowUntil = now + 500;
+          if (snap && snap.el === target) {
+            target.value = snap.value;
+            if (target === $('referral-no')) onReferralInput();
+          }
+          if (whole) onScan(whole);
+          else showScanNotice();
+          return;
+        }
+        showScanNotice();
+      } else if (fragment) {
+        fragment = null; // a whole scan after a broken one: the scan counts
+      }
       resetBuffer();
       lastKey = -1e9;
       if (scan) {
@@ -848,8 +1692,20 @@
         e.stopPropagation();
         swallowUntil = now + 500;
         // The scanner typed into a field: put the field back as it was.
-        if (scan.snap && scan.snap.el === target) target.value = scan.snap.value;
+        if (scan.snap && scan.snap.el === target) {
+          target.value = scan.snap.value;
+          if (target === $('referral-no')) onReferralInput(); // its input events saw the scan
+        }
         var text = scan.text;
+        // A referral letter's barcode scanned into its field is the
+        // letter's number, not a card: it stays there and is saved.
+        if (target === $('referral-no') && !looksComplete(text) && text.indexOf('|') < 0) {
+          target.value = text.trim().slice(0, 64);
+          onReferralInput();
+          if (state.screen === 'result') $('referral-form').requestSubmit();
+          movedToField = '';
+          return;
+        }
         // What is left in the ID field is only the digits the typed-by-hand
         // timer moved there just before this scan: most likely its first
         // key, the scanner having paused after it. They leave the field, and
@@ -866,7 +1722,7 @@
       if (state.ackPending && !editable) {
         e.preventDefault();
         swallowUntil = now + 500;
-        acknowledge();
+        submitAck();
       }
       return;
     }
@@ -939,7 +1795,7 @@
     var ch = isCharKey(e.key) ? e.key : (e.charCode > 31 ? String.fromCodePoint(e.charCode) : '');
     if (!ch) return;
     var now = e.timeStamp || performance.now();
-    if (now - lastKey > RESET_GAP) resetBuffer();
+    if (now - lastKey > RESET_GAP) gapReset(now);
     pushKey(ch, now, e.target);
     if (!isEditable(e.target)) e.preventDefault();
   }
@@ -980,6 +1836,7 @@
   function onScan(text) {
     text = text.replace(/[\r\n]+$/, '');
     if (!text.trim()) return;
+    scanStarted(performance.now());
     if ($('manual-id') === document.activeElement) $('manual-id').blur();
     // A barcode that holds only the 12-digit ID (or a paste) is an ID,
     // not a card's QR payload.
@@ -1114,6 +1971,7 @@
     var video = $('camera-video');
     if (video.readyState < 2 || !video.videoWidth) return;
     cam.inFlight = true;
+    var frameAt = performance.now();
     grabCameraFrame(video).then(function (blob) {
       if (!blob || !cam.stream) { cam.inFlight = false; return; }
       var fd = new FormData();
@@ -1125,6 +1983,7 @@
         if (r.kind === 'ok') {
           setOnline(true);
           setCameraStatus('camera_found');
+          scanStarted(frameAt);
           stopCamera();
           checkin({ image: blob, name: 'frame.jpg', source: 'camera' });
         } else if (r.kind === 'rejected' && r.status === 422) {
@@ -1188,6 +2047,8 @@
     $('set-lang').value = settings.lang;
     $('set-autoprint').checked = !!settings.autoPrint;
     $('settings-error').hidden = true;
+    $('settings-info').hidden = true;
+    $('settings-save').disabled = false;
     $('settings-cancel').hidden = !configured();
     dlg.showModal();
     $('set-facility').focus();
@@ -1200,35 +2061,96 @@
     else if (!state.ackPending) startCountdown();
   }
 
-  function settingsError(key) {
+  function settingsError(key, vars) {
     var el = $('settings-error');
-    el.textContent = t(key);
+    el.textContent = t(key, vars);
     el.hidden = false;
+    $('settings-info').hidden = true;
   }
 
+  // onSettingsSave checks the token with the service (GET /v1/desk) before
+  // anything is saved: a wrong token found at 7 a.m. with a queue is a
+  // kiosk that records nothing.
   function onSettingsSave(e) {
     e.preventDefault();
     var facility = $('set-facility').value.trim().toUpperCase();
     var token = $('set-token').value.trim() || settings.token;
     var idle = parseInt($('set-idle').value, 10);
-    if (facility.length !== 5) { settingsError('settings_err_facility'); $('set-facility').focus(); return; }
+    if (facility && facility.length !== 5) { settingsError('settings_err_facility'); $('set-facility').focus(); return; }
     if (!token) { settingsError('settings_err_token'); $('set-token').focus(); return; }
     if (!(idle >= 5 && idle <= 600)) { settingsError('settings_err_idle'); $('set-idle').focus(); return; }
-    settings = {
-      facility: facility,
-      kiosk: $('set-kiosk').value.trim().slice(0, 64),
-      token: token,
-      idleSeconds: idle,
-      lang: $('set-lang').value === 'en' ? 'en' : 'vi',
-      autoPrint: $('set-autoprint').checked
-    };
-    writeJSON(LS_SETTINGS, settings);
-    lang = settings.lang;
-    applyLanguage();
-    closeSettings();
-    toast(t('settings_saved'), 'ok', 2500);
-    state.queueHeld = false;
-    flushSoon(0);
+    var save = $('settings-save');
+    save.disabled = true;
+    $('settings-error').hidden = true;
+    var info = $('settings-info');
+    info.textContent = t('settings_checking');
+    info.hidden = false;
+    call('/v1/desk', { token: token, timeout: 10000 }).then(function (r) {
+      save.disabled = false;
+      info.hidden = true;
+      if (r.kind !== 'ok') {
+        if (r.kind === 'unavailable') settingsError('settings_err_offline');
+        else if (r.status === 401) settingsError('settings_err_auth');
+        else if (r.status === 403) settingsError('settings_err_role');
+        else settingsError('settings_err_generic');
+        $('set-token').focus();
+        return;
+      }
+      var f = (r.data && r.data.facility) || {};
+      if (f.code && facility && f.code !== facility) {
+        settingsError('settings_err_other_facility', { facility: facilityLabel(f.code, f.name), entered: facility });
+        $('set-facility').focus();
+        return;
+      }
+      facility = facility || f.code || '';
+      if (facility.length !== 5) { settingsError('settings_err_facility'); $('set-facility').focus(); return; }
+      var changed = facility !== settings.facility;
+      settings = {
+        facility: facility,
+        kiosk: $('set-kiosk').value.trim().slice(0, 64),
+        token: token,
+        idleSeconds: idle,
+        lang: $('set-lang').value === 'en' ? 'en' : 'vi',
+        autoPrint: $('set-autoprint').checked,
+        department: changed ? '' : settings.department
+      };
+      writeJSON(LS_SETTINGS, settings);
+      setDesk(r.data);
+      lang = settings.lang;
+      applyLanguage();
+      closeSettings();
+      toast(t('settings_saved'), 'ok', 2500);
+      state.queueHeld = false;
+      flushSoon(0);
+    });
+  }
+
+  // ---------------------------------------------------------------- the desk
+  // GET /v1/desk: the facility's name and zone, the desk, its departments,
+  // the priority groups and the acknowledgement reasons. Kept for offline
+  // starts.
+  function setDesk(d) {
+    if (!d || !d.facility) return;
+    desk = d;
+    writeJSON(LS_DESK, d);
+    renderHeader();
+    tickClock();
+    renderDeskLists();
+    if (state.result) renderResult(state.result, state.resultFromQueue);
+  }
+
+  function fetchDesk() {
+    if (!configured()) return;
+    call('/v1/desk', { timeout: 10000 }).then(function (r) {
+      if (r.kind === 'ok') {
+        setOnline(true);
+        if (r.data && r.data.facility && r.data.facility.code && r.data.facility.code !== settings.facility) return;
+        setDesk(r.data);
+      } else if (r.kind === 'unavailable') {
+        setOnline(false);
+        setTimeout(fetchDesk, PROBE_EVERY * 2);
+      }
+    });
   }
 
   // ---------------------------------------------------------------- wiring
@@ -1241,7 +2163,12 @@
     $('camera-cancel').addEventListener('click', function () { stopCamera(); goIdle(); });
     $('photo-btn').addEventListener('click', function () { $('photo-input').click(); });
     $('photo-input').addEventListener('change', onPhoto);
-    $('dup-ack').addEventListener('click', acknowledge);
+    $('ack-form').addEventListener('submit', function (e) { e.preventDefault(); submitAck(); });
+    $('ack-reasons').addEventListener('change', function () { if (state.ackPending) ackMessage('', ''); });
+    $('visit-bar').addEventListener('click', onVisitBarClick);
+    $('vb-dept').addEventListener('change', onDeptChange);
+    $('referral-form').addEventListener('submit', onReferralSubmit);
+    $('referral-no').addEventListener('input', onReferralInput);
     $('next-btn').addEventListener('click', goIdle);
     $('print-btn').addEventListener('click', printTicket);
     $('err-rescan').addEventListener('click', goIdle);
@@ -1269,17 +2196,17 @@
     });
     window.addEventListener('online', function () { flushSoon(0); });
     window.addEventListener('offline', function () { setOnline(false); });
-    window.addEventListener('storage', function (e) {
-      if (e.key === LS_QUEUE) renderQueue();
-    });
 
     applyLanguage();
-    tickClock();
-    setInterval(tickClock, 15000);
+    setInterval(tickClock, 5000);
     showScreen('idle');
+    migrateQueue().then(refreshQueue, refreshQueue).then(function () {
+      document.body.setAttribute('data-queue-ready', 'true');
+      if (configured() && queueCount) flushSoon(500);
+    });
     document.body.setAttribute('data-ready', 'true');
     if (!configured()) openSettings();
-    else flushSoon(500);
+    else fetchDesk();
   }
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
