@@ -124,3 +124,28 @@ func abs(x int) int {
 	}
 	return x
 }
+
+// TestCameraKeepsLookingWhileDecodersBusy: a frame the server sheds
+// (503 image_work_busy, or 429) is a lost frame, not an outage: the camera
+// keeps sending frames and the card is still read.
+func TestCameraKeepsLookingWhileDecodersBusy(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.busyDecodes.Store(2)
+	srv := e.serve()
+	p := openPage(t, srv, &kioskB, 1280, 800)
+	p.click("#camera-btn")
+	p.waitScreen("camera")
+	p.waitScreen("result")
+	e.mu.Lock()
+	decodes := 0
+	for _, u := range e.uploads {
+		if u.path == "/v1/decode" {
+			decodes++
+		}
+	}
+	e.mu.Unlock()
+	if decodes < 3 {
+		t.Errorf("%d frames sent; want the two shed ones and at least one more", decodes)
+	}
+}

@@ -209,6 +209,9 @@ type env struct {
 	svc     *verifier.Service
 	handler *kiosk.Server
 	down    atomic.Int32 // 0 up; 503: answer 503 to the API
+	// busyDecodes: the next that many decodes are answered as the server
+	// does when its image workers are all taken (503 image_work_busy).
+	busyDecodes atomic.Int32
 
 	mu      sync.Mutex
 	bodies  []map[string]any // check-in JSON bodies (batch items too, marked "_batch"), in order
@@ -296,6 +299,14 @@ func (e *env) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			io.WriteString(w, `{"error":{"code":"not_recorded","message":"down for the test"}}`)
 			return
 		}
+	}
+	if r.URL.Path == "/v1/decode" && e.busyDecodes.Add(-1) >= 0 {
+		e.recordUpload(r)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, `{"error":{"code":"image_work_busy","message":"busy for the test"}}`)
+		return
 	}
 	if r.URL.Path == "/v1/checkins" || r.URL.Path == "/v1/decode" {
 		e.mu.Lock()

@@ -1988,6 +1988,9 @@
           checkin({ image: blob, name: 'frame.jpg', source: 'camera' });
         } else if (r.kind === 'rejected' && r.status === 422) {
           // no code in this frame: keep looking
+        } else if (r.status === 429 || (r.status === 503 && errCode(r) === 'image_work_busy')) {
+          // the server is shedding image work (rate or decoder slots): a
+          // live frame is cheap to lose, the next one retries
         } else if (r.kind === 'rejected') {
           stopCamera();
           showError({ status: r.status, code: errCode(r), message: errMessage(r), image: true });
