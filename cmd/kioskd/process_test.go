@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -83,7 +82,9 @@ func kioskdBinary(t *testing.T) string {
 	buildOnce.Do(func() {
 		goBin, err := exec.LookPath("go")
 		if err != nil {
-			goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+			// Not on PATH: the toolchain's own, as `go env GOROOT` names it
+			// when GOROOT is set for the test.
+			goBin = filepath.Join(os.Getenv("GOROOT"), "bin", "go")
 		}
 		if buildDir, buildErr = os.MkdirTemp("", "kioskd-build-"); buildErr != nil {
 			return
