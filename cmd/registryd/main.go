@@ -13,21 +13,18 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
-	"os/signal"
-	"strings"
-	"syscall"
 	"time"
 
+	"github.com/vnhealth/cccd-checkin/cmd/internal/httpserve"
 	"github.com/vnhealth/cccd-checkin/verifier/demodata"
 	"github.com/vnhealth/cccd-checkin/verifier/inmem"
 	"github.com/vnhealth/cccd-checkin/verifier/registryhttp"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := httpserve.SignalContext()
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "registryd:", err)
@@ -106,35 +103,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log.Info("data loaded", slog.Int("citizens", nc), slog.Int("cards", ncards), slog.Int("facilities", nf),
 		slog.Bool("demo", c.Data == ""), slog.Duration("took", time.Since(start)))
 
-	ln, err := net.Listen("tcp", c.Addr)
-	if err != nil {
-		return err
-	}
-	hs := &http.Server{
+	srv, err := httpserve.Listen(c.Addr, &http.Server{
 		Handler:           registryhttp.NewServer(reg, c.Server),
 		ReadHeaderTimeout: 5 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	fmt.Fprintf(stdout, "registryd listening on http://%s\n", displayAddr(ln.Addr()))
-
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	select {
-	case err := <-errc:
+	})
+	if err != nil {
 		return err
-	case <-ctx.Done():
 	}
+	fmt.Fprintf(stdout, "registryd listening on %s\n", srv.URL())
+	serveErr := srv.Serve(ctx)
 	log.Info("shutting down", slog.Duration("grace", c.ShutdownGrace))
 	sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownGrace)
 	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil {
-		// Hanging requests (-hang-rate) outlive any grace: cut them.
-		hs.Close()
+	if err := srv.Shutdown(sctx); errors.Is(err, httpserve.ErrCut) {
+		// Hanging requests (-hang-rate) outlive any grace: a stand-in's
+		// normal stop, not a failure.
 		log.Warn("requests cut at the end of the grace period")
+	} else if err != nil {
+		return errors.Join(serveErr, err)
 	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
+	if serveErr != nil {
+		return serveErr
 	}
 	log.Info("stopped")
 	return nil
@@ -148,14 +139,4 @@ func loadRegistry(c config) (*inmem.Registry, error) {
 	}
 	set := demodata.Generate(demodata.Options{N: c.DemoCitizens, Seed: 1, Now: demodata.Today()})
 	return inmem.NewRegistry(set.Citizens, set.Cards, set.Facilities)
-}
-
-func displayAddr(a net.Addr) string {
-	s := a.String()
-	for _, prefix := range []string{"[::]:", "0.0.0.0:"} {
-		if port, ok := strings.CutPrefix(s, prefix); ok {
-			return "localhost:" + port
-		}
-	}
-	return s
 }

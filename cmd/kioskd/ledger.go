@@ -3,25 +3,19 @@ package main
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
-	"strings"
 	"sync"
 	"time"
-	_ "time/tzdata" // Asia/Ho_Chi_Minh even on a machine without a zone database
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/vnhealth/cccd-checkin/kiosk"
-	"github.com/vnhealth/cccd-checkin/kiosk/redisstore"
 	"github.com/vnhealth/cccd-checkin/verifier"
 	"github.com/vnhealth/cccd-checkin/verifier/breaker"
 	"github.com/vnhealth/cccd-checkin/verifier/inmem"
@@ -29,145 +23,7 @@ import (
 	"github.com/vnhealth/cccd-checkin/verifier/redisledger"
 )
 
-func serve(ctx context.Context, c config, stdout, stderr io.Writer) error {
-	log := newLogger(c.LogLevel, stderr)
-	log.Info("starting", slog.String("config", c.String()))
-
-	loc, err := time.LoadLocation(c.TZ)
-	if err != nil {
-		return fmt.Errorf("-tz: %w", err)
-	}
-	rules := verifier.DefaultCoverageRules()
-	if c.Coverage != "" {
-		b, err := os.ReadFile(c.Coverage)
-		if err != nil {
-			return fmt.Errorf("-coverage: %w", err)
-		}
-		if rules, err = verifier.ParseCoverageRules(b); err != nil {
-			return fmt.Errorf("-coverage %s: %w", c.Coverage, err)
-		}
-	}
-
-	metrics := kiosk.NewMetrics(nil)
-	ready := map[string]kiosk.Pinger{}
-	regs, err := openRegistries(c, loc, log, metrics)
-	if err != nil {
-		return err
-	}
-	defer regs.close()
-	reg := regs.local
-
-	ledger, err := openLedger(ctx, c, log, metrics)
-	if err != nil {
-		return err
-	}
-	// Runs on every return; on a graceful stop the outbox is already
-	// closed (flushed) below and this only closes the Redis client.
-	defer ledger.close(context.Background())
-
-	ready["ledger"] = ledger.Ledger
-	svc := &verifier.Service{
-		Population: regs.population, Insurance: regs.insurance, Facilities: regs.facilities, Ledger: ledger.Ledger, Coverage: rules,
-		Claims: ledger.claims, Reviews: ledger.reviews,
-		Location: loc, RepeatWithin: c.RepeatWindow, MaxOfflineAge: c.MaxOfflineAge,
-	}
-	if regs.staff != nil {
-		svc.Staff = regs.staff
-	}
-	svc.Lookups, svc.LookupTimeout = ledger.lookups, c.RedisTimeout
-	svc.Defaults()
-
-	keys, tokens, err := loadKeys(c, reg, log)
-	if err != nil {
-		return err
-	}
-	if ledger.outbox != nil {
-		registerOutboxMetrics(metrics.Registry(), ledger.outbox)
-	}
-	pseudonymKey := []byte(c.PseudonymKey)
-	if len(pseudonymKey) == 0 {
-		// Without Redis the access log lives and dies with the process: a
-		// per-process key is enough.
-		pseudonymKey = []byte(rand.Text())
-	}
-	// The staff references kept with look-ups and the gateway's tokens are
-	// keyed from the pseudonym key, which every kioskd sharing a Redis has.
-	svc.Pseudonyms = verifier.NewPseudonymizer(pseudonymKey)
-	kcfg := kiosk.Config{
-		Verifier: svc, Keys: keys, Logger: log, Metrics: metrics, Ready: ready,
-		RateLimits: c.RateLimits, CORSOrigins: c.CORSOrigins, PseudonymKey: pseudonymKey, Location: loc,
-		GatewaySecret: derivedKey(pseudonymKey, "gateway tokens"), GatewayTokenTTL: c.GatewayTokenTTL,
-	}
-	if ledger.client != nil {
-		// Shared by every kioskd behind this Redis.
-		kcfg.Idempotency = redisstore.NewIdempotency(ledger.client, redisledger.DefaultKeyPrefix)
-		kcfg.AccessLog = redisstore.NewAccessLog(ledger.client, redisledger.DefaultKeyPrefix, c.Retention)
-	}
-	srv := kiosk.New(kcfg)
-	if c.Pprof != "" {
-		stopPprof, err := servePprof(c.Pprof, log)
-		if err != nil {
-			return err
-		}
-		defer stopPprof()
-	}
-
-	ln, err := net.Listen("tcp", c.Addr)
-	if err != nil {
-		return err
-	}
-	hs := &http.Server{
-		Handler:           srv,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      5 * time.Minute, // a CSV export of a year streams for a while
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	base := "http://" + displayAddr(ln.Addr())
-	fmt.Fprintf(stdout, "kioskd listening on %s\n", base)
-	if tokens != nil {
-		printDemo(stdout, base, tokens, reg)
-	}
-
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	// Stop accepting, let in-flight check-ins finish (each has recorded
-	// its visit, in the window or in the outbox, before it is answered),
-	// then flush the outbox: one last replay, and the file kept for the
-	// next start if the window still does not answer.
-	log.Info("shutting down", slog.Duration("grace", c.ShutdownGrace))
-	sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownGrace)
-	defer cancel()
-	shutErr := hs.Shutdown(sctx)
-	if shutErr != nil {
-		hs.Close()
-		shutErr = fmt.Errorf("shutdown: %w", shutErr)
-	} else if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		shutErr = err
-	}
-	fctx, fcancel := context.WithTimeout(context.Background(), c.ShutdownGrace)
-	defer fcancel()
-	if err := srv.Close(fctx); err != nil {
-		log.Error("writing the access log", slog.String("error", err.Error()))
-	}
-	if err := ledger.close(fctx); err != nil {
-		log.Error("closing the visit ledger", slog.String("error", err.Error()))
-		shutErr = errors.Join(shutErr, err)
-	}
-	if shutErr != nil {
-		return shutErr
-	}
-	log.Info("stopped")
-	return nil
-}
-
-// openedLedger is the same-day window as serve wires it.
+// openedLedger is the same-day window as Main wires it.
 type openedLedger struct {
 	verifier.Ledger
 	// outbox is the outbox in front of Redis; nil for the in-process window.
@@ -185,12 +41,6 @@ type openedLedger struct {
 	close func(ctx context.Context) error
 }
 
-// redisPoolSize is the connections kept per Redis node. go-redis's default
-// (10 per core: 20 here) is fewer than the requests a server has in flight
-// under load; measured at 64 connections, check-ins then queued for a
-// Redis connection rather than for CPU. A redis:// URL's pool_size wins.
-const redisPoolSize = 128
-
 // openLedger connects the same-day window: Redis when -redis is set (an
 // unreachable Redis is an error, never a silent fallback), behind an outbox
 // that keeps check-ins while Redis is down; else the in-process window.
@@ -203,19 +53,11 @@ func openLedger(ctx context.Context, c config, log *slog.Logger, metrics *kiosk.
 		return nil, errors.New("-redis needs -pseudonym-key (KIOSK_PSEUDONYM_KEY): citizen IDs in Redis keys are pseudonymised with it")
 	}
 	redis.SetLogger(redisLogger{log})
-	var client redis.UniversalClient
-	if strings.Contains(c.Redis, "://") {
-		opt, err := redis.ParseURL(c.Redis)
-		if err != nil {
-			return nil, fmt.Errorf("-redis: %w", err)
-		}
-		if opt.PoolSize == 0 {
-			opt.PoolSize = redisPoolSize
-		}
-		client = redis.NewClient(opt)
-	} else {
-		client = redis.NewClusterClient(&redis.ClusterOptions{Addrs: strings.Split(c.Redis, ","), PoolSize: redisPoolSize})
+	rc, err := redisOptions(c)
+	if err != nil {
+		return nil, fmt.Errorf("-redis: %w", err)
 	}
+	client := rc.newClient()
 	client.AddHook(newRedisMetrics(metrics.Registry()))
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -274,7 +116,16 @@ func openLedger(ctx context.Context, c config, log *slog.Logger, metrics *kiosk.
 			if d := ob.Depth(); d > 0 {
 				log.Warn("visits left in the outbox for the next start", slog.Int("visits", d), slog.String("file", ob.Path()))
 			}
-			client.Close()
+			// go-redis's Close waits for commands in flight, which with
+			// Redis down retry their dials for seconds: waited for only
+			// until ctx ends, after which the exit closes the sockets.
+			closed := make(chan struct{})
+			go func() { client.Close(); close(closed) }()
+			select {
+			case <-closed:
+			case <-ctx.Done():
+				log.Warn("Redis client still closing at the end of the grace period: left to the exit")
+			}
 		})
 		return closeErr
 	}}, nil
@@ -365,23 +216,4 @@ func derivedKey(secret []byte, purpose string) []byte {
 	m := hmac.New(sha256.New, secret)
 	m.Write([]byte(purpose))
 	return m.Sum(nil)
-}
-
-func displayAddr(a net.Addr) string {
-	s := a.String()
-	if strings.HasPrefix(s, "[::]:") {
-		return "localhost:" + strings.TrimPrefix(s, "[::]:")
-	}
-	if strings.HasPrefix(s, "0.0.0.0:") {
-		return "localhost:" + strings.TrimPrefix(s, "0.0.0.0:")
-	}
-	return s
-}
-
-func newLogger(level string, w io.Writer) *slog.Logger {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		l = slog.LevelInfo
-	}
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
 }
