@@ -6,11 +6,11 @@ import (
 	"io"
 	"log/slog"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/vnhealth/cccd-checkin/cmd/internal/secret"
 	"github.com/vnhealth/cccd-checkin/kiosk"
 )
 
@@ -228,27 +228,12 @@ func resolveSecret(s flagSpec, flagFile string, onCommandLine map[string]bool, g
 	default:
 		return nil
 	}
-	v, err := readSecretFile(file)
+	v, err := secret.ReadFile(file)
 	if err != nil {
 		return fmt.Errorf("%s: %w", from, err)
 	}
 	*s.dst = v
 	return nil
-}
-
-// readSecretFile reads a secret kept in a file (a Kubernetes or Docker
-// secret, a file readable by kioskd's user only): its content without the
-// line break an editor or `echo` leaves at its end.
-func readSecretFile(name string) (string, error) {
-	b, err := os.ReadFile(name)
-	if err != nil {
-		return "", err
-	}
-	v := strings.TrimRight(string(b), "\r\n")
-	if v == "" {
-		return "", fmt.Errorf("%s is empty", name)
-	}
-	return v, nil
 }
 
 // parseLogLevel accepts the four level names, in any case.

@@ -152,10 +152,10 @@ func TestRedisOptions(t *testing.T) {
 	writeTestCA(t, ca)
 	for _, tc := range []struct {
 		redis, user, pass, ca string
-		cluster             bool
-		addrs               []string
-		wantUser, wantPass  string
-		tls                 bool
+		cluster               bool
+		addrs                 []string
+		wantUser, wantPass    string
+		tls                   bool
 	}{
 		{redis: "redis://127.0.0.1:6379/3", addrs: []string{"127.0.0.1:6379"}},
 		{redis: "rediss://kiosk:pw@redis.internal:6380/1", ca: ca, addrs: []string{"redis.internal:6380"}, wantUser: "kiosk", wantPass: "pw", tls: true},

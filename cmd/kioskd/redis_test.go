@@ -30,7 +30,8 @@ const (
 	defaultPass = "default-pass-Qm27"
 )
 
-// requireAuth gives the server an ACL user for kioskd and a password for
+// requireAuth gives the server an ACL user for kioskd, limited to its key
+// prefix (as docs/operations.md advises), and a password for
 // the default user (requirepass), so that an unauthenticated client gets
 // NOAUTH.
 func requireAuth(t *testing.T, addr string) {
@@ -38,7 +39,7 @@ func requireAuth(t *testing.T, addr string) {
 	c := redis.NewClient(&redis.Options{Addr: addr})
 	defer c.Close()
 	ctx := context.Background()
-	if err := c.Do(ctx, "ACL", "SETUSER", aclUser, "on", ">"+aclPassword, "~*", "&*", "+@all").Err(); err != nil {
+	if err := c.Do(ctx, "ACL", "SETUSER", aclUser, "on", ">"+aclPassword, "~ck:*", "+@all").Err(); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.ConfigSet(ctx, "requirepass", defaultPass).Err(); err != nil {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/vnhealth/cccd-checkin/cmd/internal/httpserve"
+	"github.com/vnhealth/cccd-checkin/cmd/internal/secret"
 	"github.com/vnhealth/cccd-checkin/verifier/demodata"
 	"github.com/vnhealth/cccd-checkin/verifier/inmem"
 	"github.com/vnhealth/cccd-checkin/verifier/registryhttp"
@@ -54,9 +55,19 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.Float64Var(&c.Server.HangRate, "hang-rate", 0, "share of requests never answered until the client gives up (0-1)")
 	fs.Uint64Var(&c.Server.Seed, "seed", 0, "seed of the fault draws (0: random)")
 	fs.StringVar(&c.Server.Token, "token", "", "shared secret clients must send as 'Authorization: Bearer TOKEN' (default: none)")
+	tokenFile := fs.String("token-file", "", "file holding -token, so that it is not on the command line")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 5*time.Second, "how long in-flight requests may take to finish on SIGTERM")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	if *tokenFile != "" {
+		if c.Server.Token != "" {
+			return c, errors.New("-token and -token-file both given: give one")
+		}
+		var err error
+		if c.Server.Token, err = secret.ReadFile(*tokenFile); err != nil {
+			return c, fmt.Errorf("-token-file: %w", err)
+		}
 	}
 	switch {
 	case fs.NArg() > 0:
