@@ -2,15 +2,10 @@ package main
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"os"
 	"sync"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
@@ -52,18 +47,9 @@ func openLedger(ctx context.Context, c config, log *slog.Logger, metrics *kiosk.
 	if c.PseudonymKey == "" {
 		return nil, errors.New("-redis needs -pseudonym-key (KIOSK_PSEUDONYM_KEY): citizen IDs in Redis keys are pseudonymised with it")
 	}
-	redis.SetLogger(redisLogger{log})
-	rc, err := redisOptions(c)
+	client, err := connectRedis(ctx, c, log, metrics)
 	if err != nil {
-		return nil, fmt.Errorf("-redis: %w", err)
-	}
-	client := rc.newClient()
-	client.AddHook(newRedisMetrics(metrics.Registry()))
-	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := client.Ping(pctx).Err(); err != nil {
-		client.Close()
-		return nil, fmt.Errorf("-redis %s: cannot reach Redis: %w", maskURL(c.Redis), err)
+		return nil, err
 	}
 	lopts := redisledger.Options{PseudonymKey: []byte(c.PseudonymKey), Retention: c.Retention,
 		MinReplicas: c.RedisMinReplicas, WaitTimeout: c.RedisTimeout}
@@ -166,54 +152,4 @@ type redisLogger struct{ log *slog.Logger }
 
 func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
 	l.log.DebugContext(ctx, fmt.Sprintf(format, v...), slog.String("component", "go-redis"))
-}
-
-// loadKeys reads the keys file, or makes demo keys for the first facility.
-func loadKeys(c config, reg *inmem.Registry, log *slog.Logger) (*kiosk.Keys, map[kiosk.Role]string, error) {
-	if c.Keys == "" {
-		fac := "08001"
-		if reg == nil {
-			// A remote registry: the demo keys act for 08001.
-		} else if fs := reg.Facilities(); len(fs) > 0 {
-			if _, err := reg.Facility(context.Background(), fac); err != nil {
-				fac = fs[0].Code
-			}
-		}
-		ks, tokens := kiosk.DemoKeys(fac)
-		log.Warn("no -keys file: demo mode, tokens printed on standard output")
-		return ks, tokens, nil
-	}
-	b, err := os.ReadFile(c.Keys)
-	if err != nil {
-		return nil, nil, fmt.Errorf("-keys: %w", err)
-	}
-	ks, err := kiosk.ParseKeys(b)
-	if err != nil {
-		return nil, nil, err
-	}
-	if ks.Plain > 0 {
-		log.Warn("keys file holds clear-text tokens: store them as sha256:<hex> (kioskctl hash-token)", slog.Int("keys", ks.Plain))
-	}
-	return ks, nil, nil
-}
-
-func printDemo(w io.Writer, base string, tokens map[kiosk.Role]string, reg *inmem.Registry) {
-	fmt.Fprintf(w, "demo mode: generated data, in-process window, these tokens are valid until the process stops:\n")
-	for _, r := range []kiosk.Role{kiosk.RoleKiosk, kiosk.RoleHIS, kiosk.RoleAuditor} {
-		fmt.Fprintf(w, "  %-8s %s\n", r, tokens[r])
-	}
-	if reg == nil {
-		return
-	}
-	id := string(reg.CitizenAt(0).ID)
-	fmt.Fprintf(w, "try:\n  curl -s -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n    -d '{\"citizen_id\": \"%s\"}' %s/v1/checkins\n", tokens[kiosk.RoleKiosk], id, base)
-	fmt.Fprintf(w, "  open %s/ in a browser for the kiosk page\n", base)
-}
-
-// derivedKey is a key for one purpose derived from a secret (HMAC-SHA-256),
-// so that one secret serves several uses without one revealing another.
-func derivedKey(secret []byte, purpose string) []byte {
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte(purpose))
-	return m.Sum(nil)
 }

@@ -2,15 +2,20 @@ package main
 
 import (
 	"cmp"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/vnhealth/cccd-checkin/kiosk"
 )
 
 // redisPoolSize is the connections kept per Redis node. go-redis's default
@@ -135,7 +140,27 @@ func (rc redisConn) tlsConfig() *tls.Config {
 	return rc.single.TLSConfig
 }
 
-// newClient connects as the options say (Ping is the caller's).
+// connectRedis connects -redis, with go-redis's log and metrics, and
+// checks that it answers: an unreachable Redis (or refused credentials)
+// stops the start, never a silent fallback to the in-process window.
+func connectRedis(ctx context.Context, c config, log *slog.Logger, metrics *kiosk.Metrics) (redis.UniversalClient, error) {
+	redis.SetLogger(redisLogger{log})
+	rc, err := redisOptions(c)
+	if err != nil {
+		return nil, fmt.Errorf("-redis: %w", err)
+	}
+	client := rc.newClient()
+	client.AddHook(newRedisMetrics(metrics.Registry()))
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := client.Ping(pctx).Err(); err != nil {
+		client.Close()
+		return nil, fmt.Errorf("-redis %s: cannot reach Redis: %w", maskURL(c.Redis), err)
+	}
+	return client, nil
+}
+
+// newClient makes the client the options describe.
 func (rc redisConn) newClient() redis.UniversalClient {
 	if rc.cluster != nil {
 		return redis.NewClusterClient(rc.cluster)
