@@ -58,8 +58,10 @@ type config struct {
 	GatewayTokenTTL  time.Duration
 
 	// Warnings are logged at start: secrets given where other users of
-	// the machine can read them.
+	// the machine can read them, KIOSK_ variables that are no setting.
 	Warnings []string
+	// envNames are the environment variables read, _FILE ones included.
+	envNames map[string]bool
 }
 
 // flagSpec is one setting: its flag, its environment variable, its
@@ -108,7 +110,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs := flag.NewFlagSet("kioskd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	files := map[string]*string{}
+	c.envNames = map[string]bool{}
 	for _, s := range specs {
+		c.envNames[s.env] = true
 		// The flag's default is the environment's value, so that both go
 		// through the checks below; src says which one a value came from.
 		def := s.def
@@ -117,6 +121,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		}
 		fs.StringVar(s.dst, s.name, def, s.usage+" (env "+s.env+")")
 		if s.secret {
+			c.envNames[s.env+"_FILE"] = true
 			files[s.name] = fs.String(s.name+"-file", "", "file holding -"+s.name+", instead of the command line (env "+s.env+"_FILE)")
 		}
 	}
@@ -207,6 +212,19 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		}
 	}
 	return c, nil
+}
+
+// warnUnknownEnv notes the KIOSK_ variables of environ that kioskd does
+// not read: a misspelt setting (KIOSK_LOGLEVEL) would otherwise be ignored
+// without a word. Only a warning: other tools (kioskctl's KIOSK_TOKEN)
+// share the prefix.
+func (c *config) warnUnknownEnv(environ []string) {
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "KIOSK_") && !c.envNames[name] {
+			c.Warnings = append(c.Warnings, fmt.Sprintf("environment variable %s is not a kioskd setting: ignored", name))
+		}
+	}
 }
 
 // resolveSecret sets a secret setting from its file when the file was

@@ -25,7 +25,7 @@ import (
 func main() {
 	ctx, stop := httpserve.SignalContext()
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Environ(), os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "kioskd:", err)
 		os.Exit(1)
 	}
@@ -33,9 +33,11 @@ func main() {
 
 // run is the whole program, with its inputs injected so that tests can
 // start the real server in-process: configuration, open, serve until ctx
-// ends, close within the grace period.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+// ends, close within the grace period. environ is the whole environment,
+// only for the warning about unknown KIOSK_ variables.
+func run(ctx context.Context, args []string, getenv func(string) string, environ []string, stdout, stderr io.Writer) error {
 	m := NewMain(stdout, stderr)
+	m.Environ = environ
 	if err := m.ParseFlags(args, getenv); err != nil {
 		return err
 	}
@@ -56,6 +58,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 // undoes whichever of them were taken.
 type Main struct {
 	Config config
+	// Environ is the environment, for the warning about KIOSK_ variables
+	// that are no setting.
+	Environ []string
 
 	stdout, stderr io.Writer
 	log            *slog.Logger
@@ -84,6 +89,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	if err != nil {
 		return err
 	}
+	c.warnUnknownEnv(m.Environ)
 	m.Config = c
 	m.log = slog.New(slog.NewJSONHandler(m.stderr, &slog.HandlerOptions{Level: c.LogLevel}))
 	return nil

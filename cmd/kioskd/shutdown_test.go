@@ -1,6 +1,10 @@
 package main
 
 import (
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -45,5 +49,37 @@ func TestSIGTERMWithRedisDownExitsWithinGrace(t *testing.T) {
 	t.Logf("exited %s after SIGTERM with Redis down (grace %s)", time.Since(began).Round(time.Millisecond), grace)
 	if p.err != nil {
 		t.Errorf("kioskd exited with %v:\n%s", p.err, p.stderr.String())
+	}
+}
+
+// The real binary with a bad value in a flag or in its environment
+// variable exits 1 at once with a message naming it; a misspelt KIOSK_
+// variable is warned about in the log.
+func TestBadSettingStopsTheStart(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  string
+		want string
+	}{
+		{[]string{"-demo-citizens", "10abc"}, "", `kioskd: -demo-citizens: "10abc" is not a whole number`},
+		{nil, "KIOSK_DEMO_CITIZENS=10abc", `kioskd: KIOSK_DEMO_CITIZENS: "10abc" is not a whole number`},
+		{nil, "KIOSK_LOG_LEVEL=verbose", `kioskd: KIOSK_LOG_LEVEL: "verbose" is not a log level`},
+		{[]string{"-shutdown-grace", "15"}, "", `kioskd: -shutdown-grace: "15" is not a positive duration`},
+	} {
+		cmd := exec.Command(kioskdBinary(t), append([]string{"-addr", "127.0.0.1:0"}, tc.args...)...)
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+		if tc.env != "" {
+			cmd.Env = append(cmd.Env, tc.env)
+		}
+		out, err := cmd.CombinedOutput()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(string(out), tc.want) {
+			t.Errorf("%v %s: %v\n%s", tc.args, tc.env, err, out)
+		}
+	}
+	p := startProcEnv(t, []string{"KIOSK_LOGLEVEL=debug"}, "-demo-citizens", "5")
+	p.stop()
+	if !strings.Contains(p.stderr.String(), "KIOSK_LOGLEVEL is not a kioskd setting") {
+		t.Errorf("no warning about KIOSK_LOGLEVEL:\n%s", p.stderr.String())
 	}
 }
