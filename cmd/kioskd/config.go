@@ -115,8 +115,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		c.envNames[s.env] = true
 		// The flag's default is the environment's value, so that both go
 		// through the checks below; src says which one a value came from.
+		// A secret's is not: flag's usage text (-h, or after a mistyped
+		// flag, on standard error and so in the log) shows defaults.
 		def := s.def
-		if v := getenv(s.env); v != "" {
+		if v := getenv(s.env); v != "" && !s.secret {
 			def = v
 		}
 		fs.StringVar(s.dst, s.name, def, s.usage+" (env "+s.env+")")
@@ -227,9 +229,9 @@ func (c *config) warnUnknownEnv(environ []string) {
 	}
 }
 
-// resolveSecret sets a secret setting from its file when the file was
-// named: -NAME-file on the command line wins over the environment, as
-// flags do; giving the value and its file at one level is an error.
+// resolveSecret sets a secret setting from the environment or from its
+// file: -NAME and -NAME-file on the command line win over the environment,
+// as flags do; giving the value and its file at one level is an error.
 func resolveSecret(s flagSpec, flagFile string, onCommandLine map[string]bool, getenv func(string) string) error {
 	file, from := "", ""
 	switch {
@@ -244,6 +246,7 @@ func resolveSecret(s flagSpec, flagFile string, onCommandLine map[string]bool, g
 	case getenv(s.env+"_FILE") != "":
 		file, from = getenv(s.env+"_FILE"), s.env+"_FILE"
 	default:
+		*s.dst = getenv(s.env)
 		return nil
 	}
 	v, err := secret.ReadFile(file)

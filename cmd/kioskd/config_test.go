@@ -139,6 +139,21 @@ func TestConfigSecretsFromFiles(t *testing.T) {
 			t.Errorf("%v %v accepted", tc.args, tc.env)
 		}
 	}
+	// flag's usage text, printed after a mistyped flag (so in the log),
+	// shows defaults: a secret from the environment is not one.
+	var usage strings.Builder
+	secretEnv := map[string]string{"KIOSK_PSEUDONYM_KEY": "env-pseudonym-key", "REDIS_URL": "redis://u:env-redis-pass@h:1/0", "KIOSK_REGISTRY_TOKEN": "env-registry-token"}
+	if _, err := parseConfig([]string{"-no-such-flag"}, func(k string) string { return secretEnv[k] }, &usage); err == nil || !strings.Contains(usage.String(), "-pseudonym-key") {
+		t.Fatalf("a mistyped flag: %v\n%s", err, usage.String())
+	}
+	for _, v := range secretEnv {
+		if strings.Contains(usage.String(), strings.TrimPrefix(v, "redis://u:")) {
+			t.Errorf("the usage text shows a secret of the environment: %s", v)
+		}
+	}
+	if c, err := parseConfig(nil, func(k string) string { return secretEnv[k] }, io.Discard); err != nil || c.PseudonymKey != "env-pseudonym-key" || c.Redis != secretEnv["REDIS_URL"] || c.RegistryToken != "env-registry-token" {
+		t.Errorf("secrets from the environment: %v %+v", err, c)
+	}
 	c, err = parseConfig([]string{"-pseudonym-key", "on the command line"}, func(string) string { return "" }, io.Discard)
 	if err != nil || len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "-pseudonym-key-file") {
 		t.Errorf("a secret on the command line: %v %v", c.Warnings, err)
