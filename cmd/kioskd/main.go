@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -25,7 +26,11 @@ import (
 func main() {
 	ctx, stop := httpserve.SignalContext()
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Environ(), os.Stdout, os.Stderr); err != nil {
+	err := run(ctx, os.Args[1:], os.Getenv, os.Environ(), os.Stdout, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return // -h: the usage text is printed
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "kioskd:", err)
 		os.Exit(1)
 	}
@@ -231,7 +236,14 @@ func (m *Main) Close(ctx context.Context) error {
 	var errs []error
 	if m.http != nil {
 		m.log.Info("shutting down", slog.Duration("grace", m.Config.ShutdownGrace))
-		if err := m.http.Shutdown(ctx); err != nil {
+		switch err := m.http.Shutdown(ctx); {
+		case errors.Is(err, httpserve.ErrCut):
+			// The stop asked for, within its bound: a cut check-in's
+			// client sees a broken connection and keeps the scan. Also
+			// met with no request at all: net/http waits up to 5 s for a
+			// connection a client opened but has not used yet.
+			m.log.Warn("connections still open at the end of the grace period were closed")
+		case err != nil:
 			m.log.Error("stopping the HTTP server", slog.String("error", err.Error()))
 			errs = append(errs, err)
 		}
@@ -256,6 +268,8 @@ func (m *Main) Close(ctx context.Context) error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	m.log.Info("stopped")
+	if m.http != nil {
+		m.log.Info("stopped")
+	}
 	return nil
 }

@@ -27,7 +27,11 @@ import (
 func main() {
 	ctx, stop := httpserve.SignalContext()
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return // -h: the usage text is printed
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "registryd:", err)
 		os.Exit(1)
 	}

@@ -16,9 +16,11 @@ import (
 	"syscall"
 )
 
-// ErrCut reports that requests were still running when the grace period
-// ended and were cut (their connections closed).
-var ErrCut = errors.New("requests still running at the end of the grace period were cut")
+// ErrCut reports that connections were still open when the grace period
+// ended and were closed: requests still running, or connections a client
+// opened without sending a request yet (net/http waits up to 5 s for
+// those before it counts them idle).
+var ErrCut = errors.New("connections still open at the end of the grace period were closed")
 
 // SignalContext ends on SIGINT or SIGTERM, as a terminal or an orchestrator
 // asks a process to stop.
