@@ -72,7 +72,14 @@ type accessWriter struct {
 	ch      chan []verifier.AccessEntry
 	done    chan struct{}
 	dropped func()
-	once    sync.Once
+
+	// mu orders the senders against Close: enqueue sends holding a read
+	// lock and only while closed is false; Close sets closed and closes ch
+	// holding the write lock. So no send ever meets a closed channel, even
+	// from a handler that outlives the HTTP server's shutdown (a grace
+	// period that ran out leaves handlers running after Close).
+	mu     sync.RWMutex
+	closed bool
 }
 
 func newAccessWriter(l AccessLog, logger *slog.Logger, dropped func()) *accessWriter {
@@ -82,9 +89,20 @@ func newAccessWriter(l AccessLog, logger *slog.Logger, dropped func()) *accessWr
 }
 
 func (w *accessWriter) enqueue(e []verifier.AccessEntry) {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	if w.closed {
+		// A read answered after the writer stopped: counted and logged as
+		// lost, never a send on the closed channel.
+		w.dropped()
+		w.logger.Warn("access log closed: entries dropped", slog.Int("entries", len(e)))
+		return
+	}
+	t := time.NewTimer(50 * time.Millisecond)
+	defer t.Stop()
 	select {
 	case w.ch <- e:
-	case <-time.After(50 * time.Millisecond):
+	case <-t.C:
 		// The store is far behind: a reader must not wait on the audit
 		// trail, but the loss is counted and logged.
 		w.dropped()
@@ -117,9 +135,15 @@ func (w *accessWriter) run() {
 	}
 }
 
-// Close writes what is queued and stops the writer.
+// Close writes what is queued and stops the writer. Entries enqueued
+// after it are dropped (and counted).
 func (w *accessWriter) Close(ctx context.Context) error {
-	w.once.Do(func() { close(w.ch) })
+	w.mu.Lock()
+	if !w.closed {
+		w.closed = true
+		close(w.ch)
+	}
+	w.mu.Unlock()
 	select {
 	case <-w.done:
 		return nil

@@ -297,18 +297,43 @@ func (s *Server) Routes() []string {
 	return out
 }
 
-// readyz reports whether each dependency answers within a second.
+// readyTimeout is how long /readyz waits for each dependency.
+const readyTimeout = time.Second
+
+// readyz reports whether each dependency answers within readyTimeout. The
+// dependencies are asked at once, each with its own timeout, so that one
+// that hangs neither delays the answer past one timeout nor eats the time
+// of the others; one that ignores its context is reported down when the
+// timeout ends, and its goroutine ends on its own.
 func (s *Server) readyz(c *gin.Context) {
-	ctx, cancel := context.WithTimeout(c.Request.Context(), time.Second)
+	ctx, cancel := context.WithTimeout(c.Request.Context(), readyTimeout)
 	defer cancel()
-	status, checks := http.StatusOK, gin.H{}
+	type result struct {
+		name string
+		err  error
+	}
+	results := make(chan result, len(s.ready))
 	for name, p := range s.ready {
-		if err := p.Ping(ctx); err != nil {
-			status = http.StatusServiceUnavailable
-			checks[name] = gin.H{"status": "down", "error": verifier.AsError(err).Message}
-			continue
+		go func() { results <- result{name, p.Ping(ctx)} }()
+	}
+	status, checks := http.StatusOK, gin.H{}
+	for range s.ready {
+		select {
+		case r := <-results:
+			if r.err != nil {
+				status = http.StatusServiceUnavailable
+				checks[r.name] = gin.H{"status": "down", "error": verifier.AsError(r.err).Message}
+				continue
+			}
+			checks[r.name] = gin.H{"status": "up"}
+		case <-ctx.Done():
 		}
-		checks[name] = gin.H{"status": "up"}
+	}
+	for name := range s.ready {
+		if _, ok := checks[name]; !ok {
+			status = http.StatusServiceUnavailable
+			checks[name] = gin.H{"status": "down", "error": "no answer within " + readyTimeout.String()}
+		}
 	}
 	// Whether check-ins are being kept: down for a minute after one was
 	// answered as not recorded (neither the window nor the outbox took

@@ -349,3 +349,61 @@ func TestAssets(t *testing.T) {
 		}
 	}
 }
+
+// pingFunc is a kiosk.Pinger.
+type pingFunc func(ctx context.Context) error
+
+func (f pingFunc) Ping(ctx context.Context) error { return f(ctx) }
+
+// TestReadyzAsksDependenciesAtOnce: one dependency that takes the whole
+// timeout, one that answers only once the first has been asked (so only if
+// both are asked at once), and one that ignores its context altogether.
+// /readyz answers, reports the second up (asked in turn, it would find the
+// shared deadline spent or wait for a call never made) and the others down.
+func TestReadyzAsksDependenciesAtOnce(t *testing.T) {
+	slowAsked := make(chan struct{})
+	hang := make(chan struct{})
+	t.Cleanup(func() { close(hang) })
+	s := newServerWith(t, 1, kiosk.RoleKiosk, func(c *kiosk.Config) {
+		c.Ready = map[string]kiosk.Pinger{
+			"slow": pingFunc(func(ctx context.Context) error {
+				close(slowAsked)
+				<-ctx.Done()
+				return ctx.Err()
+			}),
+			"quick": pingFunc(func(ctx context.Context) error {
+				select {
+				case <-slowAsked:
+					return nil
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}),
+			"deaf": pingFunc(func(context.Context) error { <-hang; return nil }),
+		}
+	})
+	done := make(chan *httptest.ResponseRecorder, 1)
+	go func() {
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, httptest.NewRequest("GET", "/readyz", nil))
+		done <- w
+	}()
+	var w *httptest.ResponseRecorder
+	select {
+	case w = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("/readyz did not answer with a dependency that ignores its context")
+	}
+	var body struct {
+		Status string
+		Checks map[string]struct{ Status, Error string }
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || w.Code != 503 {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	for name, want := range map[string]string{"slow": "down", "quick": "up", "deaf": "down", "recording": "up"} {
+		if got := body.Checks[name].Status; got != want {
+			t.Errorf("%s: %q, want %q (%s)", name, got, want, w.Body)
+		}
+	}
+}

@@ -21,7 +21,7 @@ func SameName(a, b string) bool {
 	if a == b { // the usual case: the card says what the registry says
 		return true
 	}
-	return strings.ToLower(NormalizeName(a)) == strings.ToLower(NormalizeName(b))
+	return strings.EqualFold(NormalizeName(a), NormalizeName(b))
 }
 
 // FoldName returns the comparison key of a name, for comparing a name

@@ -21,7 +21,7 @@ import (
 // progress bar on a terminal and one plain line per file otherwise.
 func runClaims(args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	if len(args) == 0 || args[0] != "import" {
-		return errors.New("claims: usage: kioskctl claims import [-server URL] [-token TOKEN] FILE...")
+		return errors.New("claims: usage: kioskctl claims import [-server URL] [-token TOKEN] FILE [FILE]")
 	}
 	fs := flag.NewFlagSet("claims import", flag.ContinueOnError)
 	fs.SetOutput(stderr)

@@ -19,7 +19,7 @@ func TestDemoModePrintsWhatToTry(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, func(string) string { return "" }, stdout, stderr)
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, func(string) string { return "" }, nil, stdout, stderr)
 	}()
 	t.Cleanup(func() {
 		cancel()

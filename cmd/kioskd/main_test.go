@@ -44,7 +44,7 @@ func startServer(t *testing.T, extra ...string) (base string, logs *syncbuf.Buff
 	// sees all of them.
 	args := append([]string{"-addr", "127.0.0.1:0", "-data", "testdata/data", "-keys", keysFile, "-log-level", "debug"}, extra...)
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, args, func(string) string { return "" }, stdout, stderr) }()
+	go func() { done <- run(ctx, args, func(string) string { return "" }, nil, stdout, stderr) }()
 	re := regexp.MustCompile(`listening on (http://\S+)`)
 	deadline := time.Now().Add(30 * time.Second)
 	for {

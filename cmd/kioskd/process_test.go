@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -83,7 +82,9 @@ func kioskdBinary(t *testing.T) string {
 	buildOnce.Do(func() {
 		goBin, err := exec.LookPath("go")
 		if err != nil {
-			goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+			// Not on PATH: the toolchain's own, as `go env GOROOT` names it
+			// when GOROOT is set for the test.
+			goBin = filepath.Join(os.Getenv("GOROOT"), "bin", "go")
 		}
 		if buildDir, buildErr = os.MkdirTemp("", "kioskd-build-"); buildErr != nil {
 			return
@@ -144,6 +145,12 @@ type proc struct {
 // startProc starts kioskd with args and waits until it listens.
 func startProc(t *testing.T, args ...string) *proc {
 	t.Helper()
+	return startProcEnv(t, nil, args...)
+}
+
+// startProcEnv is startProc with more environment variables.
+func startProcEnv(t *testing.T, env []string, args ...string) *proc {
+	t.Helper()
 	args = append([]string{"-addr", "127.0.0.1:0", "-log-level", "debug"}, args...)
 	cmd := exec.Command(kioskdBinary(t), args...)
 	for _, kv := range os.Environ() {
@@ -151,6 +158,7 @@ func startProc(t *testing.T, args ...string) *proc {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
+	cmd.Env = append(cmd.Env, env...)
 	p := &proc{t: t, cmd: cmd, stderr: &syncbuf.Buffer{}, exited: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	out, err := cmd.StdoutPipe()

@@ -13,23 +13,25 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
-	"os/signal"
-	"strings"
-	"syscall"
 	"time"
 
+	"github.com/vnhealth/cccd-checkin/cmd/internal/httpserve"
+	"github.com/vnhealth/cccd-checkin/cmd/internal/secret"
 	"github.com/vnhealth/cccd-checkin/verifier/demodata"
 	"github.com/vnhealth/cccd-checkin/verifier/inmem"
 	"github.com/vnhealth/cccd-checkin/verifier/registryhttp"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := httpserve.SignalContext()
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return // -h: the usage text is printed
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "registryd:", err)
 		os.Exit(1)
 	}
@@ -57,9 +59,19 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.Float64Var(&c.Server.HangRate, "hang-rate", 0, "share of requests never answered until the client gives up (0-1)")
 	fs.Uint64Var(&c.Server.Seed, "seed", 0, "seed of the fault draws (0: random)")
 	fs.StringVar(&c.Server.Token, "token", "", "shared secret clients must send as 'Authorization: Bearer TOKEN' (default: none)")
+	tokenFile := fs.String("token-file", "", "file holding -token, so that it is not on the command line")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 5*time.Second, "how long in-flight requests may take to finish on SIGTERM")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	if *tokenFile != "" {
+		if c.Server.Token != "" {
+			return c, errors.New("-token and -token-file both given: give one")
+		}
+		var err error
+		if c.Server.Token, err = secret.ReadFile(*tokenFile); err != nil {
+			return c, fmt.Errorf("-token-file: %w", err)
+		}
 	}
 	switch {
 	case fs.NArg() > 0:
@@ -106,35 +118,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log.Info("data loaded", slog.Int("citizens", nc), slog.Int("cards", ncards), slog.Int("facilities", nf),
 		slog.Bool("demo", c.Data == ""), slog.Duration("took", time.Since(start)))
 
-	ln, err := net.Listen("tcp", c.Addr)
-	if err != nil {
-		return err
-	}
-	hs := &http.Server{
+	srv, err := httpserve.Listen(c.Addr, &http.Server{
 		Handler:           registryhttp.NewServer(reg, c.Server),
 		ReadHeaderTimeout: 5 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	fmt.Fprintf(stdout, "registryd listening on http://%s\n", displayAddr(ln.Addr()))
-
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	select {
-	case err := <-errc:
+	})
+	if err != nil {
 		return err
-	case <-ctx.Done():
 	}
+	fmt.Fprintf(stdout, "registryd listening on %s\n", srv.URL())
+	serveErr := srv.Serve(ctx)
 	log.Info("shutting down", slog.Duration("grace", c.ShutdownGrace))
 	sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownGrace)
 	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil {
-		// Hanging requests (-hang-rate) outlive any grace: cut them.
-		hs.Close()
+	if err := srv.Shutdown(sctx); errors.Is(err, httpserve.ErrCut) {
+		// Hanging requests (-hang-rate) outlive any grace: a stand-in's
+		// normal stop, not a failure.
 		log.Warn("requests cut at the end of the grace period")
+	} else if err != nil {
+		return errors.Join(serveErr, err)
 	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
+	if serveErr != nil {
+		return serveErr
 	}
 	log.Info("stopped")
 	return nil
@@ -148,14 +154,4 @@ func loadRegistry(c config) (*inmem.Registry, error) {
 	}
 	set := demodata.Generate(demodata.Options{N: c.DemoCitizens, Seed: 1, Now: demodata.Today()})
 	return inmem.NewRegistry(set.Citizens, set.Cards, set.Facilities)
-}
-
-func displayAddr(a net.Addr) string {
-	s := a.String()
-	for _, prefix := range []string{"[::]:", "0.0.0.0:"} {
-		if port, ok := strings.CutPrefix(s, prefix); ok {
-			return "localhost:" + port
-		}
-	}
-	return s
 }

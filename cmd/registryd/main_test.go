@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
@@ -230,5 +232,32 @@ func TestFlagErrors(t *testing.T) {
 	var stderr bytes.Buffer
 	if err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-data", t.TempDir()}, io.Discard, &stderr); err == nil {
 		t.Error("an empty data directory: no error")
+	}
+}
+
+// -token-file keeps the token off the command line; with -token as well,
+// or empty, it is refused.
+func TestTokenFile(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "token")
+	if err := os.WriteFile(file, []byte("token-from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base, _ := start(t, "-demo-citizens", "5", "-token-file", file)
+	if status, _ := get(t, base+"/healthz", ""); status != 200 {
+		t.Errorf("healthz: %d", status)
+	}
+	if status, _ := get(t, base+"/citizens/001099000000", "token-from-file"); status == 401 {
+		t.Error("the token of the file was refused")
+	}
+	if status, _ := get(t, base+"/citizens/001099000000", "token-from-file\n"[:5]); status != 401 {
+		t.Errorf("another token: %d, want 401", status)
+	}
+	empty := filepath.Join(dir, "empty")
+	os.WriteFile(empty, []byte("\n"), 0o600)
+	for _, args := range [][]string{{"-token", "x", "-token-file", file}, {"-token-file", empty}, {"-token-file", filepath.Join(dir, "missing")}} {
+		if err := run(context.Background(), args, io.Discard, io.Discard); err == nil {
+			t.Errorf("%v accepted", args)
+		}
 	}
 }
