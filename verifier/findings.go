@@ -251,6 +251,13 @@ func (s *Service) dayFindingsOf(ctx context.Context, day string, kind FindingKin
 	if err != nil {
 		return nil, err
 	}
+	// The stores answer in no particular order (a map in process, a hash
+	// in Redis); the person's name below is their first claim's, so take
+	// the claims in the order the findings list them, or the same file
+	// would name a person differently from one call to the next.
+	slices.SortFunc(claims, func(a, b Claim) int {
+		return cmp.Or(strings.Compare(a.NgayVao, b.NgayVao), strings.Compare(a.Key(), b.Key()))
+	})
 	people := map[string]*person{}
 	for _, c := range claims {
 		key := string(c.CitizenID)
