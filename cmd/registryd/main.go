@@ -23,7 +23,7 @@ import (
 
 	"github.com/vnhealth/cccd-checkin/verifier/demodata"
 	"github.com/vnhealth/cccd-checkin/verifier/inmem"
-	"github.com/vnhealth/cccd-checkin/verifier/registryhttp"
+	"github.com/vnhealth/cccd-checkin/verifier/registryserver"
 )
 
 func main() {
@@ -40,7 +40,7 @@ type config struct {
 	Addr          string
 	Data          string
 	DemoCitizens  int
-	Server        registryhttp.ServerOptions
+	Server        registryserver.Options
 	ShutdownGrace time.Duration
 }
 
@@ -111,7 +111,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	hs := &http.Server{
-		Handler:           registryhttp.NewServer(reg, c.Server),
+		Handler:           registryserver.New(reg, c.Server),
 		ReadHeaderTimeout: 5 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),

@@ -1,7 +1,6 @@
 // Package registryhttp connects the verifier to remote population,
-// insurance and facility registries over HTTP, and holds a stand-in server
-// of the same API (NewServer, used by cmd/registryd) that serves the data
-// files of the contract.
+// insurance and facility registries over HTTP (the API that
+// verifier/registryserver stands in for).
 //
 // The national systems are often slow, failing or congested. The Client
 // bounds every call (a timeout per attempt, a few retries with jittered
@@ -545,4 +544,23 @@ func jsonCause(err error) error {
 		return err
 	}
 	return errors.New("invalid record")
+}
+
+// errorBody is the registry's error answer, {"error": {"code", "message"}}.
+type errorBody struct {
+	Error struct {
+		Code string `json:"code"`
+	} `json:"error"`
+}
+
+// sleep waits d or until ctx ends, and reports whether d elapsed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }

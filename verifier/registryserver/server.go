@@ -1,4 +1,9 @@
-package registryhttp
+// Package registryserver is a stand-in for the national population,
+// insurance and facility registries: it serves the registry API that
+// verifier/registryhttp's Client calls, over any registry the verifier
+// knows (cmd/registryd serves the contract's data files with it), and can
+// behave like a congested national system for tests and drills.
+package registryserver
 
 import (
 	"context"
@@ -10,12 +15,11 @@ import (
 	"time"
 
 	"github.com/vnhealth/cccd-checkin/verifier"
-	"github.com/vnhealth/cccd-checkin/verifier/inmem"
 )
 
-// ServerOptions configure the stand-in registry server. The fault options
+// Options configure the stand-in registry server. The fault options
 // make it behave like a congested national system, for tests and drills.
-type ServerOptions struct {
+type Options struct {
 	// Token, if set, is the shared secret every data request must present
 	// as "Authorization: Bearer TOKEN". /healthz answers without it, but a
 	// request that presents a wrong token is refused there too, so that a
@@ -33,7 +37,14 @@ type ServerOptions struct {
 	Seed uint64
 }
 
-// NewServer returns the HTTP handler of the registry API over reg:
+// Registry is what the server answers from: the verifier's registries.
+type Registry interface {
+	verifier.PopulationRegistry
+	verifier.InsuranceRegistry
+	verifier.FacilityRegistry
+}
+
+// New returns the HTTP handler of the registry API over reg:
 //
 //	GET /citizens/{id}        the population record, 404 when unknown
 //	GET /citizens/{id}/cards  the citizen's insurance cards, [] when none
@@ -44,7 +55,7 @@ type ServerOptions struct {
 // Records are written with their extra fields. Errors are JSON
 // {"error": {"code", "message"}}, as in the kiosk API. The handler is safe
 // for concurrent use.
-func NewServer(reg *inmem.Registry, opts ServerOptions) http.Handler {
+func New(reg Registry, opts Options) http.Handler {
 	seed := opts.Seed
 	if seed == 0 {
 		seed = rand.Uint64()
@@ -66,8 +77,8 @@ func NewServer(reg *inmem.Registry, opts ServerOptions) http.Handler {
 }
 
 type server struct {
-	reg *inmem.Registry
-	opt ServerOptions
+	reg Registry
+	opt Options
 	mux *http.ServeMux
 
 	mu  sync.Mutex // guards rnd
