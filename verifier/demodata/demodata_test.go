@@ -20,6 +20,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/vnhealth/cccd-checkin/verifier"
+	"github.com/vnhealth/cccd-checkin/verifier/recordjson"
 )
 
 var testNow = verifier.Date{Year: 2025, Month: 6, Day: 15}
@@ -410,7 +411,7 @@ func TestJSONLinesContract(t *testing.T) {
 		}
 		line, _ := json.Marshal(m)
 		var c verifier.Citizen
-		if err := json.Unmarshal(line, &c); err != nil {
+		if err := recordjson.Unmarshal(line, &c); err != nil {
 			t.Fatalf("population line %d: %v", i+1, err)
 		}
 		want := set.Citizens[i]
@@ -448,7 +449,7 @@ func TestJSONLinesContract(t *testing.T) {
 		}
 		line, _ := json.Marshal(m)
 		var k verifier.Card
-		if err := json.Unmarshal(line, &k); err != nil {
+		if err := recordjson.Unmarshal(line, &k); err != nil {
 			t.Fatalf("insurance line %d: %v", i+1, err)
 		}
 		want := set.Cards[i]

@@ -25,6 +25,7 @@ import (
 
 	"github.com/vnhealth/cccd-checkin/verifier"
 	"github.com/vnhealth/cccd-checkin/verifier/breaker"
+	"github.com/vnhealth/cccd-checkin/verifier/recordjson"
 )
 
 // Options configure a Client. The zero value gives the documented defaults.
@@ -190,7 +191,7 @@ var (
 func (c *Client) Citizen(ctx context.Context, id verifier.CitizenID) (verifier.Citizen, error) {
 	v, cached, err := c.lookup(ctx, opCitizen, "/citizens/"+url.PathEscape(string(id)), "c"+string(id), func(b []byte) (any, error) {
 		var r verifier.Citizen
-		if err := json.Unmarshal(b, &r); err != nil {
+		if err := recordjson.Unmarshal(b, &r); err != nil {
 			return nil, err
 		}
 		// The registry answers a cancelled ID with the person's current
@@ -213,8 +214,8 @@ func (c *Client) Citizen(ctx context.Context, id verifier.CitizenID) (verifier.C
 // cards are returned with FromCache set on each.
 func (c *Client) CardsOf(ctx context.Context, id verifier.CitizenID) ([]verifier.Card, error) {
 	v, cached, err := c.lookup(ctx, opCardsOf, "/citizens/"+url.PathEscape(string(id))+"/cards", "k"+string(id), func(b []byte) (any, error) {
-		var cards []verifier.Card
-		if err := json.Unmarshal(b, &cards); err != nil {
+		cards, err := recordjson.UnmarshalList[verifier.Card](b)
+		if err != nil {
 			return nil, err
 		}
 		for i := range cards {
@@ -257,7 +258,7 @@ func (c *Client) Card(ctx context.Context, no string) (verifier.Card, error) {
 	}
 	v, cached, err := c.lookup(ctx, opCard, "/cards/"+url.PathEscape(no), "n"+no, func(b []byte) (any, error) {
 		var r verifier.Card
-		if err := json.Unmarshal(b, &r); err != nil {
+		if err := recordjson.Unmarshal(b, &r); err != nil {
 			return nil, err
 		}
 		if r.CardNo != no {
@@ -282,7 +283,7 @@ func (c *Client) Facility(ctx context.Context, code string) (verifier.Facility, 
 	}
 	v, _, err := c.lookup(ctx, opFacility, "/facilities/"+url.PathEscape(code), "f"+code, func(b []byte) (any, error) {
 		var r verifier.Facility
-		if err := json.Unmarshal(b, &r); err != nil {
+		if err := recordjson.Unmarshal(b, &r); err != nil {
 			return nil, err
 		}
 		if r.Code != code {

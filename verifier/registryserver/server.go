@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/vnhealth/cccd-checkin/verifier"
+	"github.com/vnhealth/cccd-checkin/verifier/recordjson"
 )
 
 // Options configure the stand-in registry server. The fault options
@@ -159,7 +160,7 @@ func (s *server) citizen(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, err := s.reg.Citizen(r.Context(), id)
-	answer(w, c, err)
+	answer(w, err, func() ([]byte, error) { return recordjson.Marshal(&c) })
 }
 
 func (s *server) cardsOf(w http.ResponseWriter, r *http.Request) {
@@ -172,21 +173,22 @@ func (s *server) cardsOf(w http.ResponseWriter, r *http.Request) {
 	if cards == nil {
 		cards = []verifier.Card{}
 	}
-	answer(w, cards, err)
+	answer(w, err, func() ([]byte, error) { return recordjson.MarshalList(cards) })
 }
 
 func (s *server) card(w http.ResponseWriter, r *http.Request) {
 	c, err := s.reg.Card(r.Context(), r.PathValue("card_no"))
-	answer(w, c, err)
+	answer(w, err, func() ([]byte, error) { return recordjson.Marshal(&c) })
 }
 
 func (s *server) facility(w http.ResponseWriter, r *http.Request) {
 	f, err := s.reg.Facility(r.Context(), r.PathValue("code"))
-	answer(w, f, err)
+	answer(w, err, func() ([]byte, error) { return recordjson.Marshal(&f) })
 }
 
-// answer writes v, or err as its status: 404 for KindNotFound, else 500.
-func answer(w http.ResponseWriter, v any, err error) {
+// answer writes the record encode returns, or err as its status: 404 for
+// KindNotFound, else 500.
+func answer(w http.ResponseWriter, err error, encode func() ([]byte, error)) {
 	if err != nil {
 		e := verifier.AsError(err)
 		if e.Kind == verifier.KindNotFound {
@@ -196,11 +198,15 @@ func answer(w http.ResponseWriter, v any, err error) {
 		writeError(w, http.StatusInternalServerError, "internal", "internal error")
 		return
 	}
-	writeJSON(w, http.StatusOK, v)
+	writeBody(w, http.StatusOK, encode)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
+	writeBody(w, status, func() ([]byte, error) { return json.Marshal(v) })
+}
+
+func writeBody(w http.ResponseWriter, status int, encode func() ([]byte, error)) {
+	b, err := encode()
 	if err != nil {
 		status = http.StatusInternalServerError
 		b = []byte(`{"error":{"code":"internal","message":"cannot encode the record"}}`)

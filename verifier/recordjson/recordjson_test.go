@@ -1,9 +1,11 @@
-package verifier
+package recordjson
 
 import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/vnhealth/cccd-checkin/verifier"
 )
 
 func TestCitizenJSONKeepsUnknownFields(t *testing.T) {
@@ -11,11 +13,11 @@ func TestCitizenJSONKeepsUnknownFields(t *testing.T) {
 		"permanent_address":"Thôn 3","ethnicity":"Kinh","phone" : "0912345678",
 		"hometown":{"province":"Tuyên Quang","note":"a \"quoted\", {braced} value"},"tags":[1,[2,3],{"a":"]"}],
 		"n\u0061me_with_escape":true,"deceased_on":"","empty":null}`
-	var c Citizen
-	if err := json.Unmarshal([]byte(line), &c); err != nil {
+	var c verifier.Citizen
+	if err := Unmarshal([]byte(line), &c); err != nil {
 		t.Fatal(err)
 	}
-	if c.ID != "008095001234" || c.DOB != (Date{Year: 1995, Month: 3}) || c.Gender != Male || c.FullName != "Nguyễn Văn An" {
+	if c.ID != "008095001234" || c.DOB != (verifier.Date{Year: 1995, Month: 3}) || c.Gender != verifier.Male || c.FullName != "Nguyễn Văn An" {
 		t.Errorf("known fields: %+v", c)
 	}
 	var extra map[string]any
@@ -37,7 +39,7 @@ func TestCitizenJSONKeepsUnknownFields(t *testing.T) {
 	}
 
 	// Written back, every member is there once.
-	out, err := json.Marshal(c)
+	out, err := Marshal(&c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,16 +56,16 @@ func TestCitizenJSONKeepsUnknownFields(t *testing.T) {
 }
 
 func TestRecordsWithoutExtras(t *testing.T) {
-	var f Facility
-	if err := json.Unmarshal([]byte(`{"code":"08001","name":"BV","province":"08","level":"provincial"}`), &f); err != nil {
+	var f verifier.Facility
+	if err := Unmarshal([]byte(`{"code":"08001","name":"BV","province":"08","level":"provincial"}`), &f); err != nil {
 		t.Fatal(err)
 	}
 	if f.Extra != nil {
 		t.Errorf("Extra = %s, want nil", f.Extra)
 	}
 	for _, bad := range []string{`{"id":"123"}`, `{"id":"008095001234","gender":"nam"}`, `{"id":"008095001234","dob":"14/03/1995"}`} {
-		var c Citizen
-		if err := json.Unmarshal([]byte(bad), &c); err == nil {
+		var c verifier.Citizen
+		if err := Unmarshal([]byte(bad), &c); err == nil {
 			t.Errorf("accepted %s", bad)
 		}
 	}
@@ -73,14 +75,14 @@ func FuzzCitizenJSON(f *testing.F) {
 	f.Add(`{"id":"008095001234","full_name":"A","x":{"y":[1,"]"]}}`)
 	f.Add(`{"id":"008095001234","\u0069d2":"x"}`)
 	f.Fuzz(func(t *testing.T, s string) {
-		var c Citizen
-		if err := json.Unmarshal([]byte(s), &c); err != nil {
+		var c verifier.Citizen
+		if err := Unmarshal([]byte(s), &c); err != nil {
 			return
 		}
 		if c.Extra != nil && !json.Valid(c.Extra) {
 			t.Fatalf("Extra is not valid JSON: %s", c.Extra)
 		}
-		out, err := json.Marshal(c)
+		out, err := Marshal(&c)
 		if err != nil || !json.Valid(out) {
 			t.Fatalf("re-encoding failed: %v %s", err, out)
 		}
