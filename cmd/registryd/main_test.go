@@ -16,8 +16,8 @@ import (
 	"github.com/vnhealth/cccd-checkin/verifier"
 	"github.com/vnhealth/cccd-checkin/verifier/breaker"
 	"github.com/vnhealth/cccd-checkin/verifier/demodata"
-	"github.com/vnhealth/cccd-checkin/verifier/recordjson"
 	"github.com/vnhealth/cccd-checkin/verifier/inmem"
+	"github.com/vnhealth/cccd-checkin/verifier/recordjson"
 	"github.com/vnhealth/cccd-checkin/verifier/registryhttp"
 )
 
