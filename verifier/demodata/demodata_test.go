@@ -562,23 +562,6 @@ func TestStreamStopsOnError(t *testing.T) {
 	}
 }
 
-func TestAppendJSONString(t *testing.T) {
-	for _, s := range []string{"", "Nguyễn Tiến Đạt", "a\"b\\c", "tab\tnl\ncr\r\x00\x1f", "bad \xff\xfe utf8", "sep\u2028\u2029", "<&>", "Bà Rịa–Vũng Tàu"} {
-		b := appendJSONString(nil, s)
-		var got string
-		if err := json.Unmarshal(b, &got); err != nil {
-			t.Errorf("%q → %s: %v", s, b, err)
-			continue
-		}
-		ref, _ := json.Marshal(s)
-		var want string
-		json.Unmarshal(ref, &want)
-		if got != want {
-			t.Errorf("%q → %q, want %q", s, got, want)
-		}
-	}
-}
-
 func TestDayNum(t *testing.T) {
 	start := time.Date(1890, 1, 1, 0, 0, 0, 0, time.UTC)
 	for d := 0; d < 200*366; d += 7 {
