@@ -280,19 +280,53 @@ func (x *index) mask() uint64 { return uint64(len(x.slots) - 1) }
 // full reports whether one more key would exceed the load factor.
 func (x *index) full() bool { return (x.n+1)*4 > len(x.slots)*3 }
 
+// probe walks the slots from k's start until same accepts a record (its
+// slot) or an empty slot ends the chain (that slot, found false).
+func (x *index) probe(k uint64, same func(i int32) bool) (slot uint64, found bool) {
+	m := x.mask()
+	for j := x.start(k); ; j = (j + 1) & m {
+		s := x.slots[j]
+		if s == 0 {
+			return j, false
+		}
+		if same(int32(s - 1)) {
+			return j, true
+		}
+	}
+}
+
+// find returns the record with key k that same accepts, or -1.
+func (x *index) find(k uint64, same func(i int32) bool) int32 {
+	if x.n == 0 {
+		return -1
+	}
+	j, found := x.probe(k, same)
+	if !found {
+		return -1
+	}
+	return int32(x.slots[j] - 1)
+}
+
+// insert indexes record i under key k unless same accepts a record already
+// there (then false).
+func (x *index) insert(i int32, k uint64, same func(o int32) bool) bool {
+	j, found := x.probe(k, same)
+	if found {
+		return false
+	}
+	x.slots[j] = uint32(i) + 1
+	x.n++
+	return true
+}
+
 // grow doubles the table, re-inserting records 0..n-1 by key.
 func (x *index) grow(keyOf func(i int32) uint64) {
 	bigger := index{slots: make([]uint32, 2*len(x.slots)), shift: x.shift - 1}
-	m := bigger.mask()
 	for _, s := range x.slots {
-		if s == 0 {
-			continue
+		if s != 0 {
+			j, _ := bigger.probe(keyOf(int32(s-1)), func(int32) bool { return false })
+			bigger.slots[j] = s
 		}
-		j := bigger.start(keyOf(int32(s - 1)))
-		for bigger.slots[j] != 0 {
-			j = (j + 1) & m
-		}
-		bigger.slots[j] = s
 	}
 	bigger.n = x.n
 	*x = bigger
@@ -350,7 +384,6 @@ type packer struct {
 	orphans []orphanRef
 	lastAdr int // offset in blob of the previous record's address, or -1
 	lastLen int
-	extra   []byte // decoder scratch for Extra
 	cit     verifier.Citizen
 	card    verifier.Card
 }
