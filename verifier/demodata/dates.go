@@ -77,9 +77,6 @@ func monthEnd(d verifier.Date, k int) verifier.Date {
 	return s
 }
 
-// before reports a < b for full dates.
-func before(a, b verifier.Date) bool { return a.Before(b) }
-
 // appendDate appends d as the data files write it: YYYY-MM-DD, YYYY-MM or
 // YYYY.
 func appendDate(b []byte, d verifier.Date) []byte {

@@ -150,13 +150,6 @@ func (g *geography) pick(r *rand.Rand) *province {
 	return &g.provinces[lo]
 }
 
-func (g *geography) province(code int) *province {
-	if code <= 0 || code >= 100 || g.byCode[code] == 0 {
-		return nil
-	}
-	return &g.provinces[g.byCode[code]-1]
-}
-
 func communesOf(kind string, names ...string) []commune {
 	out := make([]commune, len(names))
 	for i, n := range names {
