@@ -339,23 +339,21 @@ func cleanJSONError(err error) error {
 	if errors.As(err, &se) {
 		return fmt.Errorf("not valid JSON (at byte %d)", se.Offset)
 	}
-	field := "a field: "
-	var fe *recordjson.FieldError
-	if errors.As(err, &fe) {
-		field = fmt.Sprintf("field %q: ", fe.Field)
-	}
+	var fe *recordjson.FieldError // the field, when recordjson found it
+	errors.As(err, &fe)
 	var ve *verifier.Error
 	if errors.As(err, &ve) {
+		msg := ve.Message
 		if ve.Code == "invalid_date" { // the message quotes the value
-			if fe == nil {
-				return errors.New("a date field is " + wantDate)
-			}
-			return errors.New(field + wantDate)
+			msg = wantDate
 		}
-		if fe == nil {
-			return errors.New(ve.Message)
+		switch {
+		case fe != nil:
+			return fmt.Errorf("field %q: %s", fe.Field, msg)
+		case ve.Code == "invalid_date":
+			return errors.New("a date field is " + wantDate)
 		}
-		return errors.New(field + ve.Message)
+		return errors.New(msg)
 	}
 	return err
 }
