@@ -384,8 +384,6 @@ type packer struct {
 	orphans []orphanRef
 	lastAdr int // offset in blob of the previous record's address, or -1
 	lastLen int
-	cit     verifier.Citizen
-	card    verifier.Card
 }
 
 type oddCitizen struct {
@@ -482,51 +480,59 @@ func (b *builder) joinBlobs(n int) (string, []uint32) {
 	return string(buf), base
 }
 
-// addCitizens packs a page of n ≤ pageSize citizens; get fills the record
-// i of the page (it may alias scratch memory: what is kept is copied).
-// lineErr turns an error about record i into the error returned.
+// packPage packs a page of n ≤ pageSize records in parallel: get fills
+// record i of the page (it may alias scratch memory: pack copies what is
+// kept), pack packs it into recs[i], and share, called for each packer's
+// share of the page once the blobs are joined, moves the share's offsets
+// by base and takes the packer's odd records. lineErr turns an error about
+// record i into the error returned.
+func packPage[T, R any](b *builder, n int, get func(p *packer, i int, v *T) error, lineErr func(i int, err error) error,
+	pack func(p *packer, v *T, rec *R, i int), share func(p *packer, recs []R, lo, hi int, base uint32)) ([]R, string, error) {
+	recs := make([]R, n)
+	err := b.parallel(n, func(p *packer, lo, hi int) error {
+		p.oddCit, p.oddCard, p.orphans = p.oddCit[:0], p.oddCard[:0], p.orphans[:0]
+		v := new(T)
+		for i := lo; i < hi; i++ {
+			*v = *new(T)
+			if err := get(p, i, v); err != nil {
+				return lineErr(i, err)
+			}
+			pack(p, v, &recs[i], i)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	blob, base := b.joinBlobs(n)
+	per := (n + len(base) - 1) / len(base)
+	for k := range base {
+		share(b.packers[k], recs, min(k*per, n), min((k+1)*per, n), base[k])
+	}
+	return recs, blob, nil
+}
+
+// addCitizens packs a page of citizens (see packPage).
 func (b *builder) addCitizens(n int, get func(p *packer, i int, c *verifier.Citizen) error, lineErr func(i int, err error) error) error {
 	r := b.r
 	first := len(r.citPages) << pageShift
 	if len(r.citPages) > 0 && len(r.citPages[len(r.citPages)-1].recs) != pageSize {
 		panic("inmem: citizens added after a short page")
 	}
-	recs := make([]citRec, n)
-	err := b.parallel(n, func(p *packer, lo, hi int) error {
-		p.oddCit = p.oddCit[:0]
+	recs, blob, err := packPage(b, n, get, lineErr, (*packer).packCitizen, func(p *packer, recs []citRec, lo, hi int, base uint32) {
 		for i := lo; i < hi; i++ {
-			p.cit = verifier.Citizen{}
-			if err := get(p, i, &p.cit); err != nil {
-				return lineErr(i, err)
-			}
-			p.packCitizen(&p.cit, &recs[i], i)
+			recs[i].off += base
+			recs[i].addr += base
 		}
-		return nil
+		for _, o := range p.oddCit {
+			r.oddCit[int32(first+o.i)] = &o.c
+		}
 	})
 	if err != nil {
 		return err
 	}
-	blob, base := b.joinBlobs(n)
-	w := len(base)
-	per := (n + w - 1) / w
-	for k := range w {
-		lo, hi := min(k*per, n), min((k+1)*per, n)
-		if base[k] != 0 {
-			for i := lo; i < hi; i++ {
-				recs[i].off += base[k]
-				recs[i].addr += base[k]
-			}
-		}
-		for _, o := range b.packers[k].oddCit {
-			c := o.c
-			r.oddCit[int32(first+o.i)] = &c
-		}
-	}
 	r.citPages = append(r.citPages, citPage{recs: recs, blob: blob})
 	for i := range recs {
-		if r.citIdx.full() {
-			r.citIdx.grow(func(j int32) uint64 { return r.citRec(j).key() })
-		}
 		g := int32(first + i)
 		if !r.insertCitizen(g) {
 			id := formatCitizenID(recs[i].key())
@@ -548,42 +554,19 @@ func (b *builder) addCitizens(n int, get func(p *packer, i int, c *verifier.Citi
 	return nil
 }
 
-// addCards packs a page of n ≤ pageSize cards, like addCitizens.
+// addCards packs a page of cards (see packPage).
 func (b *builder) addCards(n int, get func(p *packer, i int, c *verifier.Card) error, lineErr func(i int, err error) error) error {
 	r := b.r
 	first := len(r.cardPages) << pageShift
 	if len(r.cardPages) > 0 && len(r.cardPages[len(r.cardPages)-1].recs) != pageSize {
 		panic("inmem: cards added after a short page")
 	}
-	recs := make([]cardRec, n)
-	err := b.parallel(n, func(p *packer, lo, hi int) error {
-		p.oddCard, p.orphans = p.oddCard[:0], p.orphans[:0]
+	recs, blob, err := packPage(b, n, get, lineErr, (*packer).packCard, func(p *packer, recs []cardRec, lo, hi int, base uint32) {
 		for i := lo; i < hi; i++ {
-			p.card = verifier.Card{}
-			if err := get(p, i, &p.card); err != nil {
-				return lineErr(i, err)
-			}
-			p.packCard(&p.card, &recs[i], i)
+			recs[i].off += base
 		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	blob, base := b.joinBlobs(n)
-	w := len(base)
-	per := (n + w - 1) / w
-	for k := range w {
-		lo, hi := min(k*per, n), min((k+1)*per, n)
-		if base[k] != 0 {
-			for i := lo; i < hi; i++ {
-				recs[i].off += base[k]
-			}
-		}
-		p := b.packers[k]
 		for _, o := range p.oddCard {
-			c := o.c
-			r.oddCard[int32(first+o.i)] = &c
+			r.oddCard[int32(first+o.i)] = &o.c
 		}
 		for _, o := range p.orphans {
 			j, ok := r.orphan[o.id]
@@ -595,12 +578,12 @@ func (b *builder) addCards(n int, get func(p *packer, i int, c *verifier.Card) e
 			}
 			recs[o.i].cit = uint32(j)
 		}
+	})
+	if err != nil {
+		return err
 	}
 	r.cardPages = append(r.cardPages, cardPage{recs: recs, blob: blob})
 	for i := range recs {
-		if r.cardIdx.full() {
-			r.cardIdx.grow(func(j int32) uint64 { return r.cardRec(j).key() })
-		}
 		g := int32(first + i)
 		if !r.insertCard(g) {
 			no := ""

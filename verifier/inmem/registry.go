@@ -198,6 +198,9 @@ func (r *Registry) findCitizen(id verifier.CitizenID) int32 {
 
 // insertCitizen indexes record i; false if its ID is already there.
 func (r *Registry) insertCitizen(i int32) bool {
+	if r.citIdx.full() {
+		r.citIdx.grow(func(j int32) uint64 { return r.citRec(j).key() })
+	}
 	k := r.citRec(i).key()
 	return r.citIdx.insert(i, k, func(o int32) bool {
 		return r.citRec(o).key() == k && (k&weirdBit == 0 || r.oddCit[o].ID == r.oddCit[i].ID)
@@ -214,6 +217,9 @@ func (r *Registry) findCard(no string) int32 {
 
 // insertCard indexes card i; false if its number is already there.
 func (r *Registry) insertCard(i int32) bool {
+	if r.cardIdx.full() {
+		r.cardIdx.grow(func(j int32) uint64 { return r.cardRec(j).key() })
+	}
 	k := r.cardRec(i).key()
 	return r.cardIdx.insert(i, k, func(o int32) bool {
 		return r.cardRec(o).key() == k && (k&weirdBit == 0 || r.oddCard[o].CardNo == r.oddCard[i].CardNo)

@@ -6,7 +6,6 @@
 package registryserver
 
 import (
-	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"math/rand/v2"
@@ -128,8 +127,12 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done() // the client gave up, or the server is stopping
 		return
 	}
-	if delay > 0 && !sleep(r.Context(), delay) {
-		return
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+			return
+		}
 	}
 	if f == faultError {
 		w.Header().Set("Retry-After", "1")
@@ -227,16 +230,4 @@ func writeError(w http.ResponseWriter, status int, code, message string) {
 	var e errorBody
 	e.Error.Code, e.Error.Message = code, message
 	writeJSON(w, status, e)
-}
-
-// sleep waits d or until ctx ends, and reports whether d elapsed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
