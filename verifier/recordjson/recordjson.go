@@ -8,7 +8,6 @@
 package recordjson
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,20 +43,12 @@ func Marshal[T Record](r *T) ([]byte, error) {
 	if err != nil || len(*extra) == 0 {
 		return b, err
 	}
-	b = b[:len(b)-1] // drop the closing brace
-	first := len(b) == 1
-	err = eachMember(*extra, func(name string, value json.RawMessage) error {
-		if known[name] {
-			return nil
-		}
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = appendMember(b, name, value)
-		return nil
-	})
-	return append(b, '}'), err
+	more, err := extraMembers(*extra, known)
+	if err != nil || more == nil {
+		return b, err
+	}
+	b[len(b)-1] = ',' // a record always has members of its own
+	return append(b, more[1:]...), nil
 }
 
 // UnmarshalList decodes a JSON array of records.
@@ -111,26 +102,25 @@ func parts[T Record](r *T) (*json.RawMessage, map[string]bool) {
 }
 
 // extraMembers returns the members of the JSON object b whose names are not
-// in known (compared exactly, as the file spells them), as a JSON object,
-// or nil when there are none.
+// in known (compared exactly, as the file spells them), as a JSON object in
+// name order, or nil when there are none.
 func extraMembers(b []byte, known map[string]bool) (json.RawMessage, error) {
-	var out []byte
-	err := eachMember(b, func(name string, value json.RawMessage) error {
-		if known[name] {
-			return nil
-		}
-		if out == nil {
-			out = append(make([]byte, 0, 64), '{')
-		} else {
-			out = append(out, ',')
-		}
-		out = appendMember(out, name, value)
-		return nil
-	})
-	if out != nil {
-		out = append(out, '}')
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(b, &members); err != nil {
+		return nil, err
 	}
-	return out, err
+	if members == nil {
+		return nil, errors.New("not a JSON object") // null
+	}
+	for name := range members {
+		if known[name] {
+			delete(members, name)
+		}
+	}
+	if len(members) == 0 {
+		return nil, nil
+	}
+	return json.Marshal(members)
 }
 
 // FieldError is a value that its field's own parser (a date, an ID, a
@@ -169,39 +159,6 @@ func fieldError(b []byte, r any, err error) error {
 		}
 	}
 	return err
-}
-
-var errNotObject = errors.New("not a JSON object")
-
-// eachMember calls fn with the name and the value of each member of the
-// JSON object b, in order (duplicates included).
-func eachMember(b []byte, fn func(name string, value json.RawMessage) error) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return errNotObject
-	}
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		name, _ := t.(string) // a member name is always a string
-		var value json.RawMessage
-		if err := dec.Decode(&value); err != nil {
-			return err
-		}
-		if err := fn(name, value); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func appendMember(b []byte, name string, value json.RawMessage) []byte {
-	n, _ := json.Marshal(name) // a string always encodes
-	b = append(b, n...)
-	b = append(b, ':')
-	return append(b, value...)
 }
 
 // jsonKeys returns the JSON member names of a struct type's fields.
