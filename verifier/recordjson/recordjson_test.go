@@ -2,6 +2,7 @@ package recordjson
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
@@ -87,4 +88,45 @@ func FuzzCitizenJSON(f *testing.F) {
 			t.Fatalf("re-encoding failed: %v %s", err, out)
 		}
 	})
+}
+
+// Extra members come back in name order after the record's own, a repeated
+// name with its last value; a line that is not an object is refused.
+func TestExtraOrderAndRepeats(t *testing.T) {
+	var f verifier.Facility
+	line := `{"zeta":1,"code":"08001","alpha":{"b":[1,2]},"zeta":2,"CODE":"x","name":"BV <A&B>"}`
+	if err := Unmarshal([]byte(line), &f); err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"CODE":"x","alpha":{"b":[1,2]},"zeta":2}`; string(f.Extra) != want {
+		t.Errorf("Extra = %s, want %s", f.Extra, want)
+	}
+	out, err := Marshal(&f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"code":"x","name":"BV \u003cA\u0026B\u003e","province":"","level":"","CODE":"x","alpha":{"b":[1,2]},"zeta":2}`; string(out) != want {
+		t.Errorf("Marshal = %s\nwant %s", out, want)
+	}
+	for _, bad := range []string{`null`, `[]`, `"x"`, `{"code":"08001"} {}`} {
+		var f verifier.Facility
+		if err := Unmarshal([]byte(bad), &f); err == nil {
+			t.Errorf("%s: accepted", bad)
+		}
+	}
+}
+
+// A value a field's own parser refuses is reported with the field's name
+// and without the value.
+func TestFieldError(t *testing.T) {
+	var c verifier.Citizen
+	err := Unmarshal([]byte(`{"id":"008095001234","dob":"1995-13-40"}`), &c)
+	var fe *FieldError
+	if !errors.As(err, &fe) || fe.Field != "dob" {
+		t.Fatalf("err = %v, want a FieldError for dob", err)
+	}
+	cards, err := UnmarshalList[verifier.Card]([]byte(`[{"card_no":"1","citizen_id":"12"}]`))
+	if !errors.As(err, &fe) || fe.Field != "citizen_id" || cards != nil {
+		t.Fatalf("list: %v %v, want a FieldError for citizen_id", cards, err)
+	}
 }
