@@ -84,16 +84,6 @@ var duplicateColumns = []column{
 // temporary file as it grows.
 func (s *Server) duplicatesExport(c *gin.Context, q verifier.DuplicateQuery, format string) {
 	q.Limit = 500
-	page, err := s.v.Duplicates(c.Request.Context(), q)
-	if err != nil {
-		s.abort(c, err) // nothing written yet: a proper JSON error
-		return
-	}
-	ex, err := s.newExporter(c, format, "duplicates-"+q.From+"-"+q.To, duplicateColumns)
-	if err != nil {
-		s.abort(c, err)
-		return
-	}
 	names := map[string]string{}
 	name := func(code string) string {
 		n, ok := names[code]
@@ -103,7 +93,12 @@ func (s *Server) duplicatesExport(c *gin.Context, q verifier.DuplicateQuery, for
 		}
 		return n
 	}
-	for {
+	fetch := func(cursor string) (verifier.DuplicatePage, string, error) {
+		q.Cursor = cursor
+		page, err := s.v.Duplicates(c.Request.Context(), q)
+		return page, page.NextCursor, err
+	}
+	exportPages(s, c, format, "duplicates-"+q.From+"-"+q.To, duplicateColumns, q.Cursor, fetch, func(ex exporter, page verifier.DuplicatePage) error {
 		for _, g := range page.Items {
 			readSubjects(c, g.CitizenID)
 			state, note, by := string(verifier.ReviewOpen), "", ""
@@ -114,16 +109,38 @@ func (s *Server) duplicatesExport(c *gin.Context, q verifier.DuplicateQuery, for
 				vals := []any{string(g.CitizenID), g.FullName, g.Day, v.Facility, name(v.Facility), string(v.VisitType),
 					v.At.Format(time.RFC3339), v.CheckinID, v.Kiosk, state, note, by}
 				if err := ex.row(append(vals, deskCells(v)...)...); err != nil {
-					s.exportFailed(c, format, err)
-					return
+					return err
 				}
 			}
 		}
-		if page.NextCursor == "" {
+		return nil
+	})
+}
+
+// exportPages writes an export of every page of a paged query, from the
+// page at cursor on: fetch returns a page and the cursor of the next ("" at
+// the end), write writes a page's rows.
+func exportPages[P any](s *Server, c *gin.Context, format, name string, cols []column, cursor string,
+	fetch func(cursor string) (page P, next string, err error), write func(ex exporter, page P) error) {
+	page, next, err := fetch(cursor)
+	if err != nil {
+		s.abort(c, err) // nothing written yet: a proper JSON error
+		return
+	}
+	ex, err := s.newExporter(c, format, name, cols)
+	if err != nil {
+		s.abort(c, err)
+		return
+	}
+	for {
+		if err := write(ex, page); err != nil {
+			s.exportFailed(c, format, err)
+			return
+		}
+		if next == "" {
 			break
 		}
-		q.Cursor = page.NextCursor
-		if page, err = s.v.Duplicates(c.Request.Context(), q); err != nil {
+		if page, next, err = fetch(next); err != nil {
 			if format == formatCSV {
 				// Headers are gone: end the file with a marker row so a
 				// truncated export is never mistaken for a complete one.

@@ -77,7 +77,7 @@ func (s *Server) amendCheckin(c *gin.Context) {
 		return
 	}
 	readSubjects(c, res.Citizen.ID)
-	answerCheckin(c, &res)
+	c.JSON(http.StatusOK, res)
 }
 
 type ackBody struct {

@@ -66,17 +66,12 @@ func (s *Server) claimFindings(c *gin.Context) {
 		return
 	}
 	q.Limit = 1000
-	page, err := s.v.Findings(c.Request.Context(), q)
-	if err != nil {
-		s.abort(c, err)
-		return
+	fetch := func(cursor string) (verifier.FindingsPage, string, error) {
+		q.Cursor = cursor
+		page, err := s.v.Findings(c.Request.Context(), q)
+		return page, page.NextCursor, err
 	}
-	ex, err := s.newExporter(c, format, "findings-"+q.From+"-"+q.To, findingColumns)
-	if err != nil {
-		s.abort(c, err)
-		return
-	}
-	for {
+	exportPages(s, c, format, "findings-"+q.From+"-"+q.To, findingColumns, q.Cursor, fetch, func(ex exporter, page verifier.FindingsPage) error {
 		for _, f := range page.Items {
 			if f.CitizenID != "" {
 				readSubjects(c, f.CitizenID)
@@ -88,36 +83,19 @@ func (s *Server) claimFindings(c *gin.Context) {
 			for _, cl := range f.Claims {
 				if err := ex.row(string(f.Kind), f.Day, string(f.CitizenID), cmpOr(f.CardNo, cl.CardNo), f.FullName, "claim", cl.Facility, cl.FacilityName,
 					cl.MaLK, cl.MaLoaiKCB, cl.NgayVao, cl.TBHTT.Float(), "", "", "", state, note, "", "", "", "", ""); err != nil {
-					s.exportFailed(c, format, err)
-					return
+					return err
 				}
 			}
 			for _, v := range f.Checkins {
 				vals := []any{string(f.Kind), f.Day, string(f.CitizenID), f.CardNo, f.FullName, "checkin", v.Facility, v.FacilityName,
 					"", "", "", "", v.CheckinID, string(v.VisitType), v.At.Format(time.RFC3339), state, note}
 				if err := ex.row(append(vals, deskCells(v)...)...); err != nil {
-					s.exportFailed(c, format, err)
-					return
+					return err
 				}
 			}
 		}
-		if page.NextCursor == "" {
-			break
-		}
-		q.Cursor = page.NextCursor
-		if page, err = s.v.Findings(c.Request.Context(), q); err != nil {
-			if format == formatCSV {
-				_ = ex.row("#error", verifier.AsError(err).Message)
-				_ = ex.close()
-				return
-			}
-			s.abort(c, err)
-			return
-		}
-	}
-	if err := ex.close(); err != nil {
-		s.exportFailed(c, format, err)
-	}
+		return nil
+	})
 }
 
 // claimFindingsSummary answers GET /v1/claims/findings/summary: counts per

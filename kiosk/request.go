@@ -105,9 +105,6 @@ func decodeJSONBody(r io.Reader, limit int64, dst any) error {
 		}
 	}()
 	if ended {
-		if q, ok := dst.(quickDecoder); ok && q.decodeQuick(buf) {
-			return nil
-		}
 		err := json.Unmarshal(buf, dst)
 		if _, malformed := err.(*json.SyntaxError); !malformed {
 			if err != nil {

@@ -843,7 +843,7 @@ func composeTelex(s string) (string, bool) {
 		if !telexSign(w) {
 			continue
 		}
-		if c, ok := telexWord(w); ok && c != w {
+		if c := telexWord(w); c != w {
 			words[i], changed = c, true
 		}
 	}
@@ -893,7 +893,8 @@ func lowerASCII(c byte) byte {
 	return c
 }
 
-func telexWord(w string) (string, bool) {
+// telexWord composes one Telex-typed word.
+func telexWord(w string) string {
 	out := make([]rune, 0, len(w))
 	var tone rune
 	for _, c := range w {
@@ -921,7 +922,7 @@ func telexWord(w string) (string, bool) {
 	if tone != 0 {
 		out = placeTone(out, tone)
 	}
-	return norm.NFC.String(string(out)), true
+	return norm.NFC.String(string(out))
 }
 
 func caseLike(r, like rune) rune {

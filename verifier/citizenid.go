@@ -126,3 +126,17 @@ func (p *Pseudonymizer) Of(id CitizenID) string {
 	p.pool.Put(m)
 	return out
 }
+
+// UnmarshalText implements encoding.TextUnmarshaler with ParseCitizenID.
+func (id *CitizenID) UnmarshalText(b []byte) error {
+	v, err := ParseCitizenID(string(b))
+	if err != nil {
+		return err
+	}
+	*id = v
+	return nil
+}
+
+// MarshalText writes the full ID: JSON documents carry it in clear (they
+// are the data the service exists to serve); logs use String, which masks.
+func (id CitizenID) MarshalText() ([]byte, error) { return []byte(id), nil }

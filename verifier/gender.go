@@ -1,6 +1,9 @@
 package verifier
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // Gender as recorded in the population database.
 type Gender string
@@ -21,4 +24,22 @@ func ParseGender(s string) (Gender, bool) {
 		return Female, true
 	}
 	return "", false
+}
+
+// UnmarshalText accepts "male", "female" and "" (unknown).
+func (g *Gender) UnmarshalText(b []byte) error {
+	// The constants, not Gender(b): a million records then share two
+	// strings instead of holding a million copies.
+	switch string(b) {
+	case "male":
+		*g = Male
+		return nil
+	case "female":
+		*g = Female
+		return nil
+	case "":
+		*g = ""
+		return nil
+	}
+	return fmt.Errorf("gender must be male or female")
 }

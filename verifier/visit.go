@@ -1,7 +1,9 @@
 package verifier
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"time"
 )
 
@@ -255,4 +257,13 @@ func ValidCheckinID(s string) bool {
 // ErrCheckinNotFound is the error of Ledger.Checkin for an unknown ID.
 func ErrCheckinNotFound() error {
 	return Errorf(KindNotFound, "checkin_not_found", "no check-in with this ID is known (it may have expired)")
+}
+
+// SortVisits puts visits in the order every ledger answers them: by time,
+// then by check-in ID, so that visits of the same instant always come in
+// the same order.
+func SortVisits(vs []Visit) {
+	slices.SortStableFunc(vs, func(a, b Visit) int {
+		return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.CheckinID, b.CheckinID))
+	})
 }

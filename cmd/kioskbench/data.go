@@ -87,7 +87,7 @@ func entryFor(c verifier.Citizen) citizenEntry {
 	var rec struct {
 		CardIssuedOn string `json:"card_issued_on"`
 	}
-	if b, err := json.Marshal(c); err == nil && json.Unmarshal(b, &rec) == nil && rec.CardIssuedOn != "" {
+	if json.Unmarshal(c.Extra, &rec) == nil && rec.CardIssuedOn != "" {
 		if d, err := verifier.ParseDate(rec.CardIssuedOn); err == nil && d.Full() {
 			issued = d
 		}

@@ -21,7 +21,7 @@ import (
 	"github.com/vnhealth/cccd-checkin/cmd/internal/secret"
 	"github.com/vnhealth/cccd-checkin/verifier/demodata"
 	"github.com/vnhealth/cccd-checkin/verifier/inmem"
-	"github.com/vnhealth/cccd-checkin/verifier/registryhttp"
+	"github.com/vnhealth/cccd-checkin/verifier/registryserver"
 )
 
 func main() {
@@ -42,7 +42,7 @@ type config struct {
 	Addr          string
 	Data          string
 	DemoCitizens  int
-	Server        registryhttp.ServerOptions
+	Server        registryserver.Options
 	ShutdownGrace time.Duration
 }
 
@@ -119,7 +119,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		slog.Bool("demo", c.Data == ""), slog.Duration("took", time.Since(start)))
 
 	srv, err := httpserve.Listen(c.Addr, &http.Server{
-		Handler:           registryhttp.NewServer(reg, c.Server),
+		Handler:           registryserver.New(reg, c.Server),
 		ReadHeaderTimeout: 5 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),

@@ -19,6 +19,7 @@ import (
 	"github.com/vnhealth/cccd-checkin/verifier/breaker"
 	"github.com/vnhealth/cccd-checkin/verifier/demodata"
 	"github.com/vnhealth/cccd-checkin/verifier/inmem"
+	"github.com/vnhealth/cccd-checkin/verifier/recordjson"
 	"github.com/vnhealth/cccd-checkin/verifier/registryhttp"
 )
 
@@ -92,7 +93,7 @@ func TestServesDemoData(t *testing.T) {
 	cit := set.Citizens[0]
 
 	status, body := get(t, base+"/citizens/"+string(cit.ID), token)
-	want, _ := json.Marshal(cit)
+	want, _ := recordjson.Marshal(&cit)
 	if status != 200 || strings.TrimSpace(string(body)) != string(want) {
 		t.Errorf("GET /citizens/{id}: %d %s\nwant %s", status, body, want)
 	}

@@ -306,6 +306,11 @@ func TestContextCancelled(t *testing.T) {
 	blank := newGray(640, 480)
 	_, err := DecodeImage(ctx, blank.image(), Options{})
 	wantErr(t, err, verifier.KindUnprocessable, CodeNoCode)
+	// A blank image has no code whether or not the search heeds ctx: only
+	// the cause tells that it stopped for the cancellation.
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("the search did not stop for the cancelled context: %v", err)
+	}
 }
 
 func TestStructuredAppendJoin(t *testing.T) {

@@ -459,41 +459,35 @@ func idValue(id verifier.CitizenID) uint64 {
 }
 
 func (g *gen) allocCMND(prov int) string {
-	pre := cmndPrefix[prov]
-	for g.cmndCount[pre] >= 10_000_000 {
-		pre = (pre + 1) % 100
-	}
-	n := g.cmndCount[pre]
-	g.cmndCount[pre]++
-	b := append2(g.buf[:0], pre)
-	b = appendPadded(b, g.scramble(2, pre, n, 10_000_000), 7)
-	g.buf = b
-	return string(b)
+	return g.allocNumber("", &g.cmndCount, 2, cmndPrefix[prov], 7)
 }
 
 // allocBHXH returns a new 10-digit social-insurance number: two digits of
 // the province, eight unique digits.
 func (g *gen) allocBHXH(prov int) string {
-	for g.bhxhCount[prov] >= 100_000_000 {
-		prov = (prov + 1) % 100
-	}
-	n := g.bhxhCount[prov]
-	g.bhxhCount[prov]++
-	b := append2(g.buf[:0], prov)
-	b = appendPadded(b, g.scramble(3, prov, n, 100_000_000), 8)
-	g.buf = b
-	return string(b)
+	return g.allocNumber("", &g.bhxhCount, 3, prov, 8)
 }
 
 func (g *gen) allocHousehold(prov int) string {
-	for g.hhCount[prov] >= 100_000_000 {
-		prov = (prov + 1) % 100
+	return g.allocNumber("HK", &g.hhCount, 4, prov, 8)
+}
+
+// allocNumber returns head, a two-digit prefix and the next unique number
+// of width digits in number space space under that prefix (the next prefix
+// once it is full); counts holds how many each prefix has given out.
+func (g *gen) allocNumber(head string, counts *[100]uint32, space uint64, pre, width int) string {
+	mod := uint64(1)
+	for range width {
+		mod *= 10
 	}
-	n := g.hhCount[prov]
-	g.hhCount[prov]++
-	b := append(g.buf[:0], "HK"...)
-	b = append2(b, prov)
-	b = appendPadded(b, g.scramble(4, prov, n, 100_000_000), 8)
+	for uint64(counts[pre]) >= mod {
+		pre = (pre + 1) % 100
+	}
+	n := counts[pre]
+	counts[pre]++
+	b := append(g.buf[:0], head...)
+	b = append2(b, pre)
+	b = appendPadded(b, g.scramble(space, pre, n, mod), width)
 	g.buf = b
 	return string(b)
 }

@@ -137,17 +137,7 @@ func buildGeography() *geography {
 }
 
 func (g *geography) pick(r *rand.Rand) *province {
-	x := r.IntN(g.cum[len(g.cum)-1])
-	lo, hi := 0, len(g.cum)-1
-	for lo < hi {
-		mid := (lo + hi) / 2
-		if g.cum[mid] > x {
-			hi = mid
-		} else {
-			lo = mid + 1
-		}
-	}
-	return &g.provinces[lo]
+	return &g.provinces[pickCum(r, g.cum)]
 }
 
 func communesOf(kind string, names ...string) []commune {

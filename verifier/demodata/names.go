@@ -2,6 +2,7 @@ package demodata
 
 import (
 	"math/rand/v2"
+	"sort"
 	"strings"
 )
 
@@ -23,17 +24,13 @@ func newWeighted(pairs ...any) weighted {
 }
 
 func (w *weighted) index(r *rand.Rand) int {
-	x := r.IntN(w.cum[len(w.cum)-1])
-	lo, hi := 0, len(w.cum)-1
-	for lo < hi {
-		mid := (lo + hi) / 2
-		if w.cum[mid] > x {
-			hi = mid
-		} else {
-			lo = mid + 1
-		}
-	}
-	return lo
+	return pickCum(r, w.cum)
+}
+
+// pickCum draws an index at random with the weights whose running sums
+// are cum.
+func pickCum(r *rand.Rand, cum []int) int {
+	return sort.SearchInts(cum, r.IntN(cum[len(cum)-1])+1)
 }
 
 func (w *weighted) pick(r *rand.Rand) string { return w.items[w.index(r)] }

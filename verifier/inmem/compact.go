@@ -280,19 +280,53 @@ func (x *index) mask() uint64 { return uint64(len(x.slots) - 1) }
 // full reports whether one more key would exceed the load factor.
 func (x *index) full() bool { return (x.n+1)*4 > len(x.slots)*3 }
 
+// probe walks the slots from k's start until same accepts a record (its
+// slot) or an empty slot ends the chain (that slot, found false).
+func (x *index) probe(k uint64, same func(i int32) bool) (slot uint64, found bool) {
+	m := x.mask()
+	for j := x.start(k); ; j = (j + 1) & m {
+		s := x.slots[j]
+		if s == 0 {
+			return j, false
+		}
+		if same(int32(s - 1)) {
+			return j, true
+		}
+	}
+}
+
+// find returns the record with key k that same accepts, or -1.
+func (x *index) find(k uint64, same func(i int32) bool) int32 {
+	if x.n == 0 {
+		return -1
+	}
+	j, found := x.probe(k, same)
+	if !found {
+		return -1
+	}
+	return int32(x.slots[j] - 1)
+}
+
+// insert indexes record i under key k unless same accepts a record already
+// there (then false).
+func (x *index) insert(i int32, k uint64, same func(o int32) bool) bool {
+	j, found := x.probe(k, same)
+	if found {
+		return false
+	}
+	x.slots[j] = uint32(i) + 1
+	x.n++
+	return true
+}
+
 // grow doubles the table, re-inserting records 0..n-1 by key.
 func (x *index) grow(keyOf func(i int32) uint64) {
 	bigger := index{slots: make([]uint32, 2*len(x.slots)), shift: x.shift - 1}
-	m := bigger.mask()
 	for _, s := range x.slots {
-		if s == 0 {
-			continue
+		if s != 0 {
+			j, _ := bigger.probe(keyOf(int32(s-1)), func(int32) bool { return false })
+			bigger.slots[j] = s
 		}
-		j := bigger.start(keyOf(int32(s - 1)))
-		for bigger.slots[j] != 0 {
-			j = (j + 1) & m
-		}
-		bigger.slots[j] = s
 	}
 	bigger.n = x.n
 	*x = bigger
@@ -350,9 +384,6 @@ type packer struct {
 	orphans []orphanRef
 	lastAdr int // offset in blob of the previous record's address, or -1
 	lastLen int
-	extra   []byte // decoder scratch for Extra
-	cit     verifier.Citizen
-	card    verifier.Card
 }
 
 type oddCitizen struct {
@@ -449,51 +480,59 @@ func (b *builder) joinBlobs(n int) (string, []uint32) {
 	return string(buf), base
 }
 
-// addCitizens packs a page of n ≤ pageSize citizens; get fills the record
-// i of the page (it may alias scratch memory: what is kept is copied).
-// lineErr turns an error about record i into the error returned.
+// packPage packs a page of n ≤ pageSize records in parallel: get fills
+// record i of the page (it may alias scratch memory: pack copies what is
+// kept), pack packs it into recs[i], and share, called for each packer's
+// share of the page once the blobs are joined, moves the share's offsets
+// by base and takes the packer's odd records. lineErr turns an error about
+// record i into the error returned.
+func packPage[T, R any](b *builder, n int, get func(p *packer, i int, v *T) error, lineErr func(i int, err error) error,
+	pack func(p *packer, v *T, rec *R, i int), share func(p *packer, recs []R, lo, hi int, base uint32)) ([]R, string, error) {
+	recs := make([]R, n)
+	err := b.parallel(n, func(p *packer, lo, hi int) error {
+		p.oddCit, p.oddCard, p.orphans = p.oddCit[:0], p.oddCard[:0], p.orphans[:0]
+		v := new(T)
+		for i := lo; i < hi; i++ {
+			*v = *new(T)
+			if err := get(p, i, v); err != nil {
+				return lineErr(i, err)
+			}
+			pack(p, v, &recs[i], i)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	blob, base := b.joinBlobs(n)
+	per := (n + len(base) - 1) / len(base)
+	for k := range base {
+		share(b.packers[k], recs, min(k*per, n), min((k+1)*per, n), base[k])
+	}
+	return recs, blob, nil
+}
+
+// addCitizens packs a page of citizens (see packPage).
 func (b *builder) addCitizens(n int, get func(p *packer, i int, c *verifier.Citizen) error, lineErr func(i int, err error) error) error {
 	r := b.r
 	first := len(r.citPages) << pageShift
 	if len(r.citPages) > 0 && len(r.citPages[len(r.citPages)-1].recs) != pageSize {
 		panic("inmem: citizens added after a short page")
 	}
-	recs := make([]citRec, n)
-	err := b.parallel(n, func(p *packer, lo, hi int) error {
-		p.oddCit = p.oddCit[:0]
+	recs, blob, err := packPage(b, n, get, lineErr, (*packer).packCitizen, func(p *packer, recs []citRec, lo, hi int, base uint32) {
 		for i := lo; i < hi; i++ {
-			p.cit = verifier.Citizen{}
-			if err := get(p, i, &p.cit); err != nil {
-				return lineErr(i, err)
-			}
-			p.packCitizen(&p.cit, &recs[i], i)
+			recs[i].off += base
+			recs[i].addr += base
 		}
-		return nil
+		for _, o := range p.oddCit {
+			r.oddCit[int32(first+o.i)] = &o.c
+		}
 	})
 	if err != nil {
 		return err
 	}
-	blob, base := b.joinBlobs(n)
-	w := len(base)
-	per := (n + w - 1) / w
-	for k := range w {
-		lo, hi := min(k*per, n), min((k+1)*per, n)
-		if base[k] != 0 {
-			for i := lo; i < hi; i++ {
-				recs[i].off += base[k]
-				recs[i].addr += base[k]
-			}
-		}
-		for _, o := range b.packers[k].oddCit {
-			c := o.c
-			r.oddCit[int32(first+o.i)] = &c
-		}
-	}
 	r.citPages = append(r.citPages, citPage{recs: recs, blob: blob})
 	for i := range recs {
-		if r.citIdx.full() {
-			r.citIdx.grow(func(j int32) uint64 { return r.citRec(j).key() })
-		}
 		g := int32(first + i)
 		if !r.insertCitizen(g) {
 			id := formatCitizenID(recs[i].key())
@@ -515,42 +554,19 @@ func (b *builder) addCitizens(n int, get func(p *packer, i int, c *verifier.Citi
 	return nil
 }
 
-// addCards packs a page of n ≤ pageSize cards, like addCitizens.
+// addCards packs a page of cards (see packPage).
 func (b *builder) addCards(n int, get func(p *packer, i int, c *verifier.Card) error, lineErr func(i int, err error) error) error {
 	r := b.r
 	first := len(r.cardPages) << pageShift
 	if len(r.cardPages) > 0 && len(r.cardPages[len(r.cardPages)-1].recs) != pageSize {
 		panic("inmem: cards added after a short page")
 	}
-	recs := make([]cardRec, n)
-	err := b.parallel(n, func(p *packer, lo, hi int) error {
-		p.oddCard, p.orphans = p.oddCard[:0], p.orphans[:0]
+	recs, blob, err := packPage(b, n, get, lineErr, (*packer).packCard, func(p *packer, recs []cardRec, lo, hi int, base uint32) {
 		for i := lo; i < hi; i++ {
-			p.card = verifier.Card{}
-			if err := get(p, i, &p.card); err != nil {
-				return lineErr(i, err)
-			}
-			p.packCard(&p.card, &recs[i], i)
+			recs[i].off += base
 		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	blob, base := b.joinBlobs(n)
-	w := len(base)
-	per := (n + w - 1) / w
-	for k := range w {
-		lo, hi := min(k*per, n), min((k+1)*per, n)
-		if base[k] != 0 {
-			for i := lo; i < hi; i++ {
-				recs[i].off += base[k]
-			}
-		}
-		p := b.packers[k]
 		for _, o := range p.oddCard {
-			c := o.c
-			r.oddCard[int32(first+o.i)] = &c
+			r.oddCard[int32(first+o.i)] = &o.c
 		}
 		for _, o := range p.orphans {
 			j, ok := r.orphan[o.id]
@@ -562,12 +578,12 @@ func (b *builder) addCards(n int, get func(p *packer, i int, c *verifier.Card) e
 			}
 			recs[o.i].cit = uint32(j)
 		}
+	})
+	if err != nil {
+		return err
 	}
 	r.cardPages = append(r.cardPages, cardPage{recs: recs, blob: blob})
 	for i := range recs {
-		if r.cardIdx.full() {
-			r.cardIdx.grow(func(j int32) uint64 { return r.cardRec(j).key() })
-		}
 		g := int32(first + i)
 		if !r.insertCard(g) {
 			no := ""

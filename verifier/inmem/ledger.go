@@ -1,7 +1,6 @@
 package inmem
 
 import (
-	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -402,17 +401,8 @@ func othersOf(visits []verifier.Visit, facility string) []verifier.Visit {
 			out = append(out, o)
 		}
 	}
-	sortLedgerVisits(out)
+	verifier.SortVisits(out)
 	return out
-}
-
-func sortLedgerVisits(vs []verifier.Visit) {
-	slices.SortStableFunc(vs, func(a, b verifier.Visit) int {
-		if c := a.At.Compare(b.At); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.CheckinID, b.CheckinID)
-	})
 }
 
 // sweep forgets the shard's expired windows and groups, at most once per
@@ -457,7 +447,7 @@ func (l *Ledger) Visits(_ context.Context, id verifier.CitizenID, day string) ([
 			}
 		}
 	}
-	sortLedgerVisits(out)
+	verifier.SortVisits(out)
 	return out, nil
 }
 
@@ -522,7 +512,7 @@ func (l *Ledger) Duplicates(_ context.Context, q verifier.DuplicateQuery) (verif
 				return page, nil
 			}
 			visits := slices.Clone(g.visits)
-			sortLedgerVisits(visits)
+			verifier.SortVisits(visits)
 			var review *verifier.Review
 			if g.review != nil {
 				r := *g.review

@@ -16,6 +16,7 @@ import (
 	"sync"
 
 	"github.com/vnhealth/cccd-checkin/verifier"
+	"github.com/vnhealth/cccd-checkin/verifier/recordjson"
 )
 
 // The three files of a data directory (contract: "Data files"); see also
@@ -53,7 +54,7 @@ func LoadDir(dir string) (*Registry, error) {
 	b := newBuilder(estimateLines(popPath), estimateLines(insPath))
 	err := readFile(popPath, func(name string, lines [][]byte, lineNos []int) error {
 		return b.addCitizens(len(lines), func(p *packer, i int, c *verifier.Citizen) error {
-			if err := decodeCitizen(lines[i], c, &p.extra); err != nil {
+			if err := decodeLine(lines[i], c); err != nil {
 				return err
 			}
 			return checkCitizen(c)
@@ -69,7 +70,7 @@ func LoadDir(dir string) (*Registry, error) {
 	}
 	err = readFile(insPath, func(name string, lines [][]byte, lineNos []int) error {
 		return b.addCards(len(lines), func(p *packer, i int, c *verifier.Card) error {
-			if err := decodeCard(lines[i], c, &p.extra); err != nil {
+			if err := decodeLine(lines[i], c); err != nil {
 				return err
 			}
 			return checkCard(c)
@@ -225,7 +226,7 @@ func ReadJSONL[T any](r io.Reader, name string, sizeHint int, check func(*T) err
 			wg.Go(func() {
 				for i := lo; i < hi; i++ {
 					dst := &out[base+i]
-					err := json.Unmarshal(lines[i], dst)
+					err := decodeLine(lines[i], dst)
 					if err == nil && check != nil {
 						err = check(dst)
 					}
@@ -305,8 +306,31 @@ func loadFile[T any](path string, dst *[]T, check func(*T) error) error {
 	return nil
 }
 
-// cleanJSONError drops the offending value from a JSON error message, which
-// could otherwise put a citizen's data into the log.
+// decodeLine decodes one line of a data file into dst: a registry record
+// with its extra members (recordjson), anything else (staff) as
+// encoding/json does. Its errors do not quote the line's values, which
+// could put a citizen's data into the log.
+func decodeLine[T any](line []byte, dst *T) error {
+	var err error
+	switch r := any(dst).(type) {
+	case *verifier.Citizen:
+		err = recordjson.Unmarshal(line, r)
+	case *verifier.Card:
+		err = recordjson.Unmarshal(line, r)
+	case *verifier.Facility:
+		err = recordjson.Unmarshal(line, r)
+	default:
+		err = json.Unmarshal(line, dst)
+	}
+	if err != nil {
+		return cleanJSONError(err)
+	}
+	return nil
+}
+
+const wantDate = "not a date (want YYYY-MM-DD, YYYY-MM or YYYY)"
+
+// cleanJSONError drops the offending value from a JSON error message.
 func cleanJSONError(err error) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
@@ -316,12 +340,21 @@ func cleanJSONError(err error) error {
 	if errors.As(err, &se) {
 		return fmt.Errorf("not valid JSON (at byte %d)", se.Offset)
 	}
+	var fe *recordjson.FieldError // the field, when recordjson found it
+	errors.As(err, &fe)
 	var ve *verifier.Error
 	if errors.As(err, &ve) {
+		msg := ve.Message
 		if ve.Code == "invalid_date" { // the message quotes the value
+			msg = wantDate
+		}
+		switch {
+		case fe != nil:
+			return fmt.Errorf("field %q: %s", fe.Field, msg)
+		case ve.Code == "invalid_date":
 			return errors.New("a date field is " + wantDate)
 		}
-		return errors.New(ve.Message)
+		return errors.New(msg)
 	}
 	return err
 }

@@ -190,81 +190,40 @@ func (r *Registry) cardRec(i int32) *cardRec {
 
 // findCitizen returns the record number of id, or -1.
 func (r *Registry) findCitizen(id verifier.CitizenID) int32 {
-	x := &r.citIdx
-	if x.n == 0 {
-		return -1
-	}
 	k := citizenKey(string(id))
-	m := x.mask()
-	for j := x.start(k); ; j = (j + 1) & m {
-		s := x.slots[j]
-		if s == 0 {
-			return -1
-		}
-		i := int32(s - 1)
-		if r.citRec(i).key() == k && (k&weirdBit == 0 || r.oddCit[i].ID == id) {
-			return i
-		}
-	}
+	return r.citIdx.find(k, func(i int32) bool {
+		return r.citRec(i).key() == k && (k&weirdBit == 0 || r.oddCit[i].ID == id)
+	})
 }
 
 // insertCitizen indexes record i; false if its ID is already there.
 func (r *Registry) insertCitizen(i int32) bool {
-	x := &r.citIdx
-	rec := r.citRec(i)
-	k := rec.key()
-	m := x.mask()
-	for j := x.start(k); ; j = (j + 1) & m {
-		s := x.slots[j]
-		if s == 0 {
-			x.slots[j] = uint32(i) + 1
-			x.n++
-			return true
-		}
-		o := int32(s - 1)
-		if r.citRec(o).key() == k && (k&weirdBit == 0 || r.oddCit[o].ID == r.oddCit[i].ID) {
-			return false
-		}
+	if r.citIdx.full() {
+		r.citIdx.grow(func(j int32) uint64 { return r.citRec(j).key() })
 	}
+	k := r.citRec(i).key()
+	return r.citIdx.insert(i, k, func(o int32) bool {
+		return r.citRec(o).key() == k && (k&weirdBit == 0 || r.oddCit[o].ID == r.oddCit[i].ID)
+	})
 }
 
 // findCard returns the record number of card no, or -1.
 func (r *Registry) findCard(no string) int32 {
-	x := &r.cardIdx
-	if x.n == 0 {
-		return -1
-	}
 	k := cardKey(no)
-	m := x.mask()
-	for j := x.start(k); ; j = (j + 1) & m {
-		s := x.slots[j]
-		if s == 0 {
-			return -1
-		}
-		i := int32(s - 1)
-		if r.cardRec(i).key() == k && (k&weirdBit == 0 || r.oddCard[i].CardNo == no) {
-			return i
-		}
-	}
+	return r.cardIdx.find(k, func(i int32) bool {
+		return r.cardRec(i).key() == k && (k&weirdBit == 0 || r.oddCard[i].CardNo == no)
+	})
 }
 
 // insertCard indexes card i; false if its number is already there.
 func (r *Registry) insertCard(i int32) bool {
-	x := &r.cardIdx
-	k := r.cardRec(i).key()
-	m := x.mask()
-	for j := x.start(k); ; j = (j + 1) & m {
-		s := x.slots[j]
-		if s == 0 {
-			x.slots[j] = uint32(i) + 1
-			x.n++
-			return true
-		}
-		o := int32(s - 1)
-		if r.cardRec(o).key() == k && (k&weirdBit == 0 || r.oddCard[o].CardNo == r.oddCard[i].CardNo) {
-			return false
-		}
+	if r.cardIdx.full() {
+		r.cardIdx.grow(func(j int32) uint64 { return r.cardRec(j).key() })
 	}
+	k := r.cardRec(i).key()
+	return r.cardIdx.insert(i, k, func(o int32) bool {
+		return r.cardRec(o).key() == k && (k&weirdBit == 0 || r.oddCard[o].CardNo == r.oddCard[i].CardNo)
+	})
 }
 
 // citizenAt builds citizen record i; id, when not empty, is its ID.

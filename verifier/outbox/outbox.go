@@ -31,7 +31,6 @@
 package outbox
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -650,12 +649,7 @@ func (l *Ledger) Visits(ctx context.Context, id verifier.CitizenID, day string) 
 		}
 	}
 	if added {
-		slices.SortStableFunc(vs, func(a, b verifier.Visit) int {
-			if c := a.At.Compare(b.At); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.CheckinID, b.CheckinID)
-		})
+		verifier.SortVisits(vs)
 	}
 	return vs, nil
 }

@@ -50,7 +50,6 @@
 package redisledger
 
 import (
-	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -291,7 +290,7 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 		}
 		out.Others = append(out.Others, o)
 	}
-	sortVisits(out.Others)
+	verifier.SortVisits(out.Others)
 	// The check-in index of a group's visits lives as long as the group:
 	// every visit's and re-scan's when the group is created, the new
 	// one's when it joins, a re-scan's when it is merged into a group.
@@ -545,15 +544,6 @@ func checkRecording(r verifier.Recording) (int64, error) {
 	return dayNumber(r.Visit.Day)
 }
 
-func sortVisits(vs []verifier.Visit) {
-	slices.SortStableFunc(vs, func(a, b verifier.Visit) int {
-		if c := a.At.Compare(b.At); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.CheckinID, b.CheckinID)
-	})
-}
-
 // Visits implements verifier.Ledger: the visits of the citizen's window for
 // day, together with those kept in the day's duplicate group (which outlives
 // the window), in one round trip.
@@ -585,7 +575,7 @@ func (l *Ledger) Visits(ctx context.Context, id verifier.CitizenID, day string) 
 	if len(out) == 0 {
 		return nil, nil
 	}
-	sortVisits(out)
+	verifier.SortVisits(out)
 	return out, nil
 }
 
@@ -966,7 +956,7 @@ func decodeGroup(s string) (g verifier.DuplicateGroup, ok bool, err error) {
 			g.Visits = append(g.Visits, v)
 		}
 	}
-	sortVisits(g.Visits)
+	verifier.SortVisits(g.Visits)
 	return g, true, nil
 }
 

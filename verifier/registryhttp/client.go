@@ -1,7 +1,6 @@
 // Package registryhttp connects the verifier to remote population,
-// insurance and facility registries over HTTP, and holds a stand-in server
-// of the same API (NewServer, used by cmd/registryd) that serves the data
-// files of the contract.
+// insurance and facility registries over HTTP (the API that
+// verifier/registryserver stands in for).
 //
 // The national systems are often slow, failing or congested. The Client
 // bounds every call (a timeout per attempt, a few retries with jittered
@@ -26,6 +25,7 @@ import (
 
 	"github.com/vnhealth/cccd-checkin/verifier"
 	"github.com/vnhealth/cccd-checkin/verifier/breaker"
+	"github.com/vnhealth/cccd-checkin/verifier/recordjson"
 )
 
 // Options configure a Client. The zero value gives the documented defaults.
@@ -191,7 +191,7 @@ var (
 func (c *Client) Citizen(ctx context.Context, id verifier.CitizenID) (verifier.Citizen, error) {
 	v, cached, err := c.lookup(ctx, opCitizen, "/citizens/"+url.PathEscape(string(id)), "c"+string(id), func(b []byte) (any, error) {
 		var r verifier.Citizen
-		if err := json.Unmarshal(b, &r); err != nil {
+		if err := recordjson.Unmarshal(b, &r); err != nil {
 			return nil, err
 		}
 		// The registry answers a cancelled ID with the person's current
@@ -214,8 +214,8 @@ func (c *Client) Citizen(ctx context.Context, id verifier.CitizenID) (verifier.C
 // cards are returned with FromCache set on each.
 func (c *Client) CardsOf(ctx context.Context, id verifier.CitizenID) ([]verifier.Card, error) {
 	v, cached, err := c.lookup(ctx, opCardsOf, "/citizens/"+url.PathEscape(string(id))+"/cards", "k"+string(id), func(b []byte) (any, error) {
-		var cards []verifier.Card
-		if err := json.Unmarshal(b, &cards); err != nil {
+		cards, err := recordjson.UnmarshalList[verifier.Card](b)
+		if err != nil {
 			return nil, err
 		}
 		for i := range cards {
@@ -258,7 +258,7 @@ func (c *Client) Card(ctx context.Context, no string) (verifier.Card, error) {
 	}
 	v, cached, err := c.lookup(ctx, opCard, "/cards/"+url.PathEscape(no), "n"+no, func(b []byte) (any, error) {
 		var r verifier.Card
-		if err := json.Unmarshal(b, &r); err != nil {
+		if err := recordjson.Unmarshal(b, &r); err != nil {
 			return nil, err
 		}
 		if r.CardNo != no {
@@ -283,7 +283,7 @@ func (c *Client) Facility(ctx context.Context, code string) (verifier.Facility, 
 	}
 	v, _, err := c.lookup(ctx, opFacility, "/facilities/"+url.PathEscape(code), "f"+code, func(b []byte) (any, error) {
 		var r verifier.Facility
-		if err := json.Unmarshal(b, &r); err != nil {
+		if err := recordjson.Unmarshal(b, &r); err != nil {
 			return nil, err
 		}
 		if r.Code != code {
@@ -545,4 +545,23 @@ func jsonCause(err error) error {
 		return err
 	}
 	return errors.New("invalid record")
+}
+
+// errorBody is the registry's error answer, {"error": {"code", "message"}}.
+type errorBody struct {
+	Error struct {
+		Code string `json:"code"`
+	} `json:"error"`
+}
+
+// sleep waits d or until ctx ends, and reports whether d elapsed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/vnhealth/cccd-checkin/verifier/demodata"
 	"github.com/vnhealth/cccd-checkin/verifier/inmem"
 	"github.com/vnhealth/cccd-checkin/verifier/registryhttp"
+	"github.com/vnhealth/cccd-checkin/verifier/registryserver"
 )
 
 // testToday is the day the test data's card validity is relative to.
@@ -45,10 +46,10 @@ type testServer struct {
 	hits atomic.Int64
 }
 
-func startServer(t testing.TB, opts registryhttp.ServerOptions) *testServer {
+func startServer(t testing.TB, opts registryserver.Options) *testServer {
 	t.Helper()
 	ts := &testServer{}
-	h := registryhttp.NewServer(registry(t), opts)
+	h := registryserver.New(registry(t), opts)
 	ts.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ts.hits.Add(1)
 		h.ServeHTTP(w, r)
@@ -120,7 +121,7 @@ func citizenWithCard(t testing.TB, start int) (verifier.Citizen, []verifier.Card
 // holds it, extra population fields included.
 func TestRoundTripEqualsInmem(t *testing.T) {
 	reg := registry(t)
-	ts := startServer(t, registryhttp.ServerOptions{})
+	ts := startServer(t, registryserver.Options{})
 	c := newClient(t, ts.URL, registryhttp.Options{})
 	n, ncards, _ := reg.Counts()
 	withExtra, cardsSeen := 0, 0
@@ -171,7 +172,7 @@ func TestRoundTripEqualsInmem(t *testing.T) {
 // A 404 is an answer: KindNotFound with the in-memory registry's codes,
 // and the breaker stays closed however many there are.
 func TestNotFoundIsAnAnswer(t *testing.T) {
-	ts := startServer(t, registryhttp.ServerOptions{})
+	ts := startServer(t, registryserver.Options{})
 	br := breaker.New(breaker.Options{Failures: 2, OpenFor: time.Minute})
 	c := newClient(t, ts.URL, registryhttp.Options{Breaker: br})
 	for range 5 {
@@ -202,7 +203,7 @@ func TestNotFoundIsAnAnswer(t *testing.T) {
 // With half the requests failing, retries still get every answer.
 func TestRetriesRideOutErrors(t *testing.T) {
 	reg := registry(t)
-	ts := startServer(t, registryhttp.ServerOptions{ErrorRate: 0.5, Seed: 7})
+	ts := startServer(t, registryserver.Options{ErrorRate: 0.5, Seed: 7})
 	c := newClient(t, ts.URL, registryhttp.Options{
 		Retries: 8, BackoffBase: time.Millisecond, BackoffMax: 5 * time.Millisecond, Deadline: 10 * time.Second,
 		Breaker:   breaker.New(breaker.Options{Failures: 1000}),
@@ -227,7 +228,7 @@ func TestRetriesRideOutErrors(t *testing.T) {
 // others fail with KindUnavailable, without the ID in the error, and once
 // the breaker is open without going to the network at all.
 func TestRegistryDown(t *testing.T) {
-	ts := startServer(t, registryhttp.ServerOptions{})
+	ts := startServer(t, registryserver.Options{})
 	ct := &countingTransport{next: http.DefaultTransport.(*http.Transport).Clone()}
 	br := breaker.New(breaker.Options{Failures: 3, OpenFor: time.Minute})
 	const timeout = 500 * time.Millisecond
@@ -307,7 +308,7 @@ func TestRegistryDown(t *testing.T) {
 // A registry that hangs: each attempt is cut at its timeout; after enough
 // failures the breaker answers at once, and the server sees no more calls.
 func TestHangingRegistryBreakerFailsFast(t *testing.T) {
-	ts := startServer(t, registryhttp.ServerOptions{HangRate: 1})
+	ts := startServer(t, registryserver.Options{HangRate: 1})
 	const timeout = 200 * time.Millisecond
 	br := breaker.New(breaker.Options{Failures: 3, OpenFor: time.Minute})
 	c := newClient(t, ts.URL, registryhttp.Options{Timeout: timeout, Retries: -1, Breaker: br})
@@ -360,7 +361,7 @@ func TestHangingRegistryTimeoutsBoundTheCall(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			ts := startServer(t, registryhttp.ServerOptions{HangRate: 1})
+			ts := startServer(t, registryserver.Options{HangRate: 1})
 			tc.opts.Breaker = noBreaker()
 			c := newClient(t, ts.URL, tc.opts)
 			cctx := ctx
@@ -387,7 +388,7 @@ func TestHangingRegistryTimeoutsBoundTheCall(t *testing.T) {
 // answers expire.
 func TestCacheEvictsAndExpires(t *testing.T) {
 	reg := registry(t)
-	ts := startServer(t, registryhttp.ServerOptions{})
+	ts := startServer(t, registryserver.Options{})
 	clk := newClock()
 	c := newClient(t, ts.URL, registryhttp.Options{CacheSize: 2, CacheTTL: 12 * time.Hour, Now: clk.Now, Retries: -1})
 	a, b, d := reg.CitizenAt(0), reg.CitizenAt(1), reg.CitizenAt(2)
@@ -416,7 +417,7 @@ func TestCacheEvictsAndExpires(t *testing.T) {
 // cache: the decision is "unknown", not an unmarked "not insured".
 func TestNoCardsNotServedFromCache(t *testing.T) {
 	reg := registry(t)
-	ts := startServer(t, registryhttp.ServerOptions{})
+	ts := startServer(t, registryserver.Options{})
 	c := newClient(t, ts.URL, registryhttp.Options{Retries: -1})
 	var id verifier.CitizenID
 	n, _, _ := reg.Counts()
@@ -438,7 +439,7 @@ func TestNoCardsNotServedFromCache(t *testing.T) {
 
 // A caller whose context has already ended costs the registry nothing.
 func TestEndedContextAsksNothing(t *testing.T) {
-	ts := startServer(t, registryhttp.ServerOptions{})
+	ts := startServer(t, registryserver.Options{})
 	br := breaker.New(breaker.Options{Failures: 1, OpenFor: time.Minute})
 	c := newClient(t, ts.URL, registryhttp.Options{Breaker: br})
 	cctx, cancel := context.WithCancel(ctx)
@@ -453,7 +454,7 @@ func TestEndedContextAsksNothing(t *testing.T) {
 // A 404 is remembered for NegativeTTL: while the registry is down, the
 // same lookup is still "not found", then unavailable.
 func TestNegativeCache(t *testing.T) {
-	ts := startServer(t, registryhttp.ServerOptions{})
+	ts := startServer(t, registryserver.Options{})
 	clk := newClock()
 	var mu sync.Mutex
 	var outcomes []string
@@ -481,7 +482,7 @@ func TestNegativeCache(t *testing.T) {
 // With a token set, the registry refuses clients without it; that is an
 // answer (not a failure) and is not served from the cache.
 func TestToken(t *testing.T) {
-	ts := startServer(t, registryhttp.ServerOptions{Token: "s3cret-registry-token"})
+	ts := startServer(t, registryserver.Options{Token: "s3cret-registry-token"})
 	id := registry(t).CitizenAt(0).ID
 	good := newClient(t, ts.URL, registryhttp.Options{Token: "s3cret-registry-token"})
 	if _, err := good.Citizen(ctx, id); err != nil {
@@ -503,7 +504,7 @@ func TestToken(t *testing.T) {
 }
 
 func TestPing(t *testing.T) {
-	ts := startServer(t, registryhttp.ServerOptions{})
+	ts := startServer(t, registryserver.Options{})
 	c := newClient(t, ts.URL, registryhttp.Options{Timeout: 300 * time.Millisecond})
 	if err := c.Ping(ctx); err != nil {
 		t.Fatalf("ping: %v", err)
@@ -512,7 +513,7 @@ func TestPing(t *testing.T) {
 	if err := c.Ping(ctx); verifier.KindOf(err) != verifier.KindUnavailable {
 		t.Errorf("ping a stopped registry: %v, want unavailable", err)
 	}
-	hang := startServer(t, registryhttp.ServerOptions{HangRate: 1})
+	hang := startServer(t, registryserver.Options{HangRate: 1})
 	c = newClient(t, hang.URL, registryhttp.Options{Timeout: 100 * time.Millisecond})
 	start := time.Now()
 	if err := c.Ping(ctx); verifier.KindOf(err) != verifier.KindUnavailable {
@@ -522,7 +523,7 @@ func TestPing(t *testing.T) {
 
 // -latency and -jitter delay every answer by latency + [0, jitter).
 func TestServerLatency(t *testing.T) {
-	ts := startServer(t, registryhttp.ServerOptions{Latency: 60 * time.Millisecond, Jitter: 20 * time.Millisecond})
+	ts := startServer(t, registryserver.Options{Latency: 60 * time.Millisecond, Jitter: 20 * time.Millisecond})
 	c := newClient(t, ts.URL, registryhttp.Options{})
 	start := time.Now()
 	if _, err := c.Facility(ctx, "08001"); err != nil {
@@ -545,7 +546,7 @@ func TestNewRejectsBadURLs(t *testing.T) {
 // registry up: the check-in is recorded, eligibility unknown.
 func TestCheckinWithInsuranceRegistryDown(t *testing.T) {
 	reg := registry(t)
-	ts := startServer(t, registryhttp.ServerOptions{})
+	ts := startServer(t, registryserver.Options{})
 	ts.Close()
 	ins := newClient(t, ts.URL, registryhttp.Options{Timeout: 300 * time.Millisecond})
 	now := time.Date(2026, 6, 15, 2, 0, 0, 0, time.UTC) // 09:00 in Vietnam
@@ -574,7 +575,7 @@ func TestCheckinWithInsuranceRegistryDown(t *testing.T) {
 // check-in: the next check-in rests on the cache and says so.
 func TestCheckinFromCache(t *testing.T) {
 	reg := registry(t)
-	ts := startServer(t, registryhttp.ServerOptions{})
+	ts := startServer(t, registryserver.Options{})
 	c := newClient(t, ts.URL, registryhttp.Options{Timeout: 300 * time.Millisecond})
 	now := time.Date(2026, 6, 15, 2, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
@@ -623,7 +624,7 @@ func TestCheckinFromCache(t *testing.T) {
 // handler over loopback HTTP (keep-alive connections, JSON both ways).
 func BenchmarkCitizenLookup(b *testing.B) {
 	reg := registry(b)
-	ts := startServer(b, registryhttp.ServerOptions{})
+	ts := startServer(b, registryserver.Options{})
 	c := newClient(b, ts.URL, registryhttp.Options{})
 	n, _, _ := reg.Counts()
 	ids := make([]verifier.CitizenID, n)

@@ -1,7 +1,11 @@
-package registryhttp
+// Package registryserver is a stand-in for the national population,
+// insurance and facility registries: it serves the registry API that
+// verifier/registryhttp's Client calls, over any registry the verifier
+// knows (cmd/registryd serves the contract's data files with it), and can
+// behave like a congested national system for tests and drills.
+package registryserver
 
 import (
-	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"math/rand/v2"
@@ -10,12 +14,12 @@ import (
 	"time"
 
 	"github.com/vnhealth/cccd-checkin/verifier"
-	"github.com/vnhealth/cccd-checkin/verifier/inmem"
+	"github.com/vnhealth/cccd-checkin/verifier/recordjson"
 )
 
-// ServerOptions configure the stand-in registry server. The fault options
+// Options configure the stand-in registry server. The fault options
 // make it behave like a congested national system, for tests and drills.
-type ServerOptions struct {
+type Options struct {
 	// Token, if set, is the shared secret every data request must present
 	// as "Authorization: Bearer TOKEN". /healthz answers without it, but a
 	// request that presents a wrong token is refused there too, so that a
@@ -33,7 +37,14 @@ type ServerOptions struct {
 	Seed uint64
 }
 
-// NewServer returns the HTTP handler of the registry API over reg:
+// Registry is what the server answers from: the verifier's registries.
+type Registry interface {
+	verifier.PopulationRegistry
+	verifier.InsuranceRegistry
+	verifier.FacilityRegistry
+}
+
+// New returns the HTTP handler of the registry API over reg:
 //
 //	GET /citizens/{id}        the population record, 404 when unknown
 //	GET /citizens/{id}/cards  the citizen's insurance cards, [] when none
@@ -44,7 +55,7 @@ type ServerOptions struct {
 // Records are written with their extra fields. Errors are JSON
 // {"error": {"code", "message"}}, as in the kiosk API. The handler is safe
 // for concurrent use.
-func NewServer(reg *inmem.Registry, opts ServerOptions) http.Handler {
+func New(reg Registry, opts Options) http.Handler {
 	seed := opts.Seed
 	if seed == 0 {
 		seed = rand.Uint64()
@@ -66,8 +77,8 @@ func NewServer(reg *inmem.Registry, opts ServerOptions) http.Handler {
 }
 
 type server struct {
-	reg *inmem.Registry
-	opt ServerOptions
+	reg Registry
+	opt Options
 	mux *http.ServeMux
 
 	mu  sync.Mutex // guards rnd
@@ -116,8 +127,12 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done() // the client gave up, or the server is stopping
 		return
 	}
-	if delay > 0 && !sleep(r.Context(), delay) {
-		return
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+			return
+		}
 	}
 	if f == faultError {
 		w.Header().Set("Retry-After", "1")
@@ -148,7 +163,7 @@ func (s *server) citizen(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, err := s.reg.Citizen(r.Context(), id)
-	answer(w, c, err)
+	answer(w, err, func() ([]byte, error) { return recordjson.Marshal(&c) })
 }
 
 func (s *server) cardsOf(w http.ResponseWriter, r *http.Request) {
@@ -161,21 +176,22 @@ func (s *server) cardsOf(w http.ResponseWriter, r *http.Request) {
 	if cards == nil {
 		cards = []verifier.Card{}
 	}
-	answer(w, cards, err)
+	answer(w, err, func() ([]byte, error) { return recordjson.MarshalList(cards) })
 }
 
 func (s *server) card(w http.ResponseWriter, r *http.Request) {
 	c, err := s.reg.Card(r.Context(), r.PathValue("card_no"))
-	answer(w, c, err)
+	answer(w, err, func() ([]byte, error) { return recordjson.Marshal(&c) })
 }
 
 func (s *server) facility(w http.ResponseWriter, r *http.Request) {
 	f, err := s.reg.Facility(r.Context(), r.PathValue("code"))
-	answer(w, f, err)
+	answer(w, err, func() ([]byte, error) { return recordjson.Marshal(&f) })
 }
 
-// answer writes v, or err as its status: 404 for KindNotFound, else 500.
-func answer(w http.ResponseWriter, v any, err error) {
+// answer writes the record encode returns, or err as its status: 404 for
+// KindNotFound, else 500.
+func answer(w http.ResponseWriter, err error, encode func() ([]byte, error)) {
 	if err != nil {
 		e := verifier.AsError(err)
 		if e.Kind == verifier.KindNotFound {
@@ -185,11 +201,15 @@ func answer(w http.ResponseWriter, v any, err error) {
 		writeError(w, http.StatusInternalServerError, "internal", "internal error")
 		return
 	}
-	writeJSON(w, http.StatusOK, v)
+	writeBody(w, http.StatusOK, encode)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
+	writeBody(w, status, func() ([]byte, error) { return json.Marshal(v) })
+}
+
+func writeBody(w http.ResponseWriter, status int, encode func() ([]byte, error)) {
+	b, err := encode()
 	if err != nil {
 		status = http.StatusInternalServerError
 		b = []byte(`{"error":{"code":"internal","message":"cannot encode the record"}}`)
@@ -210,16 +230,4 @@ func writeError(w http.ResponseWriter, status int, code, message string) {
 	var e errorBody
 	e.Error.Code, e.Error.Message = code, message
 	writeJSON(w, status, e)
-}
-
-// sleep waits d or until ctx ends, and reports whether d elapsed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
