@@ -517,3 +517,18 @@ func TestCheckinIndexExpiry(t *testing.T) {
 		}
 	}
 }
+
+// The deferred AutoPipeliner (AsyncAutoPipeline), which Record waits on
+// only until its context's deadline, keeps every rule of the suite too.
+func TestConformanceAsyncAutoPipelined(t *testing.T) {
+	c := testClient(t)
+	ap, err := c.AsyncAutoPipeline()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ap.Close() })
+	ledgertest.Run(t, func(t *testing.T) verifier.Ledger {
+		l, _ := newTestLedger(t, c, Options{Scripter: ap})
+		return l
+	})
+}
