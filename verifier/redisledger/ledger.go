@@ -384,6 +384,7 @@ func (l *Ledger) runRecord(ctx context.Context, keys []string, argv []any) (reco
 
 // submitter is go-redis's deferred AutoPipeliner (Client.AsyncAutoPipeline).
 type submitter interface {
+	processor
 	Submit(ctx context.Context, cmd redis.Cmder) redis.AutoFuture
 	IsBlocking() bool
 }
@@ -392,26 +393,42 @@ type submitter interface {
 // within ctx's deadline. A deferred AutoPipeliner writes the command with
 // other check-ins' in its own goroutine: Record waits for the reply only
 // until the deadline (a late reply is dropped; recording the check-in ID
-// again changes nothing), which a blocking pipeliner cannot do.
+// again changes nothing), which a blocking pipeliner cannot do. The keys go
+// in as pointers, as argv does, which go-redis writes as the strings they
+// point to: no allocation per key.
 func (l *Ledger) evalRecord(ctx context.Context, keys []string, argv []any) (any, error) {
-	sub, ok := l.scripts.(submitter)
-	if !ok || sub.IsBlocking() {
-		return recordScript.Run(ctx, l.scripts, keys, argv...).Result()
-	}
 	args := make([]any, 0, 3+len(keys)+len(argv))
 	args = append(args, "evalsha", recordScript.Hash(), len(keys))
-	for _, k := range keys {
-		args = append(args, k)
+	for i := range keys {
+		args = append(args, &keys[i])
 	}
 	args = append(args, argv...)
 	cmd := redis.NewCmd(ctx, args...)
-	if err := sub.Submit(ctx, cmd).WaitContext(ctx); err != nil {
-		if !redis.HasErrorPrefix(err, "NOSCRIPT") {
-			return nil, err
+	var err error
+	switch s := l.scripts.(type) {
+	case submitter:
+		if s.IsBlocking() {
+			err = s.Process(ctx, cmd)
+		} else {
+			err = s.Submit(ctx, cmd).WaitContext(ctx)
 		}
+	case processor:
+		err = s.Process(ctx, cmd)
+	default: // another Scripter (tests)
+		return recordScript.Run(ctx, l.scripts, keys, argv...).Result()
+	}
+	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
 		return recordScript.Eval(ctx, l.rdb, keys, argv...).Result()
 	}
+	if err != nil {
+		return nil, err
+	}
 	return cmd.Val(), nil
+}
+
+// processor runs a command: the go-redis clients.
+type processor interface {
+	Process(ctx context.Context, cmd redis.Cmder) error
 }
 
 // The status and group values of recordScript's reply.
@@ -599,7 +616,7 @@ func (l *Ledger) newRecordArgs(r verifier.Recording, ps string) *recordArgs {
 		sec: v.At.Unix(), nsec: int64(v.At.Nanosecond()), within: r.RepeatWithin.Nanoseconds(),
 		expire: r.ExpireAt.UnixMilli(), groupExpire: r.ExpireAt.Add(l.o.Retention).UnixMilli(),
 	}
-	var stack [320]byte // a usual call fits: the one allocation is the string
+	var stack [512]byte // a usual call fits: the one allocation is the string
 	b := stack[:0]
 	var end [6]int
 	b = l.appendWindowKey(b, ps, v.Day)
@@ -614,10 +631,10 @@ func (l *Ledger) newRecordArgs(r verifier.Recording, ps string) *recordArgs {
 	end[4] = len(b)
 	b = l.appendCheckinKey(b, v.CheckinID)
 	end[5] = len(b)
+	b, tailAt := appendRecordParts(b, v)
 	s := string(b)
 	a.keys = [6]string{s[:end[0]], s[end[0]:end[1]], s[end[1]:end[2]], s[end[2]:end[3]], s[end[3]:end[4]], s[end[4]:end[5]]}
-	head, tail := recordParts(v)
-	a.head, a.tail = string(head), string(tail)
+	a.head, a.tail = s[end[5]:tailAt], s[tailAt:]
 	a.ptr = l.seal.seal(v.CheckinID, v.CitizenID, v.Day)
 	a.touch = "0"
 	a.argv = [15]any{&a.head, &a.tail, &a.ticket, &a.ck, &a.fac, &a.sec, &a.nsec, &a.within,

@@ -25,24 +25,26 @@ type record struct {
 	Code      string
 }
 
-// recordParts returns v's record in two parts around its ticket, the
-// commas included: head + ticket + tail is json.Marshal of the []any of
-// its fields (HTML characters escaped, invalid UTF-8 replaced), as records
-// have always been written. Record sends the two parts, and the script,
-// which numbers the visit, puts the ticket in between.
-func recordParts(v verifier.Visit) (head, tail []byte) {
+// appendRecordParts appends v's record in two parts around its ticket,
+// the commas included, and returns where the second part starts: head +
+// ticket + tail is json.Marshal of the []any of v's fields (HTML characters
+// escaped, invalid UTF-8 replaced), as records have always been written.
+// Record sends the two parts, and the script, which numbers the visit,
+// puts the ticket in between.
+func appendRecordParts(dst []byte, v verifier.Visit) (b []byte, tailAt int) {
 	// Errors are impossible: strings and integers only.
-	head, _ = json.Marshal([]any{v.CheckinID, v.Facility, v.At.Unix(), v.At.Nanosecond(), v.VisitType, v.Kiosk})
-	head[len(head)-1] = ','
-	tail, _ = json.Marshal([]any{v.EligibilityCode})
-	tail[0] = ','
-	return head, tail
+	head, _ := json.Marshal([]any{v.CheckinID, v.Facility, v.At.Unix(), v.At.Nanosecond(), v.VisitType, v.Kiosk})
+	dst = append(append(dst, head[:len(head)-1]...), ',')
+	tailAt = len(dst)
+	code, _ := json.Marshal(v.EligibilityCode)
+	dst = append(append(append(dst, ','), code...), ']')
+	return dst, tailAt
 }
 
 // encodeRecord returns v's whole record.
 func encodeRecord(v verifier.Visit) string {
-	head, tail := recordParts(v)
-	return string(head) + strconv.Itoa(v.Ticket) + string(tail)
+	b, tailAt := appendRecordParts(nil, v)
+	return string(b[:tailAt]) + strconv.Itoa(v.Ticket) + string(b[tailAt:])
 }
 
 // recordedAs returns v as decodeRecord reads its record back, without
