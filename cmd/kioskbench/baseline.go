@@ -225,6 +225,14 @@ func spawnBaseline(ctx context.Context, o options) (url string, pid int, stop fu
 		args = append(args, "-allow-remote")
 	}
 	cmd := exec.Command(exe, args...)
+	if o.FloorCPUs != "" {
+		// taskset sets the affinity and execs the program: same PID.
+		ts, err := exec.LookPath("taskset")
+		if err != nil {
+			return "", 0, nil, fmt.Errorf("-floor-cpus: %w", err)
+		}
+		cmd = exec.Command(ts, append([]string{"-c", o.FloorCPUs, exe}, args...)...)
+	}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return "", 0, nil, err

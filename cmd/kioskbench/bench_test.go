@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -459,5 +460,41 @@ func TestWalkVisitsEveryCitizenOncePerLap(t *testing.T) {
 			}
 			seen[c] = true
 		}
+	}
+}
+
+func TestLayout(t *testing.T) {
+	l, err := layoutFor(16)
+	if err != nil || l != (layout{redis: "0", server: "1-6", load: "7-15"}) {
+		t.Errorf("layoutFor(16) = %+v, %v; want Redis 0, server 1-6, load 7-15", l, err)
+	}
+	if _, err := layoutFor(2); err == nil {
+		t.Error("layoutFor(2) accepted")
+	}
+	var out strings.Builder
+	if code, err := run(context.Background(), []string{"-layout", "16"}, &out, io.Discard); err != nil || code != 0 ||
+		!strings.Contains(out.String(), "taskset -c 1-6 bin/kioskd") || !strings.Contains(out.String(), "-baseline -floor-cpus 1-6") {
+		t.Errorf("-layout 16: %d, %v:\n%s", code, err, out.String())
+	}
+	for _, bad := range []string{"x", "1-", "1,,2"} {
+		if _, err := parseOptions([]string{"-floor-cpus", bad}, io.Discard); err == nil {
+			t.Errorf("-floor-cpus %q accepted", bad)
+		}
+	}
+}
+
+// The floor's process pinned with -floor-cpus runs there (CPU 0 exists
+// everywhere).
+func TestFloorCPUs(t *testing.T) {
+	if _, err := exec.LookPath("taskset"); err != nil {
+		t.Skip("no taskset")
+	}
+	const url = "redis://127.0.0.1:6379/15"
+	if _, err := openBaselineRedis(context.Background(), options{Redis: url}); err != nil {
+		t.Skipf("no Redis on 127.0.0.1:6379: %v", err)
+	}
+	out, code := runJSON(t, "-baseline", "-floor-cpus", "0", "-redis", url, "-d", "1s", "-c", "2", "-demo-citizens", "200", "-frames", "1")
+	if code != 0 || out.Baseline == nil || out.Baseline.Requests == 0 || out.Baseline.ServerCPUPerRequest <= 0 {
+		t.Fatalf("-floor-cpus 0: exit %d, %+v", code, out.Baseline)
 	}
 }

@@ -16,6 +16,9 @@
 //	go run ./cmd/kioskbench -keys /tmp/bench-keys.json -demo-citizens 1000000 -pool 1000000 \
 //	    -compare -d 20s -mix checkin=85,repeat=10,dup=5
 //
+// On a many-core machine, pin Redis, kioskd with the floor, and the load to
+// cores of their own: kioskbench -layout 16 prints the commands.
+//
 // Only loopback targets are accepted unless -allow-remote is given.
 package main
 
@@ -75,6 +78,8 @@ type options struct {
 	Floor         string
 	BaselinePID   int
 	ServeBaseline string
+	Layout        int
+	FloorCPUs     string
 }
 
 const defaultMix = "checkin=80,repeat=10,dup=3,eligibility=5,image=2"
@@ -109,6 +114,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.ServeBaseline, "serve-baseline", "", "serve the baseline handler on this address (e.g. 127.0.0.1:18090) until interrupted or for -d, instead of sending load")
 	fs.StringVar(&o.BaselineURL, "baseline-url", "", "with -baseline or -compare: load a baseline already served by kioskbench -serve-baseline")
 	fs.StringVar(&o.Floor, "floor", floorProcess, "where the baseline runs: process (a kioskbench -serve-baseline child, a server process of its own as kioskd is) or inprocess (inside the load generator)")
+	fs.IntVar(&o.Layout, "layout", 0, "print the commands of a run on a machine of this many cores (Redis, kioskd with the floor, and the load each pinned to cores of their own with taskset) and exit")
+	fs.StringVar(&o.FloorCPUs, "floor-cpus", "", "with -floor process: pin the floor's process to these CPUs (taskset -c list, e.g. 1-6: kioskd's)")
 	fs.IntVar(&o.BaselinePID, "baseline-pid", 0, "process ID of the -serve-baseline process: report its CPU time per request")
 	fs.BoolVar(&o.Soak, "soak", false, "a soak run: 10 minutes unless -d is given, a line every 10 s, and the drift between the first and last minute in the report")
 	fs.IntVar(&o.PID, "pid", 0, "process ID of the server under test: report its CPU time per request (Linux /proc)")
@@ -147,6 +154,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("-malformed is a share between 0 and 1 (0.1 for 10%)")
 	case o.Floor != floorProcess && o.Floor != floorInProcess:
 		return o, fmt.Errorf("-floor is %s or %s", floorProcess, floorInProcess)
+	case o.FloorCPUs != "" && !cpuList.MatchString(o.FloorCPUs):
+		return o, fmt.Errorf("-floor-cpus %q: a CPU list such as 1-6 or 0,2,4", o.FloorCPUs)
 	case o.Baseline && o.Compare:
 		return o, errors.New("-baseline and -compare exclude each other")
 	case o.Token != "" && o.Keys != "":
@@ -171,6 +180,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, err
 	o, err := parseOptions(args, stderr)
 	if err != nil {
 		return 2, err
+	}
+	if o.Layout != 0 {
+		return 0, writeLayout(stdout, o.Layout)
 	}
 	if o.ServeBaseline != "" {
 		return 0, serveBaseline(ctx, o, stdout)

@@ -143,21 +143,34 @@ func (rc redisConn) tlsConfig() *tls.Config {
 // connectRedis connects -redis, with go-redis's log and metrics, and
 // checks that it answers: an unreachable Redis (or refused credentials)
 // stops the start, never a silent fallback to the in-process window.
-func connectRedis(ctx context.Context, c config, log *slog.Logger, metrics *kiosk.Metrics) (redis.UniversalClient, error) {
+func connectRedis(ctx context.Context, c config, log *slog.Logger, metrics *kiosk.Metrics) (client redis.UniversalClient, newPipeClient func() redis.UniversalClient, err error) {
 	redis.SetLogger(redisLogger{log})
 	rc, err := redisOptions(c)
 	if err != nil {
-		return nil, fmt.Errorf("-redis: %w", err)
+		return nil, nil, fmt.Errorf("-redis: %w", err)
 	}
-	client := rc.newClient()
-	client.AddHook(newRedisMetrics(metrics.Registry()))
+	hook := newRedisMetrics(metrics.Registry())
+	// The AutoPipeliner's client leaves the context's deadline off the
+	// connection (see openLedger); the main client puts it on, so that the
+	// outbox's timeout, a context deadline set just before each call to
+	// the window, bounds the command itself (one that misses it closes its
+	// connection).
+	pipe := rc.copy()
+	newPipeClient = func() redis.UniversalClient {
+		pc := pipe.newClient()
+		pc.AddHook(hook)
+		return pc
+	}
+	rc.setContextTimeout()
+	client = rc.newClient()
+	client.AddHook(hook)
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := client.Ping(pctx).Err(); err != nil {
 		client.Close()
-		return nil, fmt.Errorf("-redis %s: cannot reach Redis: %w", maskURL(c.Redis), err)
+		return nil, nil, fmt.Errorf("-redis %s: cannot reach Redis: %w", maskURL(c.Redis), err)
 	}
-	return client, nil
+	return client, newPipeClient, nil
 }
 
 // newClient makes the client the options describe.
@@ -166,6 +179,31 @@ func (rc redisConn) newClient() redis.UniversalClient {
 		return redis.NewClusterClient(rc.cluster)
 	}
 	return redis.NewClient(rc.single)
+}
+
+// copy returns options of their own (the same TLS configuration).
+func (rc redisConn) copy() redisConn {
+	out := rc
+	if rc.single != nil {
+		o := *rc.single
+		out.single = &o
+	}
+	if rc.cluster != nil {
+		o := *rc.cluster
+		out.cluster = &o
+	}
+	return out
+}
+
+// setContextTimeout makes the clients put a command's context deadline on
+// its connection.
+func (rc redisConn) setContextTimeout() {
+	if rc.single != nil {
+		rc.single.ContextTimeoutEnabled = true
+	}
+	if rc.cluster != nil {
+		rc.cluster.ContextTimeoutEnabled = true
+	}
 }
 
 // redactURLError keeps a password in the URL out of an error message.

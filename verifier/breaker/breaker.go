@@ -1,13 +1,22 @@
-// Package breaker is a circuit breaker for calls to a dependency that can
-// be slow or down (Redis, a remote registry). After enough consecutive
+// Package breaker is the circuit breaker for calls to a dependency that can
+// be slow or down (Redis, a remote registry): github.com/sony/gobreaker/v2,
+// with the settings and names this service uses. After enough consecutive
 // failures it opens and fails calls at once for a while, so that a desk
 // does not wait for a timeout on every check-in; then it lets one probe
 // through and closes again when the probe succeeds.
+//
+// Each call admitted is reported through the done function that Allow
+// returns, which gobreaker ties to the breaker's generation: the outcome
+// of a call admitted before the breaker opened (or before it closed again)
+// and finishing after is ignored. (The hand-written breaker this replaces
+// let such a late success close an open breaker.)
 package breaker
 
 import (
-	"sync"
+	"errors"
 	"time"
+
+	"github.com/sony/gobreaker/v2"
 )
 
 // State of a breaker.
@@ -25,22 +34,18 @@ type Options struct {
 	Failures int
 	// OpenFor is how long it stays open before a probe (5 s).
 	OpenFor time.Duration
-	// Now is the clock (time.Now).
-	Now func() time.Time
-	// OnChange, if set, is called (outside the lock) on every change.
+	// OnChange, if set, is called on every change (under the breaker's
+	// lock: it must not call the breaker).
 	OnChange func(from, to State)
 }
 
 // Breaker is safe for concurrent use.
 type Breaker struct {
-	opt Options
-
-	mu       sync.Mutex
-	state    State
-	failures int
-	openedAt time.Time
-	probing  bool
+	cb *gobreaker.TwoStepCircuitBreaker[struct{}]
 }
+
+// errFailed is what done(false) reports to gobreaker: only failure counts.
+var errFailed = errors.New("call failed")
 
 // New returns a closed breaker.
 func New(opt Options) *Breaker {
@@ -50,78 +55,44 @@ func New(opt Options) *Breaker {
 	if opt.OpenFor <= 0 {
 		opt.OpenFor = 5 * time.Second
 	}
-	if opt.Now == nil {
-		opt.Now = time.Now
+	st := gobreaker.Settings{
+		MaxRequests: 1, // one probe while half-open
+		Timeout:     opt.OpenFor,
+		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= uint32(opt.Failures) },
 	}
-	return &Breaker{opt: opt, state: Closed}
+	if opt.OnChange != nil {
+		st.OnStateChange = func(_ string, from, to gobreaker.State) { opt.OnChange(state(from), state(to)) }
+	}
+	return &Breaker{cb: gobreaker.NewTwoStepCircuitBreaker[struct{}](st)}
 }
 
-// Allow reports whether a call may proceed. A caller that is allowed must
-// report the outcome with Success or Failure.
-func (b *Breaker) Allow() bool {
-	b.mu.Lock()
-	var from, to State
-	allowed := true
-	switch b.state {
-	case Open:
-		if b.opt.Now().Sub(b.openedAt) < b.opt.OpenFor {
-			allowed = false
-			break
-		}
-		from, to = Open, HalfOpen
-		b.state, b.probing = HalfOpen, true
-	case HalfOpen:
-		if b.probing {
-			allowed = false
-		} else {
-			b.probing = true
-		}
-	}
-	b.mu.Unlock()
-	b.changed(from, to)
-	return allowed
-}
-
-// Success reports a call that succeeded: the breaker closes.
-func (b *Breaker) Success() {
-	b.mu.Lock()
-	from := b.state
-	b.state, b.failures, b.probing = Closed, 0, false
-	b.mu.Unlock()
-	if from != Closed {
-		b.changed(from, Closed)
-	}
-}
-
-// Failure reports a call that failed: enough of them in a row, or a failed
-// probe, open the breaker.
-func (b *Breaker) Failure() {
-	b.mu.Lock()
-	from := b.state
-	b.failures++
-	b.probing = false
-	if b.state == HalfOpen || b.failures >= b.opt.Failures {
-		b.state, b.openedAt = Open, b.opt.Now()
-	}
-	to := b.state
-	b.mu.Unlock()
-	if from != to {
-		b.changed(from, to)
-	}
-}
-
-// State returns the current state.
-func (b *Breaker) State() State {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.state == Open && b.opt.Now().Sub(b.openedAt) >= b.opt.OpenFor {
+func state(s gobreaker.State) State {
+	switch s {
+	case gobreaker.StateOpen:
+		return Open
+	case gobreaker.StateHalfOpen:
 		return HalfOpen
 	}
-	return b.state
+	return Closed
 }
 
-func (b *Breaker) changed(from, to State) {
-	if from != to && b.opt.OnChange != nil {
-		b.opt.OnChange(from, to)
+// Allow asks to make a call. When ok, the caller must report the call's
+// outcome once with done: true when the dependency answered (even with a
+// refusal), false when it failed or did not answer in time.
+func (b *Breaker) Allow() (done func(success bool), ok bool) {
+	report, err := b.cb.Allow()
+	if err != nil {
+		return nil, false
 	}
+	return func(success bool) {
+		if success {
+			report(nil)
+		} else {
+			report(errFailed)
+		}
+	}, true
 }
+
+// State returns the current state (an open breaker whose OpenFor has
+// passed reads as half-open).
+func (b *Breaker) State() State { return state(b.cb.State()) }

@@ -2,9 +2,11 @@
 // store (Redis) is down, slow or unreachable. Ledger wraps any
 // verifier.Ledger:
 //
-//   - every call to the window is bounded by a short timeout and goes
-//     through a circuit breaker (verifier/breaker), so that while the store
-//     is down a check-in fails over at once instead of waiting;
+//   - every call to the window goes through one path (call): a circuit
+//     breaker (verifier/breaker, gobreaker), so that while the store is
+//     down a check-in fails over at once instead of waiting, and a short
+//     timeout, run in the caller's goroutine (see call for what the
+//     timeout counts);
 //   - a visit the window could not take is appended to a local durable
 //     outbox file (JSON Lines with a checksum a line, fsync before the
 //     check-in is answered), and Record answers a KindUnavailable error
@@ -54,7 +56,8 @@ type Options struct {
 	// disk: NFS locks and fsync cannot be trusted.
 	Dir string
 	// Timeout bounds every Record and Ping of the wrapped ledger, a replayed
-	// Record included (default 150 ms).
+	// Record included (default 150 ms), counted from the moment the call is
+	// made (see call). The wrapped ledger must heed its context's deadline.
 	Timeout time.Duration
 	// ReadTimeout bounds Visits and Duplicates, whose answers can be large
 	// (default 1 s).
@@ -71,8 +74,6 @@ type Options struct {
 	// Logger receives start-up, adoption, replay and drop events (default:
 	// discarded). Nothing personal is logged: counts and check-in IDs only.
 	Logger *slog.Logger
-	// Now is the breaker's clock (default time.Now).
-	Now func() time.Time
 	// OnBreakerChange, if set, is called on every change of the breaker's
 	// state (outside any lock).
 	OnBreakerChange func(from, to breaker.State)
@@ -125,7 +126,6 @@ type Ledger struct {
 	byID    map[string]*entry // the entries not done, by check-in ID
 
 	replayMu sync.Mutex // one replay at a time
-	w        *workers   // run the bounded calls to inner
 
 	stop      chan struct{}
 	stopped   chan struct{}
@@ -192,9 +192,8 @@ func New(inner verifier.Ledger, opts Options) (*Ledger, error) {
 		stop:    make(chan struct{}),
 		stopped: make(chan struct{}),
 	}
-	l.w = newWorkers(l.stop)
 	l.wrapFile = plainFile
-	l.br = breaker.New(breaker.Options{Failures: opts.Failures, OpenFor: opts.OpenFor, Now: opts.Now, OnChange: opts.OnBreakerChange})
+	l.br = breaker.New(breaker.Options{Failures: opts.Failures, OpenFor: opts.OpenFor, OnChange: opts.OnBreakerChange})
 	l.path = filepath.Join(opts.Dir, fmt.Sprintf("%s%d-%d%s", filePrefix, time.Now().UnixNano(), os.Getpid(), fileSuffix))
 	f, err := os.OpenFile(l.path, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
@@ -311,13 +310,11 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 	ctx = context.WithoutCancel(ctx)
 	var cause error
 	var got verifier.Recorded
-	if l.br.State() == breaker.Closed && l.br.Allow() {
-		var err error
-		got, err = bounded(ctx, l.w, l.o.Timeout, func(ctx context.Context) (verifier.Recorded, error) {
-			return l.recordLive(ctx, r)
-		})
+	if err, admitted := l.call(ctx, l.o.Timeout, false, func(ctx context.Context) (err error) {
+		got, err = l.recordLive(ctx, r)
+		return err
+	}); admitted {
 		if err == nil || !retryable(err) {
-			l.br.Success() // the window answered
 			if err != nil {
 				// Not queued: a replay would be refused the same way.
 				l.refused.Add(1)
@@ -325,8 +322,6 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 			}
 			return got, err
 		}
-		l.br.Failure()
-		l.failures.Add(1)
 		cause = err
 	}
 	if e := l.queuedRepeat(r); e != nil {
@@ -416,35 +411,47 @@ func (l *Ledger) replayOne(ctx context.Context, e *entry) error {
 	return nil
 }
 
-// bounded runs fn with a context that ends after d and returns by then
-// even when fn does not heed its context (redisledger's Record runs to its
-// own WriteTimeout, so as not to be cancelled by a kiosk hanging up): the
-// late call goes on in the background and its result is dropped, which is
-// safe because recording a check-in ID again changes nothing.
-func bounded[T any](ctx context.Context, w *workers, d time.Duration, fn func(context.Context) (T, error)) (T, error) {
+// call is the one path to the wrapped ledger: fn runs only when the
+// breaker admits it (probe false: while closed, for every call of the
+// service and the replay; probe true: the background probe, while open or
+// half-open), in the caller's goroutine, with a deadline d from now; its
+// outcome is reported to the breaker (an answer, even a refusal, is a
+// success; an outage or a timeout a failure, also counted in Stats). A
+// result that comes back after the breaker changed state is ignored by it.
+//
+// The deadline is what "Redis time" means here: it starts when the call to
+// the window is made, after the request was read and checked, and bounds
+// the wait for the window's answer (go-redis sets it on the connection's
+// reads and writes, with ContextTimeoutEnabled, or stops waiting for a
+// shared pipeline's reply). Time a request spent queued behind the CPU
+// before reaching this point does not count; time the answer waits to be
+// read because the process is starved of CPU still does, which no client
+// can tell apart from a slow Redis. It used to run on a worker goroutine
+// whose result Record stopped waiting for at the deadline: a hand-off on
+// every check-in, and a deadline that ran while the worker waited for a
+// CPU.
+func (l *Ledger) call(ctx context.Context, d time.Duration, probe bool, fn func(context.Context) error) (err error, admitted bool) {
+	if (l.br.State() == breaker.Closed) == probe {
+		return nil, false
+	}
+	done, ok := l.br.Allow()
+	if !ok {
+		return nil, false
+	}
 	ctx, cancel := context.WithTimeout(ctx, d)
-	type result struct {
-		v   T
-		err error
+	err = fn(ctx)
+	if ctx.Err() == context.DeadlineExceeded && err != nil && !retryable(err) {
+		// A wrapped ledger that reports a timeout in its own words.
+		err = verifier.Wrap(err, verifier.KindUnavailable, "ledger_timeout", "the visit ledger did not answer in time")
 	}
-	ch := make(chan result, 1)
-	w.run(func() {
-		defer cancel()
-		v, err := fn(ctx)
-		ch <- result{v, err}
-	})
-	select {
-	case r := <-ch:
-		return r.v, r.err
-	case <-ctx.Done():
-		select {
-		case r := <-ch: // finished at the deadline
-			return r.v, r.err
-		default:
-		}
-		var zero T
-		return zero, verifier.Wrap(ctx.Err(), verifier.KindUnavailable, "ledger_timeout", "the visit ledger did not answer in time")
+	cancel()
+	if err != nil && retryable(err) {
+		done(false)
+		l.failures.Add(1)
+	} else {
+		done(true)
 	}
+	return err, true
 }
 
 // retryable reports whether err means the store did not answer (and so the
@@ -613,18 +620,13 @@ func (l *Ledger) degraded(cause error) error {
 
 // read runs a read of the wrapped ledger through the breaker and timeout.
 func (l *Ledger) read(ctx context.Context, fn func(ctx context.Context) error) error {
-	if l.br.State() != breaker.Closed || !l.br.Allow() {
+	err, admitted := l.call(ctx, l.o.ReadTimeout, false, fn)
+	if !admitted {
 		return l.degraded(nil)
 	}
-	_, err := bounded(ctx, l.w, l.o.ReadTimeout, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, fn(ctx)
-	})
 	if err != nil && retryable(err) {
-		l.br.Failure()
-		l.failures.Add(1)
 		return verifier.Wrap(err, verifier.KindUnavailable, "ledger_unavailable", "the visit ledger does not answer")
 	}
-	l.br.Success()
 	return err
 }
 
@@ -723,9 +725,9 @@ func (l *Ledger) Ping(ctx context.Context) error {
 	if l.br.State() != breaker.Closed {
 		return l.degraded(nil)
 	}
-	if _, err := bounded(ctx, l.w, l.o.Timeout, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, l.inner.Ping(ctx)
-	}); err != nil {
+	pctx, cancel := context.WithTimeout(ctx, l.o.Timeout)
+	defer cancel()
+	if err := l.inner.Ping(pctx); err != nil {
 		return l.degraded(err)
 	}
 	return nil
@@ -789,28 +791,27 @@ func (l *Ledger) run() {
 // the queue when the breaker is closed.
 func (l *Ledger) step(ctx context.Context) {
 	if l.br.State() != breaker.Closed {
-		if !l.br.Allow() {
-			return
-		}
-		_, err := bounded(ctx, l.w, l.o.Timeout, func(ctx context.Context) (struct{}, error) {
-			return struct{}{}, l.inner.Ping(ctx)
+		err, admitted := l.call(ctx, l.o.Timeout, true, func(ctx context.Context) error {
+			if err := l.inner.Ping(ctx); err != nil {
+				// Any error of a probe is an outage, whatever its kind.
+				return verifier.Wrap(err, verifier.KindUnavailable, "ledger_unavailable", "the visit ledger does not answer")
+			}
+			return nil
 		})
-		if err != nil {
-			l.br.Failure()
-			l.failures.Add(1)
+		if !admitted || err != nil {
 			return
 		}
-		l.br.Success()
 		l.log.Info("outbox: the window answers again", slog.Int("queued", l.Depth()))
 	}
 	if l.Depth() > 0 {
-		l.replay(ctx)
+		l.replay(ctx, true)
 	}
 }
 
 // replay records the queued visits in file order until the queue is empty,
-// the store fails or ctx ends, then compacts the file.
-func (l *Ledger) replay(ctx context.Context) {
+// the store fails or ctx ends, then compacts the file. Through the breaker,
+// or past it (Close's last attempt, once the store answered a ping).
+func (l *Ledger) replay(ctx context.Context, viaBreaker bool) {
 	l.replayMu.Lock()
 	defer l.replayMu.Unlock()
 	l.mu.Lock()
@@ -827,20 +828,20 @@ func (l *Ledger) replay(ctx context.Context) {
 		if done {
 			continue
 		}
-		if l.br.State() != breaker.Closed || !l.br.Allow() {
-			break
-		}
-		_, err := bounded(ctx, l.w, l.o.Timeout, func(ctx context.Context) (struct{}, error) {
-			return struct{}{}, l.replayOne(ctx, e)
-		})
-		if err != nil {
-			if ctx.Err() == nil {
-				l.br.Failure()
-				l.failures.Add(1)
+		var err error
+		if viaBreaker {
+			var admitted bool
+			if err, admitted = l.call(ctx, l.o.Timeout, false, func(ctx context.Context) error { return l.replayOne(ctx, e) }); !admitted {
+				break
 			}
+		} else {
+			rctx, cancel := context.WithTimeout(ctx, l.o.Timeout)
+			err = l.replayOne(rctx, e)
+			cancel()
+		}
+		if err != nil {
 			break
 		}
-		l.br.Success()
 		n++
 	}
 	if n > 0 {
@@ -940,15 +941,15 @@ func (l *Ledger) Close(ctx context.Context) error {
 		<-l.stopped
 		if l.Depth() > 0 {
 			// One last attempt, whatever the breaker's timer says.
-			if l.br.State() != breaker.Closed {
-				if _, err := bounded(ctx, l.w, l.o.Timeout, func(ctx context.Context) (struct{}, error) {
-					return struct{}{}, l.inner.Ping(ctx)
-				}); err == nil {
-					l.br.Success()
-				}
-			}
 			if l.br.State() == breaker.Closed {
-				l.replay(ctx)
+				l.replay(ctx, true)
+			} else {
+				pctx, cancel := context.WithTimeout(ctx, l.o.Timeout)
+				err := l.inner.Ping(pctx)
+				cancel()
+				if err == nil {
+					l.replay(ctx, false)
+				}
 			}
 		}
 		if err := l.compact(true); err != nil {

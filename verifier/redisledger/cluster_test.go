@@ -35,3 +35,24 @@ func TestClusterConformance(t *testing.T) {
 		return clusterLedger(c, int(n.Add(1)))
 	})
 }
+
+// The same on a cluster, the record scripts through the deferred
+// AutoPipeliner as kioskd sends them.
+func TestClusterConformanceAsyncAutoPipelined(t *testing.T) {
+	addrs := redistest.StartCluster(t, 3)
+	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
+	t.Cleanup(func() { c.Close() })
+	ap, err := c.AsyncAutoPipeline()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ap.Close() })
+	var n atomic.Int64
+	ledgertest.Run(t, func(t *testing.T) verifier.Ledger {
+		return redisledger.New(c, redisledger.Options{
+			KeyPrefix:    fmt.Sprintf("cluster-ap-test:%d:", n.Add(1)),
+			PseudonymKey: []byte("cluster test key"),
+			Scripter:     ap,
+		})
+	})
+}

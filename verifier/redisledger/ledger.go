@@ -165,26 +165,7 @@ func New(client redis.UniversalClient, opts Options) *Ledger {
 	return l
 }
 
-// Key names.
 func (l *Ledger) pseudonym(id verifier.CitizenID) string { return l.psn.Of(id) }
-func (l *Ledger) windowKey(ps, day string) string        { return l.o.KeyPrefix + "{" + ps + "}:w:" + day }
-func (l *Ledger) groupKey(ps, day string) string         { return l.o.KeyPrefix + "{" + ps + "}:g:" + day }
-func (l *Ledger) groupDaysKey(ps string) string          { return l.o.KeyPrefix + "{" + ps + "}:gd" }
-func (l *Ledger) indexKey() string                       { return l.o.KeyPrefix + "{idx}:g" }
-func (l *Ledger) facilityKey(fac string) string          { return l.o.KeyPrefix + "{idx}:f:" + fac }
-func (l *Ledger) seqKey() string                         { return l.o.KeyPrefix + "{idx}:seq" }
-func (l *Ledger) ticketKey(fac, day string) string       { return l.o.KeyPrefix + "{t:" + fac + "}:" + day }
-func (l *Ledger) aliasKey(ps, day string) string         { return l.o.KeyPrefix + "{" + ps + "}:a:" + day }
-func (l *Ledger) checkinKey(id string) string            { return l.o.KeyPrefix + "{c:" + id + "}" }
-func (l *Ledger) lookupKey(ps, day string) string        { return l.o.KeyPrefix + "{" + ps + "}:k:" + day }
-func (l *Ledger) reviewKey(ps, day string) string        { return l.o.KeyPrefix + "{" + ps + "}:r:" + day }
-func (l *Ledger) claimDayKey(fac, day string) string {
-	return l.o.KeyPrefix + "{cf:" + fac + "}:d:" + day
-}
-func (l *Ledger) claimFiledKey(fac, lk string) string {
-	return l.o.KeyPrefix + "{cf:" + fac + "}:k:" + lk
-}
-func (l *Ledger) claimFacilitiesKey(day string) string { return l.o.KeyPrefix + "{cl}:df:" + day }
 
 // unavailable translates a driver error at the package boundary.
 func unavailable(err error) error {
@@ -207,24 +188,26 @@ func (l *Ledger) trimDay() int64 {
 	return l.o.Now().Add(-l.o.Retention-trimMargin).Unix() / 86400
 }
 
-// Record implements verifier.Ledger with one call of recordScript, plus one
-// of indexScript when the day has a duplicate group. It is not cancelled by
+// Record implements verifier.Ledger with one call of recordScript (two
+// when the visit creates a duplicate group, see the script), plus one of
+// indexScript when the day has a duplicate group. It is not cancelled by
 // ctx (a kiosk hanging up must not lose a recorded visit) but bounded by
-// Options.WriteTimeout. When only the index write fails, Record returns the
-// Recorded together with the error: the visit is stored, and the next
-// Record of that citizen and day (a retry is a re-scan) files the group.
+// ctx's deadline, if any, and by Options.WriteTimeout. When only the index
+// write fails, Record returns the Recorded together with the error: the
+// visit is stored, and the next Record of that citizen and day (a retry is
+// a re-scan) files the group.
 func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Recorded, error) {
 	v := r.Visit
 	dayNum, err := checkRecording(r)
 	if err != nil {
 		return verifier.Recorded{}, err
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), l.o.WriteTimeout)
+	ctx, cancel := l.writeContext(ctx)
 	defer cancel()
 
 	ps := l.pseudonym(v.CitizenID)
 	trim := l.trimDay()
-	a := l.newRecordArgs(r, ps, trim)
+	a := l.newRecordArgs(r, ps)
 	keys := a.keys[:]
 	if l.cluster {
 		// A second round trip, on a cluster only; a re-scan then skips
@@ -246,39 +229,44 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 			a.ticket = incr.Val()
 		}
 	}
-	var res []any
 	if l.o.MinReplicas > 0 {
 		a.touch = "1"
-		res, err = l.recordWaited(ctx, keys, a)
-		if err != nil {
-			return verifier.Recorded{}, err
+	}
+	res, err := l.runRecord(ctx, keys, a.argv[:12])
+	if err == nil && res.status == statusNeedsGroup {
+		// The visit creates a group: again, with what only the group
+		// needs (nothing was written).
+		a.header = groupHeader(v.CitizenID, r.FullName, v.Day)
+		a.oldest = time.Unix(trim*86400, 0).UTC().Format(dayLayout)
+		res, err = l.runRecord(ctx, keys, a.argv[:])
+		if err == nil && res.status == statusNeedsGroup {
+			err = errReply("asked twice for the group's arguments")
 		}
-	} else if res, err = recordScript.Run(ctx, l.scripts, keys, a.argv[:]...).Slice(); err != nil {
-		return verifier.Recorded{}, unavailable(err)
 	}
-	if len(res) < 4 {
-		return verifier.Recorded{}, verifier.Errorf(verifier.KindInternal, "ledger_corrupt", "unexpected reply from the record script")
-	}
-	repeat, _ := res[0].(int64)
-	storedRec, _ := res[1].(string)
-	group, _ := res[2].(int64)
-	nAliases, _ := res[3].(int64)
-	if nAliases < 0 || int(nAliases) > len(res)-4 {
-		return verifier.Recorded{}, verifier.Errorf(verifier.KindInternal, "ledger_corrupt", "unexpected reply from the record script")
-	}
-	aliases, recs := res[4:4+nAliases], res[4+nAliases:]
-	stored, err := decodeRecord(storedRec, v.CitizenID, v.Day)
 	if err != nil {
 		return verifier.Recorded{}, err
 	}
-	out := verifier.Recorded{Visit: stored, Repeat: repeat == 1}
-	atStored := 0 // the day's visits at the stored visit's facility
-	for _, x := range recs {
-		s, _ := x.(string)
-		o, err := decodeRecord(s, v.CitizenID, v.Day)
-		if err != nil {
+	// The window's other records: the earlier ones (a new visit), or all
+	// of them, the stored one included (a repeat).
+	recs := make([]verifier.Visit, len(res.recs))
+	for i, s := range res.recs {
+		if recs[i], err = decodeRecord(s, v.CitizenID, v.Day); err != nil {
 			return verifier.Recorded{}, err
 		}
+	}
+	var out verifier.Recorded
+	if res.status == statusRepeat {
+		out = verifier.Recorded{Visit: recs[res.n-1], Repeat: true}
+		recs = slices.Delete(recs, int(res.n-1), int(res.n))
+	} else {
+		v.Ticket = int(res.n)
+		if out.Visit, err = recordedAs(v); err != nil {
+			return verifier.Recorded{}, err
+		}
+	}
+	stored := out.Visit
+	atStored := 1 // the day's visits at the stored visit's facility
+	for _, o := range recs {
 		if o.Facility == stored.Facility {
 			atStored++
 			continue
@@ -286,7 +274,7 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 		if out.Others == nil {
 			// Sized once: every record but the stored visit's may be
 			// at another facility. Left nil when none is.
-			out.Others = make([]verifier.Visit, 0, max(len(recs)-1, 1))
+			out.Others = make([]verifier.Visit, 0, max(len(recs), 1))
 		}
 		out.Others = append(out.Others, o)
 	}
@@ -296,17 +284,13 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 	// one's when it joins, a re-scan's when it is merged into a group.
 	var extend []string
 	switch {
-	case group == 1:
-		for _, x := range recs {
-			s, _ := x.(string)
-			o, _ := decodeRecord(s, v.CitizenID, v.Day) // decoded above, without error
+	case res.group == groupCreated:
+		extend = append(extend, stored.CheckinID)
+		for _, o := range recs {
 			extend = append(extend, o.CheckinID)
 		}
-		for _, x := range aliases {
-			s, _ := x.(string)
-			extend = append(extend, s)
-		}
-	case group == 2, group == 3 && stored.CheckinID != v.CheckinID:
+		extend = append(extend, res.aliases...)
+	case res.group == groupUpdated, res.group == groupRescan && stored.CheckinID != v.CheckinID:
 		extend = append(extend, v.CheckinID)
 	}
 	if len(extend) > 0 {
@@ -327,23 +311,26 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 	// visit or desk re-scan of a flagged day, which would make a busy
 	// citizen's day cost a write per facility each time.
 	switch {
-	case group == 1:
-	case group == 2 && atStored == 1:
-	case group == 3 && stored.CheckinID == v.CheckinID:
+	case res.group == groupCreated:
+	case res.group == groupUpdated && atStored == 1:
+	case res.group == groupRescan && stored.CheckinID == v.CheckinID:
 	default:
 		return out, nil
 	}
-	// The rare path: the day's facilities, in arrival order, are only
-	// gathered now (the records decoded above, so without error).
+	// The rare path: the day's facilities, in arrival order.
 	keys = []string{l.seqKey(), l.indexKey()}
-	for _, x := range recs {
-		s, _ := x.(string)
-		o, _ := decodeRecord(s, v.CitizenID, v.Day)
+	all := recs
+	if res.status != statusRepeat {
+		all = append(slices.Clip(recs), stored)
+	} else {
+		all = slices.Insert(slices.Clip(recs), int(res.n-1), stored)
+	}
+	for _, o := range all {
 		if k := l.facilityKey(o.Facility); !slices.Contains(keys[2:], k) {
 			keys = append(keys, k)
 		}
 	}
-	args := []any{ps + ":" + v.Day, dayNum, strconv.FormatInt(trim<<seqBits, 10)}
+	args := []any{indexMember(ps, v.Day), dayNum, strconv.FormatInt(trim<<seqBits, 10)}
 	if l.o.MinReplicas > 0 {
 		// The auditors' index: waited for like the visit, so that a
 		// failover does not lose a group's entry. Failing here leaves the
@@ -362,6 +349,155 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 		return out, unavailable(err)
 	}
 	return out, nil
+}
+
+// writeContext returns the context of a write: ctx's deadline (the outbox
+// sets one just before it calls Record) and Options.WriteTimeout, whichever
+// ends first, without ctx's cancellation.
+func (l *Ledger) writeContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	deadline := time.Now().Add(l.o.WriteTimeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	return context.WithDeadline(context.WithoutCancel(ctx), deadline)
+}
+
+// runRecord runs recordScript and reads its reply.
+func (l *Ledger) runRecord(ctx context.Context, keys []string, argv []any) (recordReply, error) {
+	var raw any
+	if l.o.MinReplicas > 0 {
+		c, err := l.waited(ctx, keys[0], func(p redis.Pipeliner) *redis.Cmd {
+			return p.EvalSha(ctx, recordScript.Hash(), keys, argv...)
+		}, recordScript)
+		if err != nil {
+			return recordReply{}, err
+		}
+		raw = c.Val()
+	} else {
+		var err error
+		if raw, err = l.evalRecord(ctx, keys, argv); err != nil {
+			return recordReply{}, unavailable(err)
+		}
+	}
+	return parseRecordReply(raw)
+}
+
+// submitter is go-redis's deferred AutoPipeliner (Client.AsyncAutoPipeline).
+type submitter interface {
+	processor
+	Submit(ctx context.Context, cmd redis.Cmder) redis.AutoFuture
+	IsBlocking() bool
+}
+
+// evalRecord runs recordScript through Options.Scripter or the client,
+// within ctx's deadline. A deferred AutoPipeliner writes the command with
+// other check-ins' in its own goroutine: Record waits for the reply only
+// until the deadline (a late reply is dropped; recording the check-in ID
+// again changes nothing), which a blocking pipeliner cannot do. The keys go
+// in as pointers, as argv does, which go-redis writes as the strings they
+// point to: no allocation per key.
+func (l *Ledger) evalRecord(ctx context.Context, keys []string, argv []any) (any, error) {
+	args := make([]any, 0, 3+len(keys)+len(argv))
+	args = append(args, "evalsha", recordScript.Hash(), len(keys))
+	for i := range keys {
+		args = append(args, &keys[i])
+	}
+	args = append(args, argv...)
+	cmd := redis.NewCmd(ctx, args...)
+	var err error
+	switch s := l.scripts.(type) {
+	case submitter:
+		if s.IsBlocking() {
+			err = s.Process(ctx, cmd)
+		} else {
+			err = s.Submit(ctx, cmd).WaitContext(ctx)
+		}
+	case processor:
+		err = s.Process(ctx, cmd)
+	default: // another Scripter (tests)
+		return recordScript.Run(ctx, l.scripts, keys, argv...).Result()
+	}
+	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+		return recordScript.Eval(ctx, l.rdb, keys, argv...).Result()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return cmd.Val(), nil
+}
+
+// processor runs a command: the go-redis clients.
+type processor interface {
+	Process(ctx context.Context, cmd redis.Cmder) error
+}
+
+// The status and group values of recordScript's reply.
+const (
+	statusNew, statusRepeat, statusNeedsGroup          = 0, 1, 2
+	groupNone, groupCreated, groupUpdated, groupRescan = 0, 1, 2, 3
+)
+
+// recordReply is recordScript's reply, read and checked.
+type recordReply struct {
+	status  int64
+	n       int64 // the new visit's ticket, or the repeated record's index in recs (from 1)
+	group   int64
+	aliases []string
+	recs    []string
+}
+
+func errReply(why string) error {
+	return verifier.Errorf(verifier.KindInternal, "ledger_corrupt", "unexpected reply from the record script: %s", why)
+}
+
+// parseRecordReply checks every element of the script's reply for its
+// type and range: a reply of another shape (another script under the
+// same SHA, a Redis that converts differently) is an error, never a panic
+// or a silent zero.
+func parseRecordReply(raw any) (recordReply, error) {
+	var r recordReply
+	res, ok := raw.([]any)
+	if !ok || len(res) == 0 {
+		return r, errReply(fmt.Sprintf("%T, want an array", raw))
+	}
+	ints := make([]int64, min(len(res), 4))
+	for i := range ints {
+		x, ok := res[i].(int64)
+		if !ok {
+			return r, errReply(fmt.Sprintf("element %d is %T, want an integer", i+1, res[i]))
+		}
+		ints[i] = x
+	}
+	r.status = ints[0]
+	switch {
+	case r.status == statusNeedsGroup && len(res) == 1:
+		return r, nil
+	case r.status != statusNew && r.status != statusRepeat:
+		return r, errReply(fmt.Sprintf("status %d", r.status))
+	case len(res) < 4:
+		return r, errReply(fmt.Sprintf("%d elements", len(res)))
+	}
+	r.n, r.group = ints[1], ints[2]
+	nAliases := ints[3]
+	if r.group < groupNone || r.group > groupRescan || nAliases < 0 || nAliases > int64(len(res)-4) {
+		return r, errReply(fmt.Sprintf("group %d, %d aliases of %d elements", r.group, nAliases, len(res)))
+	}
+	strs := make([]string, len(res)-4)
+	for i, x := range res[4:] {
+		s, ok := x.(string)
+		if !ok {
+			return r, errReply(fmt.Sprintf("element %d is %T, want a string", i+5, x))
+		}
+		strs[i] = s
+	}
+	r.aliases, r.recs = strs[:nAliases], strs[nAliases:]
+	if r.status == statusRepeat && (r.n < 1 || r.n > int64(len(r.recs))) {
+		return r, errReply(fmt.Sprintf("repeat of record %d of %d", r.n, len(r.recs)))
+	}
+	if r.status == statusNew && r.n < 0 {
+		return r, errReply(fmt.Sprintf("ticket %d", r.n))
+	}
+	return r, nil
 }
 
 // errUnconfirmed is Record's error when the replicas did not confirm a
@@ -418,26 +554,6 @@ func (l *Ledger) waited(ctx context.Context, key string, cmd func(redis.Pipeline
 	}
 }
 
-// recordWaited runs the record script and WAIT (MinReplicas). The script
-// is told to touch the window (re-set its expiry, a write that is
-// replicated) when it writes nothing else, so that WAIT, which waits for
-// the connection's last write, also covers an earlier attempt's writes of
-// the same visit: a replay of a visit the primary has and its replicas may
-// not.
-func (l *Ledger) recordWaited(ctx context.Context, keys []string, a *recordArgs) ([]any, error) {
-	c, err := l.waited(ctx, keys[0], func(p redis.Pipeliner) *redis.Cmd {
-		return p.EvalSha(ctx, recordScript.Hash(), keys, a.argv[:]...)
-	}, recordScript)
-	if err != nil {
-		return nil, err
-	}
-	res, err := c.Slice()
-	if err != nil {
-		return nil, unavailable(err)
-	}
-	return res, nil
-}
-
 // clusterPreWaited draws the ticket and writes the check-in index on a
 // Cluster with MinReplicas: each on the node of its slot, with a WAIT. The
 // ticket's INCR always writes, so its WAIT covers an earlier attempt; the
@@ -476,64 +592,53 @@ func (l *Ledger) clusterPreWaited(ctx context.Context, a *recordArgs, r verifier
 }
 
 // recordArgs are the keys and ARGV of one recordScript call (see its
-// comment), built with two allocations instead of one per string and per
-// boxed number, as the largest allocator of a check-in was: the strings are
-// substrings of one buffer, and argv holds pointers to the fields, which
-// go-redis writes as the values they point to (it takes *string and
-// *int64) and which go into an interface without allocating. (A Cmd's
-// String would show the pointers; nothing here logs it.) Nothing changes
-// a recordArgs once the script was sent: an AutoPipeliner writes it later.
+// comment), built with few allocations, as the largest allocator of a
+// check-in was: the keys are substrings of one buffer, and argv holds
+// pointers to the fields, which go-redis writes as the values they point
+// to (it takes *string and *int64) and which go into an interface without
+// allocating. (A Cmd's String would show the pointers; nothing here logs
+// it.) Nothing changes what a call was given once it was sent: an
+// AutoPipeliner writes it later; the second call of a visit that creates a
+// group only adds the fields past the first call's ARGV.
 type recordArgs struct {
 	keys [6]string // KEYS: window, group, group days, aliases, tickets, check-in (the last two on a single Redis only)
 
-	head, tail, ck, fac, header, day, oldest, ptr, touch string
+	head, tail, ck, fac, ptr, touch, header, day, oldest string
 	ticket, sec, nsec, within, expire, groupExpire       int64
 
 	argv [15]any // ARGV[1..15]: pointers to the fields above
 }
 
-func (l *Ledger) newRecordArgs(r verifier.Recording, ps string, trimDay int64) *recordArgs {
+func (l *Ledger) newRecordArgs(r verifier.Recording, ps string) *recordArgs {
 	v := r.Visit
 	a := &recordArgs{
 		ck: v.CheckinID, fac: v.Facility, day: v.Day,
 		sec: v.At.Unix(), nsec: int64(v.At.Nanosecond()), within: r.RepeatWithin.Nanoseconds(),
 		expire: r.ExpireAt.UnixMilli(), groupExpire: r.ExpireAt.Add(l.o.Retention).UnixMilli(),
 	}
-	// Keys as windowKey, groupKey, groupDaysKey and ticketKey write them.
 	var stack [512]byte // a usual call fits: the one allocation is the string
 	b := stack[:0]
-	var end [10]int
-	b = append(append(append(append(b, l.o.KeyPrefix...), '{'), ps...), "}:w:"...)
-	b = append(b, v.Day...)
+	var end [6]int
+	b = l.appendWindowKey(b, ps, v.Day)
 	end[0] = len(b)
-	b = append(append(append(append(b, l.o.KeyPrefix...), '{'), ps...), "}:g:"...)
-	b = append(b, v.Day...)
+	b = l.appendGroupKey(b, ps, v.Day)
 	end[1] = len(b)
-	b = append(append(append(append(b, l.o.KeyPrefix...), '{'), ps...), "}:gd"...)
+	b = l.appendGroupDaysKey(b, ps)
 	end[2] = len(b)
-	b = append(append(append(append(b, l.o.KeyPrefix...), '{'), ps...), "}:a:"...)
-	b = append(b, v.Day...)
+	b = l.appendAliasKey(b, ps, v.Day)
 	end[3] = len(b)
-	b = append(append(append(append(b, l.o.KeyPrefix...), "{t:"...), v.Facility...), "}:"...)
-	b = append(b, v.Day...)
+	b = l.appendTicketKey(b, v.Facility, v.Day)
 	end[4] = len(b)
-	b = append(append(append(append(b, l.o.KeyPrefix...), "{c:"...), v.CheckinID...), '}')
+	b = l.appendCheckinKey(b, v.CheckinID)
 	end[5] = len(b)
-	b = appendRecordHead(b, v)
-	end[6] = len(b)
-	b = appendRecordTail(b, v)
-	end[7] = len(b)
-	b = appendGroupHeader(b, v.CitizenID, r.FullName, v.Day)
-	end[8] = len(b)
-	b = time.Unix(trimDay*86400, 0).UTC().AppendFormat(b, dayLayout)
-	end[9] = len(b)
+	b, tailAt := appendRecordParts(b, v)
 	s := string(b)
 	a.keys = [6]string{s[:end[0]], s[end[0]:end[1]], s[end[1]:end[2]], s[end[2]:end[3]], s[end[3]:end[4]], s[end[4]:end[5]]}
-	a.head, a.tail, a.header, a.oldest = s[end[5]:end[6]], s[end[6]:end[7]], s[end[7]:end[8]], s[end[8]:end[9]]
+	a.head, a.tail = s[end[5]:tailAt], s[tailAt:]
 	a.ptr = l.seal.seal(v.CheckinID, v.CitizenID, v.Day)
 	a.touch = "0"
 	a.argv = [15]any{&a.head, &a.tail, &a.ticket, &a.ck, &a.fac, &a.sec, &a.nsec, &a.within,
-		&a.expire, &a.groupExpire, &a.header, &a.day, &a.oldest, &a.ptr, &a.touch}
+		&a.expire, &a.groupExpire, &a.ptr, &a.touch, &a.header, &a.day, &a.oldest}
 	return a
 }
 
@@ -900,7 +1005,7 @@ func (l *Ledger) citizenGroups(ctx context.Context, q verifier.DuplicateQuery, l
 	groups := make([]*redis.StringCmd, len(days))
 	reviews := make([]*redis.StringCmd, len(days))
 	for i, day := range days {
-		scores[i] = pipe.ZScore(ctx, l.indexKey(), ps+":"+day)
+		scores[i] = pipe.ZScore(ctx, l.indexKey(), indexMember(ps, day))
 		groups[i] = pipe.Get(ctx, l.groupKey(ps, day))
 		reviews[i] = pipe.Get(ctx, l.reviewKey(ps, day))
 	}

@@ -9,19 +9,29 @@ import "github.com/redis/go-redis/v9"
 // in as ARGV (the script never calls TIME). Needs Redis >= 7.0 (PEXPIREAT
 // GT).
 //
-// Stored records are read with cjson. The new record's fields come in
-// ARGV[4..7], and the record itself in two parts around its ticket, which
-// the script only concatenates: decoding and re-encoding it with cjson to
-// put the ticket in cost several times as much, on every new visit. (A Lua
-// pattern reading the stored records instead of cjson was measured no
-// faster.)
+// It is what a check-in costs the one Redis thread that a shard has, so it
+// does as little as it can (see BenchmarkRecordRedisCost): Go builds every
+// string it can (keys, the record around its ticket, the group header); a
+// first visit of the day (the common case, an empty window) runs six
+// commands (LRANGE, EXISTS, SET, INCR, RPUSH, PEXPIREAT) and is answered
+// with four integers; the re-scans are read only when the window has
+// records; and what only the auditors' group needs (its header line with
+// the citizen's ID and name, the group days) is not sent at all: when the
+// visit would create a group, the script writes nothing and answers 2,
+// and Record calls it again with those arguments (ARGV[13..15]). Each call
+// is atomic on its own, and the second decides again from what it reads,
+// so nothing is lost between them.
+//
+// Stored records are read with cjson; the new record comes in two parts
+// around its ticket, which the script concatenates (only the script knows
+// the ticket on a single Redis).
 //
 // KEYS[1] window:      <prefix>{<pseudonym>}:w:<day>  LIST of visit records
 // KEYS[2] group:       <prefix>{<pseudonym>}:g:<day>  STRING header line, then one visit record per line
 // KEYS[3] group days:  <prefix>{<pseudonym>}:gd       STRING days with a group, comma-separated
 // KEYS[4] aliases:     <prefix>{<pseudonym>}:a:<day>  HASH re-scan's check-in id -> id of the visit it was merged into
 // KEYS[5] tickets:     <prefix>{t:<facility>}:<day>   STRING the facility's last queue number of the day
-// KEYS[6] check-in:    <prefix>{c:<checkin id>}       STRING ARGV[14]: where the check-in's visit is (see checkinKey)
+// KEYS[6] check-in:    <prefix>{c:<checkin id>}       STRING ARGV[11]: where the check-in's visit is (see checkinKey)
 //
 // KEYS[5] and KEYS[6] are optional: they are given on a single Redis, where
 // the script numbers a new visit (a re-scan keeps its number) and indexes
@@ -38,31 +48,35 @@ import "github.com/redis/go-redis/v9"
 // ARGV[8]  RepeatWithin in nanoseconds
 // ARGV[9]  window expiry, unix milliseconds (Recording.ExpireAt)
 // ARGV[10] group expiry, unix milliseconds (ExpireAt + retention)
-// ARGV[11] group header line (JSON with the citizen ID, full name and day)
-// ARGV[12] the local day, YYYY-MM-DD
-// ARGV[13] the oldest day kept in KEYS[3] (YYYY-MM-DD, retention)
-// ARGV[14] the value of KEYS[6] (when given)
-// ARGV[15] "1": when nothing else is written (a repeat), touch the window
+// ARGV[11] the value of KEYS[6] (when given)
+// ARGV[12] "1": when nothing else is written (a repeat), touch the window
 //
 //	(re-set its expiry as it is), a replicated write, so that a WAIT
 //	after the script covers an earlier attempt's writes (MinReplicas)
+//
+// ARGV[13] group header line (JSON with the citizen ID, full name and day)  } only when the
+// ARGV[14] the local day, YYYY-MM-DD                                         } visit creates
+// ARGV[15] the oldest day kept in KEYS[3] (YYYY-MM-DD, retention)           } a group
 //
 // A re-scan (a repeat under another check-in id) is noted in KEYS[4], so
 // that its id answers the visit it was merged into, and the same id recorded
 // again (an outbox replay) is merged into the same visit whatever was
 // recorded since.
 //
-// Returns {repeat, stored, group, n, a1..an, r1, r2, ...}: repeat is 1 when
-// stored is an earlier record returned again (nothing written) and 0 when
-// stored is the new record; group is 0 (no group), 1 (group created), 2
-// (group updated) or 3 (re-scan of a day that has a group); a1..an are the
-// day's re-scan ids (only when the group was created: their index entries
-// get the group's retention); r1... are all the records of the window for
-// the day, the new one included, in arrival order.
+// Returns, group being 0 (no group), 1 (group created), 2 (group updated)
+// or 3 (re-scan of a day that has a group):
+//   - {0, ticket, group, n, a1..an, r1, r2, ...}: a new visit, numbered
+//     ticket; a1..an are the day's re-scan ids (only when the group was
+//     created: their index entries get the group's retention); r1... the
+//     window's earlier records, in arrival order (the new one is not sent
+//     back: the caller knows it);
+//   - {1, i, group, 0, r1, r2, ...}: a repeat of the earlier record ri
+//     (nothing written but the re-scan's alias);
+//   - {2}: the visit creates a group and ARGV[13..15] were not given:
+//     nothing written, call again with them.
 var recordScript = redis.NewScript(`
 local window, group, gdays, aliases = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local ck, fac = ARGV[4], ARGV[5]
-local sec, nsec, within = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 
 local function expireat(key, ms)
   if redis.call('PTTL', key) < 0 then
@@ -72,38 +86,46 @@ local function expireat(key, ms)
   end
 end
 
-if KEYS[6] then
-  redis.call('SET', KEYS[6], ARGV[14], 'NX', 'PXAT', ARGV[9])
+local recs = redis.call('LRANGE', window, 0, -1)
+local best, bestd, bestid, other = nil, nil, nil, false
+if #recs > 0 then
+  local sec, nsec, within = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+  -- false when ck is no re-scan's id
+  local merged = redis.call('HGET', aliases, ck)
+  for i, r in ipairs(recs) do
+    local v = cjson.decode(r)
+    if v[1] == ck or v[1] == merged then
+      best, bestid = i, v[1]
+      break
+    end
+    if v[2] == fac then
+      -- exact: both terms are integers far below 2^53
+      local d = math.abs((v[3] - sec) * 1e9 + (v[4] - nsec))
+      if d <= within and (bestd == nil or d < bestd) then
+        best, bestd, bestid = i, d, v[1]
+      end
+    else
+      other = true
+    end
+  end
 end
 
-local recs = redis.call('LRANGE', window, 0, -1)
--- false when ck is no re-scan's id
-local merged = redis.call('HGET', aliases, ck)
-local best, bestd, bestid, other = nil, nil, nil, false
-for _, r in ipairs(recs) do
-  local v = cjson.decode(r)
-  if v[1] == ck or v[1] == merged then
-    best, bestid = r, v[1]
-    break
-  end
-  if v[2] == fac then
-    -- exact: both terms are integers far below 2^53
-    local d = math.abs((v[3] - sec) * 1e9 + (v[4] - nsec))
-    if d <= within and (bestd == nil or d < bestd) then
-      best, bestd, bestid = r, d, v[1]
-    end
-  else
-    other = true
-  end
+local hasgroup = redis.call('EXISTS', group) == 1
+if not best and other and not hasgroup and not ARGV[13] then
+  return {2}
+end
+
+if KEYS[6] then
+  redis.call('SET', KEYS[6], ARGV[11], 'NX', 'PXAT', ARGV[9])
 end
 
 if best then
-  if ARGV[15] == '1' then
+  if ARGV[12] == '1' then
     local at = redis.call('PEXPIRETIME', window)
     if at > 0 then redis.call('PEXPIREAT', window, at) end
   end
   local state = 0
-  if redis.call('EXISTS', group) == 1 then state = 3 end
+  if hasgroup then state = 3 end
   if bestid ~= ck then
     redis.call('HSET', aliases, ck, bestid)
     if state == 3 then expireat(aliases, ARGV[10]) else expireat(aliases, ARGV[9]) end
@@ -123,22 +145,23 @@ if #recs == 0 then
 else
   redis.call('PEXPIREAT', window, ARGV[9], 'GT')
 end
-recs[#recs + 1] = rec
 
 local state = 0
-if redis.call('EXISTS', group) == 1 then
+if hasgroup then
   redis.call('APPEND', group, '\n' .. rec)
   state = 2
 elseif other then
-  redis.call('SET', group, ARGV[11] .. '\n' .. table.concat(recs, '\n'))
+  recs[#recs + 1] = rec
+  redis.call('SET', group, ARGV[13] .. '\n' .. table.concat(recs, '\n'))
+  recs[#recs] = nil
   local days = {}
   local old = redis.call('GET', gdays)
   if old then
     for d in string.gmatch(old, '[^,]+') do
-      if d >= ARGV[13] and d ~= ARGV[12] then days[#days + 1] = d end
+      if d >= ARGV[15] and d ~= ARGV[14] then days[#days + 1] = d end
     end
   end
-  days[#days + 1] = ARGV[12]
+  days[#days + 1] = ARGV[14]
   redis.call('SET', gdays, table.concat(days, ','), 'KEEPTTL')
   expireat(gdays, ARGV[10])
   state = 1
@@ -148,12 +171,12 @@ if state > 0 then expireat(group, ARGV[10]) end
 if state == 1 then
   local al = redis.call('HKEYS', aliases)
   if #al > 0 then expireat(aliases, ARGV[10]) end
-  local out = {0, rec, state, #al}
+  local out = {0, tonumber(t), state, #al}
   for _, a in ipairs(al) do out[#out + 1] = a end
   for _, r in ipairs(recs) do out[#out + 1] = r end
   return out
 end
-return {0, rec, state, 0, unpack(recs)}
+return {0, tonumber(t), state, 0, unpack(recs)}
 `)
 
 // indexScript files a duplicate group in the cross-citizen index that

@@ -416,7 +416,8 @@ func (c *Client) fetch(ctx context.Context, o op, path string, decode func([]byt
 		if err := ctx.Err(); err != nil && attempt == 0 {
 			return nil, err // nothing asked, nothing for the breaker to hear
 		}
-		if !c.br.Allow() {
+		done, ok := c.br.Allow()
+		if !ok {
 			if last != nil {
 				return nil, fmt.Errorf("%w after: %w", errBreakerOpen, last)
 			}
@@ -425,13 +426,13 @@ func (c *Client) fetch(ctx context.Context, o op, path string, decode func([]byt
 		v, err := c.attempt(ctx, o, path, decode)
 		var ans *answerError
 		if err == nil || errors.As(err, &ans) {
-			c.br.Success()
+			done(true)
 			return v, err
 		}
 		// No answer. A call the caller cancelled counts too: the breaker
 		// must hear back from every call it allowed (a half-open probe
 		// would otherwise stay out forever), and it has no "neither".
-		c.br.Failure()
+		done(false)
 		last = err
 		if attempt >= c.opt.Retries || ctx.Err() != nil || !c.backoff(ctx, attempt) {
 			return nil, last

@@ -1,0 +1,113 @@
+package redisledger
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/vnhealth/cccd-checkin/verifier"
+	"github.com/vnhealth/cccd-checkin/verifier/ledgertest"
+	"github.com/vnhealth/cccd-checkin/verifier/redisledger/redistest"
+)
+
+// BenchmarkRecordRedisCost measures what one Record costs Redis itself:
+// the microseconds Redis spent in EVALSHA per call (INFO commandstats, on
+// a redis-server of its own so that nothing else is counted), reported as
+// redis-us/op, beside the same figure for the floor's script (kioskbench's
+// baseline: one INCR and, on a key's first use, EXPIRE). "new" is a first
+// visit of the day (the hot path), "repeat" a re-scan at the same desk,
+// "dup" a second facility's visit, which creates a duplicate group (its
+// index script is counted too).
+func BenchmarkRecordRedisCost(b *testing.B) {
+	srv := redistest.Start(b, redistest.Options{})
+	c := srv.Client(0)
+	ctx := context.Background()
+	l := New(c, Options{PseudonymKey: []byte("bench")})
+	now := time.Now()
+	usPerCall := func(b *testing.B) {
+		b.Helper()
+		info, err := c.Info(ctx, "commandstats").Result()
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, line := range strings.Split(info, "\r\n") {
+			if rest, ok := strings.CutPrefix(line, "cmdstat_evalsha:"); ok {
+				for _, f := range strings.Split(rest, ",") {
+					if v, ok := strings.CutPrefix(f, "usec_per_call="); ok {
+						x, _ := strconv.ParseFloat(v, 64)
+						b.ReportMetric(x, "redis-us/op")
+					}
+				}
+			}
+		}
+	}
+	run := func(name string, prepare func(i int) []verifier.Recording) {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			var n int
+			for b.Loop() {
+				b.StopTimer()
+				rs := prepare(n)
+				n++
+				for _, r := range rs[:len(rs)-1] {
+					if _, err := l.Record(ctx, r); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if n == 1 {
+					c.ConfigResetStat(ctx)
+				}
+				b.StartTimer()
+				if _, err := l.Record(ctx, rs[len(rs)-1]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			usPerCall(b)
+			c.FlushDB(ctx) // its own server
+		})
+	}
+	// Each iteration prepares its citizen's day with the timer (and, after
+	// the first, Redis's counters) stopped... except that commandstats
+	// cannot be paused: the preparing calls are counted as well, so "new"
+	// alone is exact; the others report the mean of their calls.
+	run("new", func(i int) []verifier.Recording {
+		return []verifier.Recording{ledgertest.NewRecording(fmt.Sprintf("n%d", i), ledgertest.Citizen(i), "08001", now)}
+	})
+	run("repeat", func(i int) []verifier.Recording {
+		return []verifier.Recording{
+			ledgertest.NewRecording(fmt.Sprintf("r%da", i), ledgertest.Citizen(i), "08001", now),
+			ledgertest.NewRecording(fmt.Sprintf("r%db", i), ledgertest.Citizen(i), "08001", now.Add(time.Minute)),
+		}
+	})
+	run("dup", func(i int) []verifier.Recording {
+		return []verifier.Recording{
+			ledgertest.NewRecording(fmt.Sprintf("d%da", i), ledgertest.Citizen(i), "08001", now),
+			ledgertest.NewRecording(fmt.Sprintf("d%db", i), ledgertest.Citizen(i), "79003", now.Add(time.Hour)),
+		}
+	})
+	b.Run("floor", func(b *testing.B) {
+		floor := redis.NewScript(`
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n`)
+		if err := floor.Load(ctx, c).Err(); err != nil {
+			b.Fatal(err)
+		}
+		c.ConfigResetStat(ctx)
+		var i int
+		for b.Loop() {
+			i++
+			if err := floor.EvalSha(ctx, c, []string{"floor:" + strconv.Itoa(i%64)}, 3600).Err(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		usPerCall(b)
+		c.FlushDB(ctx)
+	})
+}
