@@ -275,43 +275,21 @@ func (l *Ledger) expireDay(c *ledgerCitizen, day string, now time.Time) {
 
 // Checkin implements verifier.Ledger.
 func (l *Ledger) Checkin(_ context.Context, checkinID string) (verifier.Visit, error) {
-	ref, ok := l.ref(checkinID)
-	if !ok {
-		return verifier.Visit{}, verifier.ErrCheckinNotFound()
-	}
-	now := l.now()
-	s := l.shard(ref.citizen)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if c := s.citizens[ref.citizen]; c != nil {
-		find := func(vs []verifier.Visit) (verifier.Visit, bool) {
-			i := slices.IndexFunc(vs, func(v verifier.Visit) bool { return v.CheckinID == ref.target })
-			if i < 0 {
-				return verifier.Visit{}, false
-			}
-			return vs[i], true
-		}
-		if w := c.windows[ref.day]; w != nil && w.expireAt.After(now) {
-			if v, ok := find(w.visits); ok {
-				return v, nil
-			}
-		}
-		if g := c.groups[ref.day]; g != nil && g.expireAt.After(now) {
-			if v, ok := find(g.visits); ok {
-				return v, nil
-			}
-		}
-	}
-	return verifier.Visit{}, verifier.ErrCheckinNotFound()
+	var v verifier.Visit
+	err := l.withVisit(checkinID, func(kept []*verifier.Visit) error {
+		v = *kept[0]
+		return nil
+	})
+	return v, err
 }
 
-// Amend implements verifier.Ledger: the visit is changed where it is
-// kept, in the day's window and in its duplicate group, under the
-// citizen's shard lock (fn runs once).
-func (l *Ledger) Amend(_ context.Context, checkinID string, fn func(*verifier.Visit) error) (verifier.Visit, error) {
+// withVisit runs fn, under the citizen's shard lock, with the live copies
+// of the visit a check-in ID names (window first, then group); none is
+// ErrCheckinNotFound.
+func (l *Ledger) withVisit(checkinID string, fn func(kept []*verifier.Visit) error) error {
 	ref, ok := l.ref(checkinID)
 	if !ok {
-		return verifier.Visit{}, verifier.ErrCheckinNotFound()
+		return verifier.ErrCheckinNotFound()
 	}
 	now := l.now()
 	s := l.shard(ref.citizen)
@@ -319,34 +297,48 @@ func (l *Ledger) Amend(_ context.Context, checkinID string, fn func(*verifier.Vi
 	defer s.mu.Unlock()
 	c := s.citizens[ref.citizen]
 	if c == nil {
-		return verifier.Visit{}, verifier.ErrCheckinNotFound()
+		return verifier.ErrCheckinNotFound()
 	}
 	var kept []*verifier.Visit // the visit's copies: window, group
-	if w := c.windows[ref.day]; w != nil && w.expireAt.After(now) {
-		if i := slices.IndexFunc(w.visits, func(v verifier.Visit) bool { return v.CheckinID == ref.target }); i >= 0 {
-			kept = append(kept, &w.visits[i])
+	find := func(vs []verifier.Visit) {
+		if i := slices.IndexFunc(vs, func(v verifier.Visit) bool { return v.CheckinID == ref.target }); i >= 0 {
+			kept = append(kept, &vs[i])
 		}
 	}
-	g := c.groups[ref.day]
-	if g != nil && g.expireAt.After(now) {
-		if i := slices.IndexFunc(g.visits, func(v verifier.Visit) bool { return v.CheckinID == ref.target }); i >= 0 {
-			// Written with groups.mu held too: Duplicates reads
-			// groups under that lock alone.
-			kept = append(kept, &g.visits[i])
-		}
+	if w := c.windows[ref.day]; w != nil && w.expireAt.After(now) {
+		find(w.visits)
+	}
+	if g := c.groups[ref.day]; g != nil && g.expireAt.After(now) {
+		find(g.visits)
 	}
 	if len(kept) == 0 {
-		return verifier.Visit{}, verifier.ErrCheckinNotFound()
+		return verifier.ErrCheckinNotFound()
 	}
-	a, err := verifier.AmendVisit(*kept[0], fn)
+	return fn(kept)
+}
+
+// Amend implements verifier.Ledger: the visit is changed where it is
+// kept, in the day's window and in its duplicate group, under the
+// citizen's shard lock (fn runs once).
+func (l *Ledger) Amend(_ context.Context, checkinID string, fn func(*verifier.Visit) error) (verifier.Visit, error) {
+	var a verifier.Visit
+	err := l.withVisit(checkinID, func(kept []*verifier.Visit) error {
+		var err error
+		if a, err = verifier.AmendVisit(*kept[0], fn); err != nil {
+			return err
+		}
+		// Written with groups.mu held too: Duplicates reads groups under
+		// that lock alone.
+		l.groups.mu.Lock()
+		for _, v := range kept {
+			*v = a
+		}
+		l.groups.mu.Unlock()
+		return nil
+	})
 	if err != nil {
 		return verifier.Visit{}, err
 	}
-	l.groups.mu.Lock()
-	for _, v := range kept {
-		*v = a
-	}
-	l.groups.mu.Unlock()
 	return a, nil
 }
 
