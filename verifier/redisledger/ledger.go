@@ -684,6 +684,23 @@ func (l *Ledger) Visits(ctx context.Context, id verifier.CitizenID, day string) 
 	return out, nil
 }
 
+// openCheckin reads the check-in index: whose visit checkinID is, and on
+// which day.
+func (l *Ledger) openCheckin(ctx context.Context, checkinID string) (verifier.CitizenID, string, error) {
+	sealed, err := l.rdb.Get(ctx, l.checkinKey(checkinID)).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", "", verifier.ErrCheckinNotFound()
+	}
+	if err != nil {
+		return "", "", unavailable(err)
+	}
+	id, day, err := l.seal.open(checkinID, sealed)
+	if err != nil {
+		return "", "", verifier.Wrap(err, verifier.KindInternal, "ledger_corrupt", "a stored check-in index entry cannot be read")
+	}
+	return id, day, nil
+}
+
 // Checkin implements verifier.Ledger: the check-in index names the
 // citizen's day, whose window, group and re-scans are then read in one
 // round trip.
@@ -691,16 +708,9 @@ func (l *Ledger) Checkin(ctx context.Context, checkinID string) (verifier.Visit,
 	if !verifier.ValidCheckinID(checkinID) {
 		return verifier.Visit{}, verifier.ErrCheckinNotFound()
 	}
-	sealed, err := l.rdb.Get(ctx, l.checkinKey(checkinID)).Result()
-	if errors.Is(err, redis.Nil) {
-		return verifier.Visit{}, verifier.ErrCheckinNotFound()
-	}
+	id, day, err := l.openCheckin(ctx, checkinID)
 	if err != nil {
-		return verifier.Visit{}, unavailable(err)
-	}
-	id, day, err := l.seal.open(checkinID, sealed)
-	if err != nil {
-		return verifier.Visit{}, verifier.Wrap(err, verifier.KindInternal, "ledger_corrupt", "a stored check-in index entry cannot be read")
+		return verifier.Visit{}, err
 	}
 	ps := l.pseudonym(id)
 	pipe := l.rdb.Pipeline()
@@ -750,16 +760,9 @@ func (l *Ledger) Amend(ctx context.Context, checkinID string, fn func(*verifier.
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), l.o.WriteTimeout)
 	defer cancel()
-	sealed, err := l.rdb.Get(ctx, l.checkinKey(checkinID)).Result()
-	if errors.Is(err, redis.Nil) {
-		return verifier.Visit{}, verifier.ErrCheckinNotFound()
-	}
+	id, day, err := l.openCheckin(ctx, checkinID)
 	if err != nil {
-		return verifier.Visit{}, unavailable(err)
-	}
-	id, day, err := l.seal.open(checkinID, sealed)
-	if err != nil {
-		return verifier.Visit{}, verifier.Wrap(err, verifier.KindInternal, "ledger_corrupt", "a stored check-in index entry cannot be read")
+		return verifier.Visit{}, err
 	}
 	ps := l.pseudonym(id)
 	keys := []string{l.windowKey(ps, day), l.groupKey(ps, day)}
