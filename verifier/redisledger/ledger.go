@@ -712,39 +712,57 @@ func (l *Ledger) Checkin(ctx context.Context, checkinID string) (verifier.Visit,
 	if err != nil {
 		return verifier.Visit{}, err
 	}
+	v, _, _, err := l.findVisit(ctx, id, day, checkinID)
+	return v, err
+}
+
+// findVisit reads the visit a check-in ID names (a re-scan's ID names
+// the visit it was merged into) with the stored records it is kept as: in
+// the day's window (inWindow) and in the duplicate group (inGroup, "" when
+// none). The window's copy wins when both are there.
+func (l *Ledger) findVisit(ctx context.Context, id verifier.CitizenID, day, checkinID string) (v verifier.Visit, inWindow, inGroup string, err error) {
 	ps := l.pseudonym(id)
 	pipe := l.rdb.Pipeline()
 	w := pipe.LRange(ctx, l.windowKey(ps, day), 0, -1)
 	g := pipe.Get(ctx, l.groupKey(ps, day))
 	a := pipe.HGet(ctx, l.aliasKey(ps, day), checkinID)
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return verifier.Visit{}, unavailable(err)
+		return v, "", "", unavailable(err)
 	}
 	target := checkinID
 	if a.Val() != "" {
 		target = a.Val()
 	}
+	found := false
 	for _, s := range w.Val() {
-		v, err := decodeRecord(s, id, day)
+		o, err := decodeRecord(s, id, day)
 		if err != nil {
-			return verifier.Visit{}, err
+			return v, "", "", err
 		}
-		if v.CheckinID == target {
-			return v, nil
+		if o.CheckinID == target {
+			v, inWindow, found = o, s, true
+			break
 		}
 	}
-	grp, ok, err := decodeGroup(g.Val())
-	if err != nil {
-		return verifier.Visit{}, err
-	}
-	if ok {
-		for _, v := range grp.Visits {
-			if v.CheckinID == target {
-				return v, nil
+	if gs := g.Val(); gs != "" {
+		for _, line := range strings.Split(gs, "\n")[1:] {
+			o, err := decodeRecord(line, id, day)
+			if err != nil {
+				return v, "", "", err
+			}
+			if o.CheckinID == target {
+				if !found {
+					v, found = o, true
+				}
+				inGroup = line
+				break
 			}
 		}
 	}
-	return verifier.Visit{}, verifier.ErrCheckinNotFound()
+	if !found {
+		return v, "", "", verifier.ErrCheckinNotFound()
+	}
+	return v, inWindow, inGroup, nil
 }
 
 // amendTries bounds Amend's compare-and-set attempts: each one fails only
@@ -767,47 +785,9 @@ func (l *Ledger) Amend(ctx context.Context, checkinID string, fn func(*verifier.
 	ps := l.pseudonym(id)
 	keys := []string{l.windowKey(ps, day), l.groupKey(ps, day)}
 	for range amendTries {
-		pipe := l.rdb.Pipeline()
-		w := pipe.LRange(ctx, keys[0], 0, -1)
-		g := pipe.Get(ctx, keys[1])
-		a := pipe.HGet(ctx, l.aliasKey(ps, day), checkinID)
-		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-			return verifier.Visit{}, unavailable(err)
-		}
-		target := checkinID
-		if a.Val() != "" {
-			target = a.Val()
-		}
-		var inWindow, inGroup string
-		var v verifier.Visit
-		found := false
-		for _, s := range w.Val() {
-			o, err := decodeRecord(s, id, day)
-			if err != nil {
-				return verifier.Visit{}, err
-			}
-			if o.CheckinID == target {
-				v, inWindow, found = o, s, true
-				break
-			}
-		}
-		if gs := g.Val(); gs != "" {
-			for _, line := range strings.Split(gs, "\n")[1:] {
-				o, err := decodeRecord(line, id, day)
-				if err != nil {
-					return verifier.Visit{}, err
-				}
-				if o.CheckinID == target {
-					if !found {
-						v, found = o, true
-					}
-					inGroup = line
-					break
-				}
-			}
-		}
-		if !found {
-			return verifier.Visit{}, verifier.ErrCheckinNotFound()
+		v, inWindow, inGroup, err := l.findVisit(ctx, id, day, checkinID)
+		if err != nil {
+			return verifier.Visit{}, err
 		}
 		amended, err := verifier.AmendVisit(v, fn)
 		if err != nil {
