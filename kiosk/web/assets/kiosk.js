@@ -2,7 +2,8 @@
 // manual entry; the visit at the desk (route and visit type, department,
 // priority); the check-in result with the coverage of this visit; the
 // same-day warning acknowledged with a reason; the queue ticket; an offline
-// queue in IndexedDB. Plain JS, no build
+// queue in IndexedDB, and the list of its visits that came back flagged and
+// wait for a reason. Plain JS, no build
 // step, no network resource but this service (the page runs under a strict
 // CSP: no inline script or style).
 'use strict';
