@@ -209,3 +209,30 @@ func TestWarningNotDismissedSilentlyOnPhone(t *testing.T) {
 		t.Errorf("acknowledged = %q", p.text("#dup-acked"))
 	}
 }
+
+// A live warning is not lost with the page: reloaded before the reason (a
+// phone's browser closed, a crash), the visit waits in the list. While it
+// is on screen, the list does not count it twice.
+func TestWarningSurvivesAReload(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	srvA, srvB := e.serve(), e.serve()
+	checkinAt(t, srvA.URL, tokenA, anPayload)
+	p := openPage(t, srvB, &kioskB, 1280, 800)
+	p.wedge(anPayload)
+	p.waitJS(`document.body.dataset.ack === 'pending'`, 10*time.Second)
+	id := p.js(`document.body.dataset.checkinId`)
+	if p.text("#flagged-btn") != "" {
+		t.Errorf("the list counts the warning on screen: %q", p.text("#flagged-btn"))
+	}
+	p.do(chromedp.Reload(), chromedp.WaitReady(chromedp.CSS(`body[data-ready="true"]`)))
+	p.waitJS(`document.getElementById('flagged-btn').dataset.count === '1'`, 10*time.Second)
+	p.click("#flagged-btn")
+	p.click(fmt.Sprintf(`#flagged-list button[data-checkin-id=%q]`, id))
+	p.click("#flr-patient_choice")
+	p.click("#fl-ack")
+	p.waitJS(`document.getElementById('flagged-btn').hidden && !document.getElementById('flagged').open`, 10*time.Second)
+	if a, _ := getCheckin(t, srvB.URL, tokenB, id)["acknowledgement"].(map[string]any); a == nil || a["reason"] != "patient_choice" {
+		t.Errorf("acknowledgement = %v, want patient_choice", a)
+	}
+}

@@ -530,6 +530,9 @@
     var v = d.visit || {};
     state.ackPending = !!(d.duplicate && d.duplicate.flagged) && !v.acknowledgement;
     if (v.acknowledgement) flaggedRemove(d.checkin_id);
+    // Kept on this PC too: should the page be reloaded (or the phone's
+    // browser closed) before the reason, the visit waits in the list.
+    if (state.ackPending) flaggedAdd(d);
     resetAckForm();
     renderResult(d, fromQueue);
     $('pending-note').hidden = true;
@@ -1503,9 +1506,11 @@
   }
 
   // flaggedHere is the list of this kiosk's facility (another facility's
-  // visits, kept from before a change of the settings, would be refused).
+  // visits, kept from before a change of the settings, would be refused),
+  // less the warning on screen now, which is asked for there.
   function flaggedHere() {
-    return flaggedAll().filter(function (x) { return x.facility === settings.facility; });
+    var live = state.ackPending && state.result ? state.result.checkin_id : '';
+    return flaggedAll().filter(function (x) { return x.facility === settings.facility && x.checkin_id !== live; });
   }
 
   function flaggedSave(l) {
