@@ -359,7 +359,24 @@ func (s *Service) decideForCitizen(ctx context.Context, c Citizen, card *Card, s
 		}
 		card = CurrentCard(cards, on)
 	}
-	return s.decide(ctx, card, st, c.DOB, f, vt, on)
+	e := s.decide(ctx, card, st, c.DOB, f, vt, on)
+	s.nameRegistered(ctx, &e, f)
+	return e
+}
+
+// nameRegistered puts the name of the card's registered facility beside
+// its code, for the clerk (the answer's facility f when it is that one,
+// else the facility registry's; left out when the registry does not know
+// it). Only the desk's and the API's answers carry it: the gateway's card
+// check has no use for it and is spared the look-up.
+func (s *Service) nameRegistered(ctx context.Context, e *Eligibility, f Facility) {
+	switch {
+	case e.RegisteredFacility == "":
+	case e.RegisteredFacility == f.Code && f.Name != "":
+		e.RegisteredFacilityName = f.Name
+	default:
+		e.RegisteredFacilityName = s.FacilityName(ctx, e.RegisteredFacility)
+	}
 }
 
 func (s *Service) decide(ctx context.Context, card *Card, st Stated, citizenDOB Date, f Facility, vt VisitType, on Date) Eligibility {

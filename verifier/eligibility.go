@@ -28,13 +28,17 @@ type Eligibility struct {
 	// FacilityLevel is the level of the facility the coverage was decided
 	// for (with Route and the visit type it decides CoveragePercent: "0%
 	// self-referred at a provincial hospital"); set with Route.
-	FacilityLevel      string     `json:"facility_level,omitempty"`
-	ValidFrom          Date       `json:"valid_from,omitzero"`
-	ValidTo            Date       `json:"valid_to,omitzero"`
-	RegisteredFacility string     `json:"registered_facility,omitempty"`
-	FiveYearsSince     Date       `json:"five_years_since,omitzero"`
-	ReplacedBy         string     `json:"replaced_by,omitempty"`
-	NewCard            *CardTerms `json:"new_card,omitempty"`
+	FacilityLevel      string `json:"facility_level,omitempty"`
+	ValidFrom          Date   `json:"valid_from,omitzero"`
+	ValidTo            Date   `json:"valid_to,omitzero"`
+	RegisteredFacility string `json:"registered_facility,omitempty"`
+	// RegisteredFacilityName is RegisteredFacility's name in the facility
+	// registry, for the desk that reads it ("" when the registry does not
+	// know the code). Filled in by the service's answers, not by Decide.
+	RegisteredFacilityName string     `json:"registered_facility_name,omitempty"`
+	FiveYearsSince         Date       `json:"five_years_since,omitzero"`
+	ReplacedBy             string     `json:"replaced_by,omitempty"`
+	NewCard                *CardTerms `json:"new_card,omitempty"`
 	// SocialInsuranceNo, AreaCode and InsurerOffice are the card's (the
 	// gateway's maSoBHXH, maKV and cqBHXH).
 	SocialInsuranceNo string `json:"social_insurance_no,omitempty"`

@@ -20,7 +20,11 @@ type EligibilityRequest struct {
 // card number is an answer (051–053, 050), not an error; an unknown citizen
 // ID is KindNotFound.
 func (s *Service) Eligibility(ctx context.Context, req EligibilityRequest) (Eligibility, error) {
-	return s.eligibility(ctx, req, true)
+	e, err := s.eligibility(ctx, req, true)
+	if err == nil {
+		s.nameRegistered(ctx, &e, Facility{})
+	}
+	return e, err
 }
 
 // eligibility is Eligibility, with the holder's history of the day at

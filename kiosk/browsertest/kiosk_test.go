@@ -39,7 +39,7 @@ func TestWedgeScanShowsCitizenAndEligibility(t *testing.T) {
 	wantContains(t, "insurance message", p.text("#ins-message"), "000")
 	wantContains(t, "insurance message", p.text("#ins-message"), "Thông tin thẻ chính xác")
 	wantContains(t, "coverage", p.text("#ins-percent"), "80%")
-	wantContains(t, "registered facility", p.text("#r-reg"), "08002")
+	wantContains(t, "registered facility", p.text("#r-reg"), "Trung tâm Y tế huyện Yên Sơn (08002)")
 	wantContains(t, "route", p.text("#r-route"), "Đúng tuyến")
 	wantContains(t, "card", p.text("#r-card"), "HS4080120878837")
 

@@ -222,6 +222,8 @@ func TestLayoutAtKioskSizes(t *testing.T) {
 			warnKeys := []string{"#r-name", "#ticket-no"}
 			if !phone {
 				warnKeys = append(warnKeys, "#dup-banner", "#ack-reasons", "#ack-note", "#dup-ack", "#ins-status", "#ins-percent", "#print-btn", "#countdown")
+			} else {
+				warnKeys = append(warnKeys, "#dup-jump") // the warning is below: the strip at the top says so
 			}
 			b.state("result-warning", name, warnKeys...)
 			b.click("#lang-btn")

@@ -260,7 +260,22 @@ window.KIOSK_I18N = {
     settings_err_offline: 'Không kiểm tra được mã truy cập: máy chủ không trả lời. Kiểm tra mạng rồi lưu lại.',
     settings_err_generic: 'Máy chủ không kiểm tra được mã truy cập: thử lại.',
     queue_sending: 'Đang gửi {n} lượt đã lưu…',
-    queue_no_storage: 'Trình duyệt không cho lưu lượt quét trên máy: lượt chờ gửi sẽ mất nếu tải lại trang.'
+    queue_no_storage: 'Trình duyệt không cho lưu lượt quét trên máy: lượt chờ gửi sẽ mất nếu tải lại trang.',
+    queue_sent_dup_wait: 'Lượt quét đã lưu ({name}): đã khám tại cơ sở khác hôm nay ({facility} lúc {time}). Ghi lý do: nút “chờ ghi lý do” trên đầu trang.',
+    dup_jump: 'Đã khám tại cơ sở khác hôm nay: chọn lý do',
+    flagged_btn: '{n} lượt chờ ghi lý do',
+    flagged_title: 'Lượt khám chờ ghi lý do',
+    flagged_intro: 'Lượt quét lưu khi mất kết nối, gửi lại sau: công dân đã được tiếp đón tại cơ sở khác cùng ngày. Hỏi lý do và ghi nhận cho giám định viên.',
+    flagged_empty: 'Không còn lượt nào chờ ghi lý do.',
+    flagged_visit: 'Tiếp đón lúc {time}, ngày {day}',
+    flagged_ticket: 'số thứ tự {n}',
+    flagged_record: 'Ghi lý do',
+    flagged_record_for: 'Ghi lý do cho {name}',
+    flagged_back: 'Quay lại danh sách',
+    flagged_close: 'Đóng',
+    flagged_done: 'Đã ghi nhận lý do cho {name}: {reason}',
+    flagged_kept: 'Đã lưu lý do cho {name} trên máy này ({reason}): sẽ gửi khi có kết nối',
+    flagged_gone: 'Không ghi được lý do cho {name}: {msg}'
   },
 
   en: {
@@ -519,6 +534,21 @@ window.KIOSK_I18N = {
     settings_err_offline: 'The token could not be checked: the service is not answering. Check the network, then save again.',
     settings_err_generic: 'The service could not check the token: try again.',
     queue_sending: 'Sending {n} kept scans…',
-    queue_no_storage: 'The browser does not let this page keep scans: waiting scans are lost if the page is reloaded.'
+    queue_no_storage: 'The browser does not let this page keep scans: waiting scans are lost if the page is reloaded.',
+    queue_sent_dup_wait: 'Queued scan ({name}): seen at another facility today ({facility} at {time}). Record the reason: the “waiting for a reason” button at the top.',
+    dup_jump: 'Seen at another facility today: choose a reason',
+    flagged_btn: '{n} waiting for a reason',
+    flagged_title: 'Visits waiting for a reason',
+    flagged_intro: 'Scans kept during an outage and sent later: the citizen was seen at another facility the same day. Ask why and record it for the auditors.',
+    flagged_empty: 'No visit is waiting for a reason.',
+    flagged_visit: 'Checked in at {time}, {day}',
+    flagged_ticket: 'ticket {n}',
+    flagged_record: 'Record the reason',
+    flagged_record_for: 'Record the reason for {name}',
+    flagged_back: 'Back to the list',
+    flagged_close: 'Close',
+    flagged_done: 'Reason recorded for {name}: {reason}',
+    flagged_kept: 'Reason for {name} kept on this device ({reason}): sent when the link is back',
+    flagged_gone: 'The reason for {name} could not be recorded: {msg}'
   }
 };

@@ -2,7 +2,8 @@
 // manual entry; the visit at the desk (route and visit type, department,
 // priority); the check-in result with the coverage of this visit; the
 // same-day warning acknowledged with a reason; the queue ticket; an offline
-// queue in IndexedDB. Plain JS, no build
+// queue in IndexedDB, and the list of its visits that came back flagged and
+// wait for a reason. Plain JS, no build
 // step, no network resource but this service (the page runs under a strict
 // CSP: no inline script or style).
 'use strict';
@@ -12,6 +13,7 @@
   var LS_SETTINGS = 'kiosk.settings.v1';
   var LS_QUEUE = 'kiosk.queue.v1'; // the queue before it moved to IndexedDB: migrated once
   var LS_DESK = 'kiosk.desk.v1'; // the last answer of GET /v1/desk, for use while offline
+  var LS_FLAGGED = 'kiosk.flagged.v1'; // visits sent from the queue that wait for a reason
   var IDB_NAME = 'kiosk';
   var IDB_STORE = 'queue';
 
@@ -31,6 +33,7 @@
   var PROBE_EVERY = 5000; // ms between health probes while offline
   var BATCH_MAX = 50; // queued check-ins sent per POST /v1/checkins/batch
   var FRAGMENT_WINDOW = 1500; // ms after a broken-off scanner burst before the page says so
+  var FLAGGED_MAX = 200; // visits kept waiting for a reason (the queue's size)
 
   // The visit types the desk chooses from, in the order of their Alt+digit
   // shortcuts (scanners never send Alt, so these cannot collide with a
@@ -340,6 +343,7 @@
     ns.className = 'pill ' + (state.online ? 'pill-ok' : 'pill-bad');
     ns.setAttribute('data-online', state.online ? 'true' : 'false');
     $('net-text').textContent = t(state.online ? 'net_online' : 'net_offline');
+    renderFlaggedBtn();
   }
 
   function tickClock() {
@@ -525,6 +529,10 @@
     state.vbStatus = null;
     var v = d.visit || {};
     state.ackPending = !!(d.duplicate && d.duplicate.flagged) && !v.acknowledgement;
+    if (v.acknowledgement) flaggedRemove(d.checkin_id);
+    // Kept on this PC too: should the page be reloaded (or the phone's
+    // browser closed) before the reason, the visit waits in the list.
+    if (state.ackPending) flaggedAdd(d);
     resetAckForm();
     renderResult(d, fromQueue);
     $('pending-note').hidden = true;
@@ -561,18 +569,25 @@
     return s.charAt(0).toUpperCase() + s.slice(1);
   }
 
-  function renderAckReasons() {
-    var box = $('ack-reasons');
-    var chosen = checkedReason();
+  // The reason form has two copies: the live warning's, on the result,
+  // and the list's, for a visit sent from the offline queue. Same reasons,
+  // same checks, same words.
+  var LIVE_FORM = { box: 'ack-reasons', note: 'ack-note', btn: 'dup-ack', err: 'ack-error', prefix: 'ackr-', name: 'ack-reason' };
+  var LIST_FORM = { box: 'fl-ack-reasons', note: 'fl-ack-note', btn: 'fl-ack', err: 'fl-ack-error', prefix: 'flr-', name: 'fl-ack-reason' };
+
+  function renderAckReasons(F) {
+    F = F || LIVE_FORM;
+    var box = $(F.box);
+    var chosen = checkedReason(F);
     box.replaceChildren();
     ackReasons().forEach(function (code, i) {
       var label = document.createElement('label');
       label.className = 'ack-reason';
       var input = document.createElement('input');
       input.type = 'radio';
-      input.name = 'ack-reason';
+      input.name = F.name;
       input.value = code;
-      input.id = 'ackr-' + code;
+      input.id = F.prefix + code;
       if (code === chosen) input.checked = true;
       var span = document.createElement('span');
       span.textContent = reasonName(code);
@@ -582,28 +597,59 @@
     });
   }
 
-  function checkedReason() {
-    var el = document.querySelector('#ack-reasons input:checked');
+  function checkedReason(F) {
+    var el = document.querySelector('#' + (F || LIVE_FORM).box + ' input:checked');
     return el ? el.value : '';
   }
 
-  function firstReason() {
-    return document.querySelector('#ack-reasons input:checked') || document.querySelector('#ack-reasons input') || $('dup-ack');
+  function firstReason(F) {
+    F = F || LIVE_FORM;
+    return document.querySelector('#' + F.box + ' input:checked') || document.querySelector('#' + F.box + ' input') || $(F.btn);
   }
 
-  function resetAckForm() {
-    document.querySelectorAll('#ack-reasons input').forEach(function (el) { el.checked = false; });
-    $('ack-note').value = '';
-    ackMessage('', '');
-    state.ackBusy = false;
-    $('dup-ack').disabled = false;
+  function resetAckForm(F) {
+    F = F || LIVE_FORM;
+    document.querySelectorAll('#' + F.box + ' input').forEach(function (el) { el.checked = false; });
+    $(F.note).value = '';
+    ackMessage('', '', F);
+    if (F === LIVE_FORM) state.ackBusy = false;
+    $(F.btn).disabled = false;
   }
 
-  function ackMessage(text, kind) {
-    var el = $('ack-error');
+  function ackMessage(text, kind, F) {
+    var el = $((F || LIVE_FORM).err);
     el.textContent = text;
     el.hidden = !text;
     el.setAttribute('data-kind', kind || '');
+  }
+
+  // readAck is the form's reason and note, or null when the clerk must
+  // still choose a reason (or, for "other", write the note): said, and
+  // the focus put where it is wanted.
+  function readAck(F) {
+    var reason = checkedReason(F);
+    var note = $(F.note).value.trim();
+    if (!reason) {
+      ackMessage(t('ack_need_reason'), 'bad', F);
+      focusQuietly(firstReason(F));
+      return null;
+    }
+    if (reason === 'other' && !note) {
+      ackMessage(t('ack_need_note'), 'bad', F);
+      focusQuietly($(F.note));
+      return null;
+    }
+    return { reason: reason, note: note };
+  }
+
+  // askReason answers a try to leave a warning that waits for its reason
+  // (F2; quiet: a tap on the phone's strip): it leads to the reasons and,
+  // unless quiet, asks for one.
+  function askReason(quiet) {
+    if (quiet !== true && !checkedReason()) ackMessage(t('ack_need_reason'), 'bad');
+    var el = firstReason();
+    try { el.scrollIntoView({ block: 'center' }); } catch (e) { /* old browser: focus scrolls */ }
+    focusQuietly(el);
   }
 
   function ackErrorText(r) {
@@ -620,18 +666,9 @@
   function submitAck() {
     if (!state.ackPending || state.ackBusy) return;
     var d = state.result;
-    var reason = checkedReason();
-    var note = $('ack-note').value.trim();
-    if (!reason) {
-      ackMessage(t('ack_need_reason'), 'bad');
-      focusQuietly(firstReason());
-      return;
-    }
-    if (reason === 'other' && !note) {
-      ackMessage(t('ack_need_note'), 'bad');
-      focusQuietly($('ack-note'));
-      return;
-    }
+    var a = readAck(LIVE_FORM);
+    if (!a) return;
+    var reason = a.reason, note = a.note;
     state.ackBusy = true;
     $('dup-ack').disabled = true;
     ackMessage(t('ack_saving'), 'info');
@@ -664,6 +701,7 @@
     if (d) {
       d.visit = d.visit || {};
       d.visit.acknowledgement = a;
+      flaggedRemove(d.checkin_id);
     }
     state.ackPending = false;
     document.body.setAttribute('data-ack', 'done');
@@ -956,7 +994,8 @@
       box.appendChild(b);
     });
     box.hidden = !clerkGroups().length;
-    renderAckReasons();
+    renderAckReasons(LIVE_FORM);
+    renderAckReasons(LIST_FORM);
     renderVisitBar();
   }
 
@@ -1440,10 +1479,217 @@
     var name = (d.citizen && d.citizen.full_name) || '';
     if (d.duplicate && d.duplicate.flagged && d.duplicate.others && d.duplicate.others.length) {
       var o = d.duplicate.others[0];
-      toast(t('queue_sent_dup', { name: name, facility: facilityLabel(o.facility, o.facility_name), time: fmtTimeOf(o.at, offsetOf(d.visit && d.visit.at)) }), 'warn', 20000);
+      var vars = { name: name, facility: facilityLabel(o.facility, o.facility_name), time: fmtTimeOf(o.at, offsetOf(d.visit && d.visit.at)) };
+      if (d.visit && d.visit.acknowledgement) {
+        toast(t('queue_sent_dup', vars), 'warn', 20000);
+        return;
+      }
+      // The patient may have gone on long ago: the visit waits in the
+      // list for its reason, and the desk goes on.
+      flaggedAdd(d);
+      toast(t('queue_sent_dup_wait', vars), 'warn', 20000);
     } else {
       toast(t('queue_sent', { name: name }), 'ok');
     }
+  }
+
+  // ---------------------------------------------------------------- visits waiting for a reason
+  // A scan sent from the offline queue that comes back with a same-day
+  // warning is no longer on screen (the patient may be in the waiting
+  // room, or gone): it waits in this list, kept on this PC (localStorage:
+  // a few small entries, written at once), until the clerk records its
+  // reason with the same form as the live warning. The list is reached
+  // from the header and never holds up the desk: a scan closes it.
+  function flaggedAll() {
+    var l = readJSON(LS_FLAGGED, []);
+    return Array.isArray(l) ? l.filter(function (x) { return x && x.checkin_id; }) : [];
+  }
+
+  // flaggedHere is the list of this kiosk's facility (another facility's
+  // visits, kept from before a change of the settings, would be refused),
+  // less the warning on screen now, which is asked for there.
+  function flaggedHere() {
+    var live = state.ackPending && state.result ? state.result.checkin_id : '';
+    return flaggedAll().filter(function (x) { return x.facility === settings.facility && x.checkin_id !== live; });
+  }
+
+  function flaggedSave(l) {
+    if (l.length > FLAGGED_MAX) l = l.slice(l.length - FLAGGED_MAX);
+    writeJSON(LS_FLAGGED, l);
+    renderFlaggedBtn();
+    if ($('flagged').open) renderFlagged();
+  }
+
+  // flaggedAdd keeps what the clerk needs to find the patient and ask: the
+  // name, the ID masked, the visit's time and ticket, the other visits.
+  function flaggedAdd(d) {
+    var v = d.visit || {};
+    var c = d.citizen || {};
+    var item = {
+      checkin_id: d.checkin_id, facility: v.facility || settings.facility, name: c.full_name || '', citizen: maskID(c.id),
+      at: v.at || '', ticket: v.ticket || 0,
+      others: ((d.duplicate && d.duplicate.others) || []).map(function (o) {
+        return { facility: o.facility, facility_name: o.facility_name || '', at: o.at, visit_type: o.visit_type };
+      })
+    };
+    var l = flaggedAll().filter(function (x) { return x.checkin_id !== item.checkin_id; });
+    l.push(item);
+    flaggedSave(l);
+  }
+
+  function flaggedRemove(id) {
+    var l = flaggedAll();
+    var rest = l.filter(function (x) { return x.checkin_id !== id; });
+    if (rest.length !== l.length) flaggedSave(rest);
+  }
+
+  function renderFlaggedBtn() {
+    var n = configured() ? flaggedHere().length : 0;
+    var b = $('flagged-btn');
+    b.hidden = !n;
+    b.setAttribute('data-count', String(n));
+    b.textContent = '\u26a0 ' + t('flagged_btn', { n: n });
+  }
+
+  var flaggedCur = null; // the check-in whose reason the list's form takes
+  var flaggedBusy = false;
+
+  function flaggedOpen() {
+    return $('flagged').open;
+  }
+
+  function openFlagged() {
+    if ($('settings').open || !configured()) return;
+    flaggedCur = null;
+    renderFlagged();
+    if (!flaggedOpen()) $('flagged').showModal();
+    focusQuietly(document.querySelector('#flagged-list button') || $('flagged-close'));
+  }
+
+  function closeFlagged() {
+    if (flaggedOpen()) $('flagged').close();
+  }
+
+  function visitWords(item) {
+    var s = t('flagged_visit', { time: fmtTimeOf(item.at), day: fmtDayOf(item.at) });
+    return item.ticket ? s + ' \u00b7 ' + t('flagged_ticket', { n: item.ticket }) : s;
+  }
+
+  function renderOthers(ul, others, at) {
+    var off = offsetOf(at);
+    ul.replaceChildren();
+    (others || []).forEach(function (o) {
+      var li = document.createElement('li');
+      li.textContent = t('dup_item', { facility: facilityLabel(o.facility, o.facility_name), time: fmtTimeOf(o.at, off) + ' ' + fmtDayOf(o.at, off), type: visitTypeWords(o.visit_type) });
+      ul.appendChild(li);
+    });
+  }
+
+  function renderFlagged() {
+    var items = flaggedHere();
+    var cur = flaggedCur ? items.filter(function (x) { return x.checkin_id === flaggedCur; })[0] : null;
+    if (!cur) flaggedCur = null;
+    var list = $('flagged-list');
+    list.hidden = !!cur;
+    $('flagged-one').hidden = !cur;
+    $('flagged-back').hidden = !cur;
+    $('flagged-empty').hidden = !!cur || items.length > 0;
+    list.replaceChildren();
+    items.forEach(function (x) {
+      var li = document.createElement('li');
+      li.className = 'flagged-item';
+      li.setAttribute('data-checkin-id', x.checkin_id);
+      var text = document.createElement('div');
+      text.className = 'fl-text';
+      var who = document.createElement('p');
+      who.className = 'fl-who';
+      who.textContent = x.name + (x.citizen ? ' \u00b7 ' + x.citizen : '');
+      var when = document.createElement('p');
+      when.className = 'fl-visit';
+      when.textContent = visitWords(x);
+      var ul = document.createElement('ul');
+      ul.className = 'dup-list';
+      renderOthers(ul, x.others, x.at);
+      text.appendChild(who);
+      text.appendChild(when);
+      text.appendChild(ul);
+      var b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'btn btn-amber';
+      b.setAttribute('data-checkin-id', x.checkin_id);
+      b.textContent = t('flagged_record');
+      b.setAttribute('aria-label', t('flagged_record_for', { name: x.name }));
+      li.appendChild(text);
+      li.appendChild(b);
+      list.appendChild(li);
+    });
+    if (cur) {
+      $('flagged-who').textContent = cur.name + (cur.citizen ? ' \u00b7 ' + cur.citizen : '');
+      $('flagged-visit').textContent = visitWords(cur);
+      renderOthers($('flagged-others'), cur.others, cur.at);
+    }
+  }
+
+  function pickFlagged(id) {
+    flaggedCur = id;
+    resetAckForm(LIST_FORM);
+    flaggedBusy = false;
+    renderFlagged();
+    focusQuietly(firstReason(LIST_FORM));
+  }
+
+  function backToFlaggedList() {
+    flaggedCur = null;
+    renderFlagged();
+    if (!flaggedHere().length) { closeFlagged(); return; }
+    focusQuietly(document.querySelector('#flagged-list button') || $('flagged-close'));
+  }
+
+  // submitFlagged records the list's visit's reason: as the live warning
+  // does, a reason the service cannot take now waits in the queue; a
+  // visit the service refuses for good (unknown, another facility's)
+  // leaves the list, said.
+  function submitFlagged() {
+    var id = flaggedCur;
+    if (!id || flaggedBusy) return;
+    var item = flaggedHere().filter(function (x) { return x.checkin_id === id; })[0];
+    if (!item) return;
+    var a = readAck(LIST_FORM);
+    if (!a) return;
+    flaggedBusy = true;
+    $(LIST_FORM.btn).disabled = true;
+    ackMessage(t('ack_saving'), 'info', LIST_FORM);
+    call('/v1/checkins/' + encodeURIComponent(id) + '/acknowledgement', { json: a }).then(function (r) {
+      flaggedBusy = false;
+      $(LIST_FORM.btn).disabled = false;
+      var vars = { name: item.name, reason: reasonName(a.reason) };
+      // settled takes the visit off the list and, when its form is still
+      // the one on screen, goes back to the list (closed when empty).
+      var settled = function (text, kind, ms) {
+        var shown = flaggedOpen() && flaggedCur === id;
+        flaggedRemove(id);
+        toast(text, kind, ms);
+        if (shown) backToFlaggedList();
+      };
+      if (r.kind === 'ok') {
+        setOnline(true);
+        settled(t('flagged_done', vars), 'ok');
+        return;
+      }
+      if (r.kind === 'unavailable') {
+        setOnline(false);
+        enqueueAck(id, a).then(function () { settled(t('flagged_kept', vars), 'info', 8000); });
+        return;
+      }
+      setOnline(true);
+      if (r.status === 404 || r.status === 403) {
+        settled(t('flagged_gone', { name: item.name, msg: ackErrorText(r) }), 'bad', 15000);
+        return;
+      }
+      if (flaggedCur !== id) return;
+      ackMessage(ackErrorText(r), 'bad', LIST_FORM);
+      focusQuietly(r.status === 422 && errCode(r) === 'invalid_note' ? $(LIST_FORM.note) : $(LIST_FORM.btn));
+    });
   }
 
   var probeTimer = null;
@@ -1643,10 +1889,11 @@
       openSettings();
       return;
     }
-    // Alt+1..4: the visit type, before or after the scan.
+    // Alt+1..4: the visit type, before or after the scan (not while the
+    // list of visits waiting for a reason is open over the screen).
     if (e.altKey && !e.ctrlKey && !e.metaKey && /^Digit[1-4]$/.test(e.code || '')) {
       e.preventDefault();
-      setVisitType(VISIT_TYPES[parseInt(e.code.slice(5), 10) - 1]);
+      if (!flaggedOpen()) setVisitType(VISIT_TYPES[parseInt(e.code.slice(5), 10) - 1]);
       return;
     }
     // Ctrl or Meta shortcuts are not scanner input; AltGr (Ctrl+Alt) may be.
@@ -1719,6 +1966,16 @@
         onScan(text);
         return;
       }
+      if (flaggedOpen()) {
+        // Enter on a reason of the list's form records it, as on the
+        // live warning.
+        if (flaggedCur && $('fl-ack-form').contains(target) && !editable && target.tagName !== 'BUTTON') {
+          e.preventDefault();
+          swallowUntil = now + 500;
+          submitFlagged();
+        }
+        return;
+      }
       if (state.ackPending && !editable) {
         e.preventDefault();
         swallowUntil = now + 500;
@@ -1728,6 +1985,9 @@
     }
     if (k === 'Escape') {
       resetBuffer();
+      // The list closes (its dialog's own Escape); the warning under it
+      // stays as it was.
+      if (flaggedOpen()) return;
       if (state.screen === 'camera') { stopCamera(); goIdle(); }
       else if (state.screen !== 'idle' && !state.ackPending && !state.busy) goIdle();
       else if (target === $('manual-id')) { target.value = ''; setManualError(''); }
@@ -1735,6 +1995,7 @@
     }
     if (k === 'F2') {
       e.preventDefault();
+      closeFlagged();
       focusManual('');
       return;
     }
@@ -1804,7 +2065,7 @@
   // start manual entry: they move to the ID field, which keeps the focus.
   function typedByHand(lastGoesOn) {
     handTimer = null;
-    if (!buf.length || state.ackPending || state.busy || state.screen === 'camera' || $('settings').open) return false;
+    if (!buf.length || state.ackPending || state.busy || state.screen === 'camera' || $('settings').open || flaggedOpen()) return false;
     if (isEditable(document.activeElement)) return false;
     if (buf.length > 1 && fastShare(times) >= 0.5) return false; // a scanner burst, not a person
     var typed = buf.join('');
@@ -1825,6 +2086,9 @@
   }
 
   function focusManual(prefill) {
+    // A same-day warning waits for its reason: F2 does not leave it in
+    // silence, it asks for the reason (the next patient's scan waits).
+    if (state.ackPending) { askReason(); return; }
     if (state.screen !== 'idle') goIdle();
     var f = $('manual-id');
     if (prefill) f.value = (f.value + prefill).replace(/\D/g, '').slice(0, 12);
@@ -1836,6 +2100,7 @@
   function onScan(text) {
     text = text.replace(/[\r\n]+$/, '');
     if (!text.trim()) return;
+    closeFlagged(); // the patient at the desk first
     scanStarted(performance.now());
     if ($('manual-id') === document.activeElement) $('manual-id').blur();
     // A barcode that holds only the 12-digit ID (or a paste) is an ID,
@@ -2040,6 +2305,7 @@
   function openSettings() {
     var dlg = $('settings');
     if (dlg.open) return;
+    closeFlagged();
     stopCamera();
     stopCountdown();
     $('set-facility').value = settings.facility;
@@ -2168,6 +2434,17 @@
     $('photo-input').addEventListener('change', onPhoto);
     $('ack-form').addEventListener('submit', function (e) { e.preventDefault(); submitAck(); });
     $('ack-reasons').addEventListener('change', function () { if (state.ackPending) ackMessage('', ''); });
+    $('dup-jump').addEventListener('click', function () { askReason(true); });
+    $('flagged-btn').addEventListener('click', openFlagged);
+    $('flagged-close').addEventListener('click', closeFlagged);
+    $('flagged-back').addEventListener('click', backToFlaggedList);
+    $('flagged-list').addEventListener('click', function (e) {
+      var b = e.target.closest('button[data-checkin-id]');
+      if (b) pickFlagged(b.getAttribute('data-checkin-id'));
+    });
+    $('fl-ack-form').addEventListener('submit', function (e) { e.preventDefault(); submitFlagged(); });
+    $('fl-ack-reasons').addEventListener('change', function () { ackMessage('', '', LIST_FORM); });
+    $('flagged').addEventListener('close', function () { flaggedCur = null; });
     $('visit-bar').addEventListener('click', onVisitBarClick);
     $('vb-dept').addEventListener('change', onDeptChange);
     $('referral-form').addEventListener('submit', onReferralSubmit);
