@@ -136,22 +136,27 @@ func TestRecordArgs(t *testing.T) {
 				t.Fatalf("argument %T", x)
 			}
 		}
-		want := []string{got[0], got[1], "0", v.CheckinID, v.Facility,
-			strconv.FormatInt(v.At.Unix(), 10), strconv.Itoa(v.At.Nanosecond()), "600000000000",
-			strconv.FormatInt(exp.UnixMilli(), 10), strconv.FormatInt(exp.Add(48*time.Hour).UnixMilli(), 10),
-			got[10], "0", "", v.Day, ""}
-		if id, day, err := l.seal.open(v.CheckinID, got[10]); err != nil || id != v.CitizenID || day != v.Day {
+		want := []string{got[0], got[1], strconv.FormatInt(exp.UnixMilli(), 10), got[3], "600000000000",
+			strconv.FormatInt(exp.Add(48*time.Hour).UnixMilli(), 10), "0", "", v.Day, ""}
+		if id, day, err := l.seal.open(v.CheckinID, got[3]); err != nil || id != v.CitizenID || day != v.Day {
 			t.Errorf("check-in index value opens as %v %q %v, want %v %q", id, day, err, v.CitizenID, v.Day)
 		}
-		if _, _, err := l.seal.open(v.CheckinID+"x", got[10]); err == nil {
+		if _, _, err := l.seal.open(v.CheckinID+"x", got[3]); err == nil {
 			t.Error("check-in index value opens under another check-in ID")
 		}
-		if strings.Contains(got[10], string(v.CitizenID)) {
+		if strings.Contains(got[3], string(v.CitizenID)) {
 			t.Error("check-in index value holds the citizen ID in clear")
 		}
 		if !slices.Equal(got, want) {
 			t.Errorf("ARGV %q,\nwant %q", got, want)
 		}
+		l.cluster = true // ARGV[4] is then the ticket the caller drew
+		a = l.newRecordArgs(r, ps)
+		a.ticket = 42
+		if p, ok := a.argv[3].(*int64); !ok || *p != 42 {
+			t.Errorf("cluster: ARGV[4] = %#v, want the ticket", a.argv[3])
+		}
+		l.cluster = false
 		for _, ticket := range []int{7, 12345} {
 			v.Ticket = ticket
 			if rec := a.head + strconv.Itoa(ticket) + a.tail; rec != marshalRecord(v) {
