@@ -165,3 +165,33 @@ func TestRecordArgs(t *testing.T) {
 		}
 	}
 }
+
+// TestScriptReadsEscapedFields: the script reads the new visit's check-in
+// id, facility and time from the head of its record, as it reads the
+// stored records: ids and facilities that JSON escapes (\u003c...) compare
+// equal to themselves, whichever side holds them.
+func TestScriptReadsEscapedFields(t *testing.T) {
+	c := testClient(t)
+	l, _ := newTestLedger(t, c, Options{})
+	ctx := context.Background()
+	at := today().Add(8 * time.Hour)
+	id := ledgertest.Citizen(3)
+	check := func(what string, r verifier.Recording, wantRepeat bool, wantID string, wantOthers int) {
+		t.Helper()
+		got, err := l.Record(ctx, r)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if got.Repeat != wantRepeat || got.Visit.CheckinID != wantID || len(got.Others) != wantOthers {
+			t.Errorf("%s: %+v; want repeat %v of %s, %d others", what, got, wantRepeat, wantID, wantOthers)
+		}
+	}
+	esc := "08<1>" // written \u003c...\u003e by encoding/json
+	check("first, escaped id", ledgertest.NewRecording("a<1>", id, "08001", at), false, "a<1>", 0)
+	check("same escaped id, hours later", ledgertest.NewRecording("a<1>", id, "08001", at.Add(3*time.Hour)), true, "a<1>", 0)
+	check("plain id, same facility, within", ledgertest.NewRecording("b2", id, "08001", at.Add(time.Minute)), true, "a<1>", 0)
+	check("plain id replayed", ledgertest.NewRecording("b2", id, "08001", at.Add(4*time.Hour)), true, "a<1>", 0)
+	check("escaped facility", ledgertest.NewRecording("c3", id, esc, at.Add(time.Hour)), false, "c3", 1)
+	check("escaped facility, plain id, within", ledgertest.NewRecording("d4", id, esc, at.Add(time.Hour+time.Minute)), true, "c3", 1)
+	check("plain facility later", ledgertest.NewRecording("e5", id, "08001", at.Add(5*time.Hour)), false, "e5", 1)
+}

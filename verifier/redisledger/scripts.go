@@ -171,16 +171,19 @@ elseif other then
   -- a new group: its expiry set with it
   redis.call('SET', group, ARGV[8] .. '\n' .. table.concat(recs, '\n'), 'PXAT', ARGV[6])
   recs[#recs] = nil
-  local days = {}
   local old = redis.call('GET', gdays)
   if old then
+    local days = {}
     for d in string.gmatch(old, '[^,]+') do
       if d >= ARGV[10] and d ~= ARGV[9] then days[#days + 1] = d end
     end
+    days[#days + 1] = ARGV[9]
+    redis.call('SET', gdays, table.concat(days, ','), 'KEEPTTL')
+    expireat(gdays, ARGV[6])
+  else
+    -- the citizen's first group
+    redis.call('SET', gdays, ARGV[9], 'PXAT', ARGV[6])
   end
-  days[#days + 1] = ARGV[9]
-  redis.call('SET', gdays, table.concat(days, ','), 'KEEPTTL')
-  expireat(gdays, ARGV[6])
   state = 1
 end
 
