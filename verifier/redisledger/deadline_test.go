@@ -3,6 +3,7 @@ package redisledger
 import (
 	"context"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -83,7 +84,7 @@ func (s stubScripter) EvalSha(ctx context.Context, sha1 string, keys []string, a
 // silent zero.
 func TestRecordReplyTypeChecked(t *testing.T) {
 	for _, reply := range []any{
-		nil, int64(1), "x", []any{},
+		nil, int64(-1), "x", []any{}, // a first visit's reply is its ticket: never negative
 		[]any{"0", int64(1), int64(0), int64(0)},            // status as a string
 		[]any{int64(0), "7", int64(0), int64(0)},            // ticket as a string
 		[]any{int64(0), int64(1), int64(0)},                 // too short
@@ -102,5 +103,17 @@ func TestRecordReplyTypeChecked(t *testing.T) {
 		if verifier.KindOf(err) != verifier.KindInternal || verifier.AsError(err).Code != "ledger_corrupt" || got.Visit.CheckinID != "" {
 			t.Errorf("reply %#v: Record = %+v, %v; want a ledger_corrupt error", reply, got, err)
 		}
+	}
+}
+
+// A first visit of the day is answered with its ticket alone.
+func TestRecordReplyTicket(t *testing.T) {
+	l := New(redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}), Options{PseudonymKey: []byte("k"), Scripter: stubScripter{reply: int64(5)}})
+	r := ledgertest.NewRecording("ck-stub", ledgertest.Citizen(1), "08001", time.Now())
+	got, err := l.Record(context.Background(), r)
+	want, _ := recordedAs(r.Visit)
+	want.Ticket = 5
+	if err != nil || got.Repeat || got.Others != nil || !reflect.DeepEqual(got.Visit, want) {
+		t.Errorf("Record = %+v, %v; want the new visit with ticket 5", got, err)
 	}
 }

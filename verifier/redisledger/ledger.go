@@ -232,7 +232,7 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 	if l.o.MinReplicas > 0 {
 		a.touch = "1"
 	}
-	res, err := l.runRecord(ctx, keys, a.argv[:12])
+	res, err := l.runRecord(ctx, keys, a.argv[:7])
 	if err == nil && res.status == statusNeedsGroup {
 		// The visit creates a group: again, with what only the group
 		// needs (nothing was written).
@@ -456,9 +456,16 @@ func errReply(why string) error {
 // or a silent zero.
 func parseRecordReply(raw any) (recordReply, error) {
 	var r recordReply
+	if t, ok := raw.(int64); ok {
+		// a first visit of the day: its ticket alone
+		if t < 0 {
+			return r, errReply(fmt.Sprintf("ticket %d", t))
+		}
+		return recordReply{status: statusNew, n: t, group: groupNone}, nil
+	}
 	res, ok := raw.([]any)
 	if !ok || len(res) == 0 {
-		return r, errReply(fmt.Sprintf("%T, want an array", raw))
+		return r, errReply(fmt.Sprintf("%T, want an integer or an array", raw))
 	}
 	ints := make([]int64, min(len(res), 4))
 	for i := range ints {
@@ -603,17 +610,16 @@ func (l *Ledger) clusterPreWaited(ctx context.Context, a *recordArgs, r verifier
 type recordArgs struct {
 	keys [6]string // KEYS: window, group, group days, aliases, tickets, check-in (the last two on a single Redis only)
 
-	head, tail, ck, fac, ptr, touch, header, day, oldest string
-	ticket, sec, nsec, within, expire, groupExpire       int64
+	head, tail, ptr, touch, header, day, oldest string
+	ticket, within, expire, groupExpire         int64
 
-	argv [15]any // ARGV[1..15]: pointers to the fields above
+	argv [10]any // ARGV[1..10]: pointers to the fields above
 }
 
 func (l *Ledger) newRecordArgs(r verifier.Recording, ps string) *recordArgs {
 	v := r.Visit
 	a := &recordArgs{
-		ck: v.CheckinID, fac: v.Facility, day: v.Day,
-		sec: v.At.Unix(), nsec: int64(v.At.Nanosecond()), within: r.RepeatWithin.Nanoseconds(),
+		day: v.Day, within: r.RepeatWithin.Nanoseconds(),
 		expire: r.ExpireAt.UnixMilli(), groupExpire: r.ExpireAt.Add(l.o.Retention).UnixMilli(),
 	}
 	var stack [512]byte // a usual call fits: the one allocation is the string
@@ -637,8 +643,14 @@ func (l *Ledger) newRecordArgs(r verifier.Recording, ps string) *recordArgs {
 	a.head, a.tail = s[end[5]:tailAt], s[tailAt:]
 	a.ptr = l.seal.seal(v.CheckinID, v.CitizenID, v.Day)
 	a.touch = "0"
-	a.argv = [15]any{&a.head, &a.tail, &a.ticket, &a.ck, &a.fac, &a.sec, &a.nsec, &a.within,
-		&a.expire, &a.groupExpire, &a.ptr, &a.touch, &a.header, &a.day, &a.oldest}
+	// ARGV[4]: the check-in index's value where the script writes it (a
+	// single Redis), the ticket drawn before the script on a cluster.
+	var fourth any = &a.ptr
+	if l.cluster {
+		fourth = &a.ticket
+	}
+	a.argv = [10]any{&a.head, &a.tail, &a.expire, fourth, &a.within, &a.groupExpire, &a.touch,
+		&a.header, &a.day, &a.oldest}
 	return a
 }
 

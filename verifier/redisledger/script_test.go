@@ -136,22 +136,27 @@ func TestRecordArgs(t *testing.T) {
 				t.Fatalf("argument %T", x)
 			}
 		}
-		want := []string{got[0], got[1], "0", v.CheckinID, v.Facility,
-			strconv.FormatInt(v.At.Unix(), 10), strconv.Itoa(v.At.Nanosecond()), "600000000000",
-			strconv.FormatInt(exp.UnixMilli(), 10), strconv.FormatInt(exp.Add(48*time.Hour).UnixMilli(), 10),
-			got[10], "0", "", v.Day, ""}
-		if id, day, err := l.seal.open(v.CheckinID, got[10]); err != nil || id != v.CitizenID || day != v.Day {
+		want := []string{got[0], got[1], strconv.FormatInt(exp.UnixMilli(), 10), got[3], "600000000000",
+			strconv.FormatInt(exp.Add(48*time.Hour).UnixMilli(), 10), "0", "", v.Day, ""}
+		if id, day, err := l.seal.open(v.CheckinID, got[3]); err != nil || id != v.CitizenID || day != v.Day {
 			t.Errorf("check-in index value opens as %v %q %v, want %v %q", id, day, err, v.CitizenID, v.Day)
 		}
-		if _, _, err := l.seal.open(v.CheckinID+"x", got[10]); err == nil {
+		if _, _, err := l.seal.open(v.CheckinID+"x", got[3]); err == nil {
 			t.Error("check-in index value opens under another check-in ID")
 		}
-		if strings.Contains(got[10], string(v.CitizenID)) {
+		if strings.Contains(got[3], string(v.CitizenID)) {
 			t.Error("check-in index value holds the citizen ID in clear")
 		}
 		if !slices.Equal(got, want) {
 			t.Errorf("ARGV %q,\nwant %q", got, want)
 		}
+		l.cluster = true // ARGV[4] is then the ticket the caller drew
+		a = l.newRecordArgs(r, ps)
+		a.ticket = 42
+		if p, ok := a.argv[3].(*int64); !ok || *p != 42 {
+			t.Errorf("cluster: ARGV[4] = %#v, want the ticket", a.argv[3])
+		}
+		l.cluster = false
 		for _, ticket := range []int{7, 12345} {
 			v.Ticket = ticket
 			if rec := a.head + strconv.Itoa(ticket) + a.tail; rec != marshalRecord(v) {
@@ -159,4 +164,34 @@ func TestRecordArgs(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestScriptReadsEscapedFields: the script reads the new visit's check-in
+// id, facility and time from the head of its record, as it reads the
+// stored records: ids and facilities that JSON escapes (\u003c...) compare
+// equal to themselves, whichever side holds them.
+func TestScriptReadsEscapedFields(t *testing.T) {
+	c := testClient(t)
+	l, _ := newTestLedger(t, c, Options{})
+	ctx := context.Background()
+	at := today().Add(8 * time.Hour)
+	id := ledgertest.Citizen(3)
+	check := func(what string, r verifier.Recording, wantRepeat bool, wantID string, wantOthers int) {
+		t.Helper()
+		got, err := l.Record(ctx, r)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if got.Repeat != wantRepeat || got.Visit.CheckinID != wantID || len(got.Others) != wantOthers {
+			t.Errorf("%s: %+v; want repeat %v of %s, %d others", what, got, wantRepeat, wantID, wantOthers)
+		}
+	}
+	esc := "08<1>" // written \u003c...\u003e by encoding/json
+	check("first, escaped id", ledgertest.NewRecording("a<1>", id, "08001", at), false, "a<1>", 0)
+	check("same escaped id, hours later", ledgertest.NewRecording("a<1>", id, "08001", at.Add(3*time.Hour)), true, "a<1>", 0)
+	check("plain id, same facility, within", ledgertest.NewRecording("b2", id, "08001", at.Add(time.Minute)), true, "a<1>", 0)
+	check("plain id replayed", ledgertest.NewRecording("b2", id, "08001", at.Add(4*time.Hour)), true, "a<1>", 0)
+	check("escaped facility", ledgertest.NewRecording("c3", id, esc, at.Add(time.Hour)), false, "c3", 1)
+	check("escaped facility, plain id, within", ledgertest.NewRecording("d4", id, esc, at.Add(time.Hour+time.Minute)), true, "c3", 1)
+	check("plain facility later", ledgertest.NewRecording("e5", id, "08001", at.Add(5*time.Hour)), false, "e5", 1)
 }

@@ -7,56 +7,53 @@ import "github.com/redis/go-redis/v9"
 // day's duplicate group. All its keys belong to one citizen and share the
 // hash tag {<pseudonym>}, so they sit in one Redis Cluster slot. Times come
 // in as ARGV (the script never calls TIME). Needs Redis >= 7.0 (PEXPIREAT
-// GT).
+// GT and NX).
 //
 // It is what a check-in costs the one Redis thread that a shard has, so it
-// does as little as it can (see BenchmarkRecordRedisCost): Go builds every
-// string it can (keys, the record around its ticket, the group header); a
-// first visit of the day (the common case, an empty window) runs six
-// commands (LRANGE, EXISTS, SET, INCR, RPUSH, PEXPIREAT) and is answered
-// with four integers; the re-scans are read only when the window has
-// records; and what only the auditors' group needs (its header line with
-// the citizen's ID and name, the group days) is not sent at all: when the
-// visit would create a group, the script writes nothing and answers 2,
-// and Record calls it again with those arguments (ARGV[13..15]). Each call
-// is atomic on its own, and the second decides again from what it reads,
-// so nothing is lost between them.
-//
-// Stored records are read with cjson; the new record comes in two parts
-// around its ticket, which the script concatenates (only the script knows
-// the ticket on a single Redis).
+// does as little as it can (see BenchmarkRecordRedisCost and the README's
+// "What a check-in costs Redis"): inside a script every redis.call costs
+// about a microsecond more than the command itself, and every argument
+// about a tenth of one, so a first visit of the day (the common case: no
+// window, no group) runs five commands (EXISTS of the window and the group
+// in one call, SET of the check-in index, INCR, RPUSH, PEXPIREAT), reads no
+// argument but the four it needs and is answered with its ticket alone.
+// Go builds every string it can (keys, the record around its ticket, the
+// group header). What only a later visit of the day needs is sent but not
+// read on that path: the check-in id, facility and time are read back from
+// the record's own head (decoded with cjson, as the stored records are, so
+// that both sides compare alike), and what only the auditors' group needs
+// (its header line with the citizen's ID and name, the group days) is not
+// sent at all: when the visit would create a group, the script writes
+// nothing and answers {2}, and Record calls it again with those arguments
+// (ARGV[8..10]). Each call is atomic on its own, and the second decides
+// again from what it reads, so nothing is lost between them.
 //
 // KEYS[1] window:      <prefix>{<pseudonym>}:w:<day>  LIST of visit records
 // KEYS[2] group:       <prefix>{<pseudonym>}:g:<day>  STRING header line, then one visit record per line
 // KEYS[3] group days:  <prefix>{<pseudonym>}:gd       STRING days with a group, comma-separated
 // KEYS[4] aliases:     <prefix>{<pseudonym>}:a:<day>  HASH re-scan's check-in id -> id of the visit it was merged into
 // KEYS[5] tickets:     <prefix>{t:<facility>}:<day>   STRING the facility's last queue number of the day
-// KEYS[6] check-in:    <prefix>{c:<checkin id>}       STRING ARGV[11]: where the check-in's visit is (see checkinKey)
+// KEYS[6] check-in:    <prefix>{c:<checkin id>}       STRING ARGV[4]: where the check-in's visit is (see checkinKey)
 //
-// KEYS[5] and KEYS[6] are optional: they are given on a single Redis, where
-// the script numbers a new visit (a re-scan keeps its number) and indexes
-// the check-in id; on a cluster they live in other slots, and the caller
-// draws the number into ARGV[3] and writes KEYS[6] itself.
+// KEYS[5] and KEYS[6] are given together or not at all: on a single Redis,
+// where the script numbers a new visit (a re-scan keeps its number) and
+// indexes the check-in id; on a cluster they live in other slots, and the
+// caller draws the number into ARGV[4] and writes KEYS[6] itself.
 //
 // ARGV[1]  the new visit record up to its ticket: [checkin id, facility, unix seconds, nanoseconds, visit type, kiosk,
-// ARGV[2]  the new visit record after its ticket: ,eligibility code]
-// ARGV[3]  its ticket when KEYS[5] is not given; the record is ARGV[1] .. ticket .. ARGV[2], JSON
-// ARGV[4]  its check-in id
-// ARGV[5]  its facility
-// ARGV[6]  its time: unix seconds
-// ARGV[7]  its time: nanoseconds within the second
-// ARGV[8]  RepeatWithin in nanoseconds
-// ARGV[9]  window expiry, unix milliseconds (Recording.ExpireAt)
-// ARGV[10] group expiry, unix milliseconds (ExpireAt + retention)
-// ARGV[11] the value of KEYS[6] (when given)
-// ARGV[12] "1": when nothing else is written (a repeat), touch the window
+// ARGV[2]  the new visit record after its ticket: ,eligibility code] (the record is ARGV[1] .. ticket .. ARGV[2], JSON)
+// ARGV[3]  window expiry, unix milliseconds (Recording.ExpireAt)
+// ARGV[4]  the value of KEYS[6] when it is given; else the ticket
+// ARGV[5]  RepeatWithin in nanoseconds
+// ARGV[6]  group expiry, unix milliseconds (ExpireAt + retention)
+// ARGV[7]  "1": when nothing else is written (a repeat), touch the window
 //
 //	(re-set its expiry as it is), a replicated write, so that a WAIT
 //	after the script covers an earlier attempt's writes (MinReplicas)
 //
-// ARGV[13] group header line (JSON with the citizen ID, full name and day)  } only when the
-// ARGV[14] the local day, YYYY-MM-DD                                         } visit creates
-// ARGV[15] the oldest day kept in KEYS[3] (YYYY-MM-DD, retention)           } a group
+// ARGV[8]  group header line (JSON with the citizen ID, full name and day)  } only when the
+// ARGV[9]  the local day, YYYY-MM-DD                                         } visit creates
+// ARGV[10] the oldest day kept in KEYS[3] (YYYY-MM-DD, retention)           } a group
 //
 // A re-scan (a repeat under another check-in id) is noted in KEYS[4], so
 // that its id answers the visit it was merged into, and the same id recorded
@@ -65,6 +62,8 @@ import "github.com/redis/go-redis/v9"
 //
 // Returns, group being 0 (no group), 1 (group created), 2 (group updated)
 // or 3 (re-scan of a day that has a group):
+//   - ticket (an integer): a first visit of the day, numbered ticket: no
+//     earlier record, no group;
 //   - {0, ticket, group, n, a1..an, r1, r2, ...}: a new visit, numbered
 //     ticket; a1..an are the day's re-scan ids (only when the group was
 //     created: their index entries get the group's retention); r1... the
@@ -72,24 +71,41 @@ import "github.com/redis/go-redis/v9"
 //     back: the caller knows it);
 //   - {1, i, group, 0, r1, r2, ...}: a repeat of the earlier record ri
 //     (nothing written but the re-scan's alias);
-//   - {2}: the visit creates a group and ARGV[13..15] were not given:
+//   - {2}: the visit creates a group and ARGV[8..10] were not given:
 //     nothing written, call again with them.
 var recordScript = redis.NewScript(`
-local window, group, gdays, aliases = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local ck, fac = ARGV[4], ARGV[5]
+local window, group = KEYS[1], KEYS[2]
+
+-- EXISTS counts the window (a LIST is never empty) and the group.
+local n = redis.call('EXISTS', window, group)
+if n == 0 then
+  local t = ARGV[4]
+  if KEYS[5] then
+    redis.call('SET', KEYS[6], ARGV[4], 'NX', 'PXAT', ARGV[3])
+    t = redis.call('INCR', KEYS[5])
+    if t == 1 then redis.call('PEXPIREAT', KEYS[5], ARGV[3]) end
+  end
+  redis.call('RPUSH', window, ARGV[1] .. t .. ARGV[2])
+  redis.call('PEXPIREAT', window, ARGV[3])
+  return tonumber(t)
+end
+
+local gdays, aliases = KEYS[3], KEYS[4]
 
 local function expireat(key, ms)
-  if redis.call('PTTL', key) < 0 then
-    redis.call('PEXPIREAT', key, ms)
-  else
+  if redis.call('PEXPIREAT', key, ms, 'NX') == 0 then
     redis.call('PEXPIREAT', key, ms, 'GT')
   end
 end
 
 local recs = redis.call('LRANGE', window, 0, -1)
-local best, bestd, bestid, other = nil, nil, nil, false
+local hasgroup = n == 2 or #recs == 0
+local best, bestd, bestid, other, ck = nil, nil, nil, false, nil
 if #recs > 0 then
-  local sec, nsec, within = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+  -- the new visit's check-in id, facility, seconds and nanoseconds
+  local me = cjson.decode(ARGV[1] .. '0]')
+  local fac, sec, nsec, within = me[2], me[3], me[4], tonumber(ARGV[5])
+  ck = me[1]
   -- false when ck is no re-scan's id
   local merged = redis.call('HGET', aliases, ck)
   for i, r in ipairs(recs) do
@@ -110,17 +126,16 @@ if #recs > 0 then
   end
 end
 
-local hasgroup = redis.call('EXISTS', group) == 1
-if not best and other and not hasgroup and not ARGV[13] then
+if not best and other and not hasgroup and not ARGV[8] then
   return {2}
 end
 
 if KEYS[6] then
-  redis.call('SET', KEYS[6], ARGV[11], 'NX', 'PXAT', ARGV[9])
+  redis.call('SET', KEYS[6], ARGV[4], 'NX', 'PXAT', ARGV[3])
 end
 
 if best then
-  if ARGV[12] == '1' then
+  if ARGV[7] == '1' then
     local at = redis.call('PEXPIRETIME', window)
     if at > 0 then redis.call('PEXPIREAT', window, at) end
   end
@@ -128,49 +143,53 @@ if best then
   if hasgroup then state = 3 end
   if bestid ~= ck then
     redis.call('HSET', aliases, ck, bestid)
-    if state == 3 then expireat(aliases, ARGV[10]) else expireat(aliases, ARGV[9]) end
+    if state == 3 then expireat(aliases, ARGV[6]) else expireat(aliases, ARGV[3]) end
   end
   return {1, best, state, 0, unpack(recs)}
 end
 
-local t = ARGV[3]
+local t = ARGV[4]
 if KEYS[5] then
   t = redis.call('INCR', KEYS[5])
-  if t == 1 then redis.call('PEXPIREAT', KEYS[5], ARGV[9]) end
+  if t == 1 then redis.call('PEXPIREAT', KEYS[5], ARGV[3]) end
 end
 local rec = ARGV[1] .. t .. ARGV[2]
 redis.call('RPUSH', window, rec)
 if #recs == 0 then
-  redis.call('PEXPIREAT', window, ARGV[9])
+  redis.call('PEXPIREAT', window, ARGV[3])
 else
-  redis.call('PEXPIREAT', window, ARGV[9], 'GT')
+  redis.call('PEXPIREAT', window, ARGV[3], 'GT')
 end
 
 local state = 0
 if hasgroup then
   redis.call('APPEND', group, '\n' .. rec)
+  expireat(group, ARGV[6])
   state = 2
 elseif other then
   recs[#recs + 1] = rec
-  redis.call('SET', group, ARGV[13] .. '\n' .. table.concat(recs, '\n'))
+  -- a new group: its expiry set with it
+  redis.call('SET', group, ARGV[8] .. '\n' .. table.concat(recs, '\n'), 'PXAT', ARGV[6])
   recs[#recs] = nil
-  local days = {}
   local old = redis.call('GET', gdays)
   if old then
+    local days = {}
     for d in string.gmatch(old, '[^,]+') do
-      if d >= ARGV[15] and d ~= ARGV[14] then days[#days + 1] = d end
+      if d >= ARGV[10] and d ~= ARGV[9] then days[#days + 1] = d end
     end
+    days[#days + 1] = ARGV[9]
+    redis.call('SET', gdays, table.concat(days, ','), 'KEEPTTL')
+    expireat(gdays, ARGV[6])
+  else
+    -- the citizen's first group
+    redis.call('SET', gdays, ARGV[9], 'PXAT', ARGV[6])
   end
-  days[#days + 1] = ARGV[14]
-  redis.call('SET', gdays, table.concat(days, ','), 'KEEPTTL')
-  expireat(gdays, ARGV[10])
   state = 1
 end
-if state > 0 then expireat(group, ARGV[10]) end
 
 if state == 1 then
   local al = redis.call('HKEYS', aliases)
-  if #al > 0 then expireat(aliases, ARGV[10]) end
+  if #al > 0 then expireat(aliases, ARGV[6]) end
   local out = {0, tonumber(t), state, #al}
   for _, a in ipairs(al) do out[#out + 1] = a end
   for _, r in ipairs(recs) do out[#out + 1] = r end
