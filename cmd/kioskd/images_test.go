@@ -102,21 +102,23 @@ func TestImageBombsBoundedRSS(t *testing.T) {
 	stop := make(chan struct{})
 	textDone := make(chan []time.Duration)
 	go func() {
+		// A desk's pace, one check-in every 20 ms, until the bombs are done.
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
 		var lat []time.Duration
 		for i := 1; ; i++ {
-			select {
-			case <-stop:
-				textDone <- lat
-				return
-			default:
-			}
 			start := time.Now()
 			st, _, err := p.checkin(ids[i%len(ids)], procFacilities[1])
 			lat = append(lat, time.Since(start))
 			if err != nil || st != 200 {
 				t.Errorf("text check-in during image work: %d %v", st, err)
 			}
-			time.Sleep(20 * time.Millisecond)
+			select {
+			case <-stop:
+				textDone <- lat
+				return
+			case <-tick.C:
+			}
 		}
 	}()
 	under, underCT := bomb(5000, 5000)
