@@ -310,7 +310,7 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 	ctx = context.WithoutCancel(ctx)
 	var cause error
 	var got verifier.Recorded
-	if err, admitted := l.call(ctx, l.o.Timeout, false, func(ctx context.Context) (err error) {
+	if admitted, err := l.call(ctx, l.o.Timeout, false, func(ctx context.Context) (err error) {
 		got, err = l.recordLive(ctx, r)
 		return err
 	}); admitted {
@@ -430,13 +430,13 @@ func (l *Ledger) replayOne(ctx context.Context, e *entry) error {
 // whose result Record stopped waiting for at the deadline: a hand-off on
 // every check-in, and a deadline that ran while the worker waited for a
 // CPU.
-func (l *Ledger) call(ctx context.Context, d time.Duration, probe bool, fn func(context.Context) error) (err error, admitted bool) {
+func (l *Ledger) call(ctx context.Context, d time.Duration, probe bool, fn func(context.Context) error) (admitted bool, err error) {
 	if (l.br.State() == breaker.Closed) == probe {
-		return nil, false
+		return false, nil
 	}
 	done, ok := l.br.Allow()
 	if !ok {
-		return nil, false
+		return false, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, d)
 	err = fn(ctx)
@@ -451,7 +451,7 @@ func (l *Ledger) call(ctx context.Context, d time.Duration, probe bool, fn func(
 	} else {
 		done(true)
 	}
-	return err, true
+	return true, err
 }
 
 // retryable reports whether err means the store did not answer (and so the
@@ -620,7 +620,7 @@ func (l *Ledger) degraded(cause error) error {
 
 // read runs a read of the wrapped ledger through the breaker and timeout.
 func (l *Ledger) read(ctx context.Context, fn func(ctx context.Context) error) error {
-	err, admitted := l.call(ctx, l.o.ReadTimeout, false, fn)
+	admitted, err := l.call(ctx, l.o.ReadTimeout, false, fn)
 	if !admitted {
 		return l.degraded(nil)
 	}
@@ -791,7 +791,7 @@ func (l *Ledger) run() {
 // the queue when the breaker is closed.
 func (l *Ledger) step(ctx context.Context) {
 	if l.br.State() != breaker.Closed {
-		err, admitted := l.call(ctx, l.o.Timeout, true, func(ctx context.Context) error {
+		admitted, err := l.call(ctx, l.o.Timeout, true, func(ctx context.Context) error {
 			if err := l.inner.Ping(ctx); err != nil {
 				// Any error of a probe is an outage, whatever its kind.
 				return verifier.Wrap(err, verifier.KindUnavailable, "ledger_unavailable", "the visit ledger does not answer")
@@ -831,7 +831,7 @@ func (l *Ledger) replay(ctx context.Context, viaBreaker bool) {
 		var err error
 		if viaBreaker {
 			var admitted bool
-			if err, admitted = l.call(ctx, l.o.Timeout, false, func(ctx context.Context) error { return l.replayOne(ctx, e) }); !admitted {
+			if admitted, err = l.call(ctx, l.o.Timeout, false, func(ctx context.Context) error { return l.replayOne(ctx, e) }); !admitted {
 				break
 			}
 		} else {
