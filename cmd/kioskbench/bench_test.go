@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -22,6 +23,7 @@ import (
 	"github.com/vnhealth/cccd-checkin/verifier"
 	"github.com/vnhealth/cccd-checkin/verifier/demodata"
 	"github.com/vnhealth/cccd-checkin/verifier/inmem"
+	"github.com/vnhealth/cccd-checkin/verifier/redisledger/redistest"
 )
 
 const testCitizens = 2000
@@ -496,5 +498,67 @@ func TestFloorCPUs(t *testing.T) {
 	out, code := runJSON(t, "-baseline", "-floor-cpus", "0", "-redis", url, "-d", "1s", "-c", "2", "-demo-citizens", "200", "-frames", "1")
 	if code != 0 || out.Baseline == nil || out.Baseline.Requests == 0 || out.Baseline.ServerCPUPerRequest <= 0 {
 		t.Fatalf("-floor-cpus 0: exit %d, %+v", code, out.Baseline)
+	}
+}
+
+// -redis-stats reports what the run cost Redis, from INFO before and
+// after: on a Redis of its own, the floor's requests are its only EVALSHA
+// calls, one each.
+func TestRedisStats(t *testing.T) {
+	srv := redistest.Start(t, redistest.Options{})
+	url := "redis://127.0.0.1:" + strconv.Itoa(srv.Port) + "/0"
+	out, code := runJSON(t, "-baseline", "-floor", floorInProcess, "-redis-stats", "-redis", url, "-d", "1s", "-c", "4", "-demo-citizens", "200", "-frames", "1")
+	b := out.Baseline
+	if code != 0 || b == nil || b.Requests == 0 {
+		t.Fatalf("exit %d, %+v", code, b)
+	}
+	rs := b.Redis
+	if rs == nil {
+		t.Fatalf("no Redis figures; notes %q", b.Notes)
+	}
+	if rs.EvalshaPerReq != 1 || rs.UsecPerEvalsha <= 0 || rs.CPUPerRequest <= 0 || !rs.MainThread ||
+		math.Abs(rs.Ceiling-1e6/rs.CPUPerRequest) > 0.01*rs.Ceiling {
+		t.Errorf("Redis figures %+v over %d requests", rs, b.Requests)
+	}
+	// Without the flag, none.
+	out, _ = runJSON(t, "-baseline", "-floor", floorInProcess, "-redis", url, "-n", "20", "-c", "2", "-demo-citizens", "200", "-frames", "1")
+	if out.Baseline == nil || out.Baseline.Redis != nil {
+		t.Errorf("Redis figures without -redis-stats: %+v", out.Baseline)
+	}
+	// A Redis that cannot be reached is a note, not a failed run.
+	srv.Kill()
+	r := &report{Requests: 10}
+	m := startRedisMeter(context.Background(), options{Redis: url})
+	m.stop(context.Background(), r)
+	if r.Redis != nil || len(r.Notes) != 1 || !strings.Contains(r.Notes[0], "-redis-stats") {
+		t.Errorf("unreachable Redis: %+v, notes %q", r.Redis, r.Notes)
+	}
+}
+
+func TestParseRedisInfo(t *testing.T) {
+	v7 := "# CPU\r\nused_cpu_sys:3.000000\r\nused_cpu_user:5.500000\r\nused_cpu_sys_main_thread:2.000000\r\n" +
+		"used_cpu_user_main_thread:4.250000\r\n\r\n# Commandstats\r\ncmdstat_get:calls=5,usec=9,usec_per_call=1.80\r\n" +
+		"cmdstat_evalsha:calls=1000,usec=12345,usec_per_call=12.35,rejected_calls=0,failed_calls=0\r\n"
+	s, err := parseRedisInfo(v7)
+	if err != nil || s.mainCPU != 6250*time.Millisecond || !s.mainThreadOK || s.evalsha != 1000 || s.evalshaUsec != 12345 {
+		t.Errorf("Redis 7: %+v, %v", s, err)
+	}
+	// Before 6.2, the whole process; no EVALSHA yet is zero.
+	s, err = parseRedisInfo("used_cpu_sys:1.5\nused_cpu_user:2.5\n")
+	if err != nil || s.mainCPU != 4*time.Second || s.mainThreadOK || s.evalsha != 0 {
+		t.Errorf("Redis 6.0: %+v, %v", s, err)
+	}
+	for _, bad := range []string{"", "used_cpu_sys:x\nused_cpu_user:1\n", "used_cpu_user:1\n"} {
+		if _, err := parseRedisInfo(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	// Per request, from two readings.
+	before := redisSample{mainCPU: time.Second, evalsha: 100, evalshaUsec: 1000, mainThreadOK: true}
+	after := redisSample{mainCPU: time.Second + 20*time.Millisecond, evalsha: 2100, evalshaUsec: 31000, mainThreadOK: true}
+	r := &report{Requests: 2000}
+	before.fill(after, r)
+	if want := (redisReport{CPUPerRequest: 10, Ceiling: 100000, EvalshaPerReq: 1, UsecPerEvalsha: 15, MainThread: true}); r.Redis == nil || *r.Redis != want {
+		t.Errorf("fill: %+v, want %+v", r.Redis, want)
 	}
 }

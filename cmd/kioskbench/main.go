@@ -80,6 +80,7 @@ type options struct {
 	ServeBaseline string
 	Layout        int
 	FloorCPUs     string
+	RedisStats    bool
 }
 
 const defaultMix = "checkin=80,repeat=10,dup=3,eligibility=5,image=2"
@@ -116,6 +117,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.Floor, "floor", floorProcess, "where the baseline runs: process (a kioskbench -serve-baseline child, a server process of its own as kioskd is) or inprocess (inside the load generator)")
 	fs.IntVar(&o.Layout, "layout", 0, "print the commands of a run on a machine of this many cores (Redis, kioskd with the floor, and the load each pinned to cores of their own with taskset) and exit")
 	fs.StringVar(&o.FloorCPUs, "floor-cpus", "", "with -floor process: pin the floor's process to these CPUs (taskset -c list, e.g. 1-6: kioskd's)")
+	fs.BoolVar(&o.RedisStats, "redis-stats", false, "report what each run cost the Redis of -redis (main-thread CPU and EVALSHA per request, from INFO before and after): for the target, give -redis as kioskd's Redis, and nothing else should use that Redis during the run")
 	fs.IntVar(&o.BaselinePID, "baseline-pid", 0, "process ID of the -serve-baseline process: report its CPU time per request")
 	fs.BoolVar(&o.Soak, "soak", false, "a soak run: 10 minutes unless -d is given, a line every 10 s, and the drift between the first and last minute in the report")
 	fs.IntVar(&o.PID, "pid", 0, "process ID of the server under test: report its CPU time per request (Linux /proc)")

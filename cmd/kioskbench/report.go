@@ -149,11 +149,13 @@ type report struct {
 	ToolCPU float64 `json:"tool_cpu_s,omitempty"`
 	// ServerCPU is the CPU time of the server process (-pid), and per
 	// request in milliseconds: a figure the machine's other load barely moves.
-	ServerCPU           float64          `json:"server_cpu_s,omitempty"`
-	ServerCPUPerRequest float64          `json:"server_cpu_ms_per_request,omitempty"`
-	Intervals           []intervalReport `json:"intervals,omitempty"`
-	Drift               *drift           `json:"drift,omitempty"`
-	Notes               []string         `json:"notes,omitempty"`
+	ServerCPU           float64 `json:"server_cpu_s,omitempty"`
+	ServerCPUPerRequest float64 `json:"server_cpu_ms_per_request,omitempty"`
+	// Redis is what the run cost the Redis of -redis (-redis-stats).
+	Redis     *redisReport     `json:"redis,omitempty"`
+	Intervals []intervalReport `json:"intervals,omitempty"`
+	Drift     *drift           `json:"drift,omitempty"`
+	Notes     []string         `json:"notes,omitempty"`
 }
 
 func (p *plan) summarise(recs []*recorder, elapsed time.Duration) *report {
@@ -354,6 +356,10 @@ func writeReport(w io.Writer, r *report) {
 			r.ServerCPU, 100*r.ServerCPU/r.Elapsed, r.ServerCPUPerRequest, r.ToolCPU)
 	} else if r.ToolCPU > 0 {
 		fmt.Fprintf(w, "   kioskbench CPU %.1f s (%.0f%% of one core)\n", r.ToolCPU, 100*r.ToolCPU/r.Elapsed)
+	}
+	if rs := r.Redis; rs != nil {
+		fmt.Fprintf(w, "   Redis main thread %.2f µs of CPU per request (a ceiling of %.0f req/s on one shard); %.3f EVALSHA per request, %.2f µs each\n",
+			rs.CPUPerRequest, rs.Ceiling, rs.EvalshaPerReq, rs.UsecPerEvalsha)
 	}
 	fmt.Fprintf(w, "   %-12s %9s %9s %9s %9s %9s %9s  %s\n", "kind", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "status")
 	row := func(name string, n uint64, rps float64, l latency, st map[string]uint64) {

@@ -78,9 +78,16 @@ func runTarget(ctx context.Context, o options, ds *dataset, stderr io.Writer) (*
 	if err := preflight(ctx, p); err != nil {
 		return nil, err
 	}
+	var rm *redisMeter
+	if o.RedisStats {
+		rm = startRedisMeter(ctx, o)
+	}
 	cpu := startCPU(o.PID)
 	r := p.execute(ctx)
 	cpu.stop(r)
+	if rm != nil {
+		rm.stop(ctx, r)
+	}
 	r.Notes = append(r.Notes, notes...)
 	return r, nil
 }
