@@ -202,10 +202,11 @@ func (s *Service) Checkin(ctx context.Context, req CheckinRequest) (CheckinResul
 	}
 	res.Eligibility = s.decideForCitizen(ctx, cit, byCard, Stated{}, fac, vt, NewDate(localAt))
 
+	day := localAt.Format(time.DateOnly)
 	rec := Recording{
 		Visit: Visit{
-			CheckinID: s.NewID(), CitizenID: cit.ID, Facility: fac.Code, VisitType: vt,
-			At: at.UTC(), Day: localAt.Format(time.DateOnly), Kiosk: req.Kiosk,
+			CheckinID: s.NewID(cit.ID, day), CitizenID: cit.ID, Facility: fac.Code, VisitType: vt,
+			At: at.UTC(), Day: day, Kiosk: req.Kiosk,
 			EligibilityCode: res.Eligibility.Code,
 			ReferralNo:      req.ReferralNo, Department: req.Department,
 			Priority: s.Priority.Of(vt, cit.DOB, NewDate(localAt), req.Priority),

@@ -67,8 +67,11 @@ type Service struct {
 	MaxOfflineAge time.Duration
 	// MaxClockSkew: how far in the future scanned_at may be (5 minutes).
 	MaxClockSkew time.Duration
-	// NewID returns a fresh check-in ID; random when nil.
-	NewID func() string
+	// NewID returns a fresh check-in ID for a visit of the citizen on the
+	// local day (YYYY-MM-DD); random when nil. A ledger may mint IDs that
+	// say where their visit is (redisledger.Ledger.NewCheckinID), so that
+	// recording a visit writes no index entry for its ID.
+	NewID func(id CitizenID, day string) string
 }
 
 // Defaults fills unset tunables with the documented defaults.
@@ -123,7 +126,7 @@ func (s *Service) facility(ctx context.Context, code string) (Facility, error) {
 var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
 
 // randomID returns 80 random bits in Crockford-style base32 (16 chars).
-func randomID() string {
+func randomID(CitizenID, string) string {
 	var b [10]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
 	return idEncoding.EncodeToString(b[:])

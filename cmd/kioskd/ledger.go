@@ -32,6 +32,10 @@ type openedLedger struct {
 	// their retention.
 	claims  verifier.ClaimStore
 	reviews verifier.ReviewStore
+	// newID mints check-in IDs (verifier.Service.NewID): Redis's say where
+	// their visit is, so that recording one writes no index entry; nil for
+	// the in-process window (random IDs).
+	newID func(verifier.CitizenID, string) string
 	// close flushes the outbox (within ctx) and closes the Redis client.
 	close func(ctx context.Context) error
 }
@@ -105,7 +109,7 @@ func openLedger(ctx context.Context, c config, log *slog.Logger, metrics *kiosk.
 		slog.Int("queued", ob.Depth()), slog.Duration("timeout", obTimeout), slog.Int("min_replicas", c.RedisMinReplicas))
 	var once sync.Once
 	var closeErr error
-	return &openedLedger{Ledger: ob, outbox: ob, lookups: rl, client: client, claims: rl.Claims(), reviews: rl, close: func(ctx context.Context) error {
+	return &openedLedger{Ledger: ob, outbox: ob, lookups: rl, client: client, claims: rl.Claims(), reviews: rl, newID: rl.NewCheckinID, close: func(ctx context.Context) error {
 		once.Do(func() {
 			closeErr = ob.Close(ctx)
 			if d := ob.Depth(); d > 0 {

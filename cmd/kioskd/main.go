@@ -183,6 +183,7 @@ func (m *Main) serverConfig() (kiosk.Config, error) {
 		Population: regs.population, Insurance: regs.insurance, Facilities: regs.facilities, Ledger: ledger.Ledger, Coverage: m.rules,
 		Claims: ledger.claims, Reviews: ledger.reviews, Priority: c.PriorityRules,
 		Location: m.loc, RepeatWithin: c.RepeatWindow, MaxOfflineAge: c.MaxOfflineAge,
+		NewID: ledger.newID,
 	}
 	if regs.staff != nil {
 		svc.Staff = regs.staff

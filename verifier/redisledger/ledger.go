@@ -17,7 +17,9 @@
 //	                          the window, or with the group once there is one
 //	P{c:<checkin id>}  STRING where a check-in's visit is: its citizen and
 //	                          day, sealed (AES-GCM, see sealer); expires with
-//	                          the visit's record (window or group)
+//	                          the visit's record (window or group). Only
+//	                          for IDs that do not say it themselves: those
+//	                          of NewCheckinID do (checkinid.go)
 //	P{idx}:g           ZSET   every group: member "<ps>:<day>", score
 //	                          day number * 2^31 + filing sequence; trimmed
 //	P{idx}:f:<fac>     ZSET   the groups with a visit at facility fac, same
@@ -131,7 +133,8 @@ type Ledger struct {
 	// cluster: the ticket counter of a facility's day lives in another
 	// slot than the citizen's keys, so it is drawn before the script.
 	cluster bool
-	seal    *sealer // the check-in index's values
+	seal    *sealer  // the check-in index's values
+	loc     *locator // check-in IDs that need no index entry
 }
 
 var _ verifier.Ledger = (*Ledger)(nil)
@@ -158,7 +161,7 @@ func New(client redis.UniversalClient, opts Options) *Ledger {
 		opts.WaitTimeout = DefaultWaitTimeout
 	}
 	_, cluster := client.(*redis.ClusterClient)
-	l := &Ledger{rdb: client, scripts: client, o: opts, cluster: cluster, psn: verifier.NewPseudonymizer(opts.PseudonymKey), seal: newSealer(opts.PseudonymKey)}
+	l := &Ledger{rdb: client, scripts: client, o: opts, cluster: cluster, psn: verifier.NewPseudonymizer(opts.PseudonymKey), seal: newSealer(opts.PseudonymKey), loc: newLocator(opts.PseudonymKey)}
 	if opts.Scripter != nil {
 		l.scripts = opts.Scripter
 	}
@@ -209,6 +212,9 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 	trim := l.trimDay()
 	a := l.newRecordArgs(r, ps)
 	keys := a.keys[:]
+	if a.located {
+		keys = a.keys[:5] // no index entry: the ID says where the visit is
+	}
 	if l.cluster {
 		// A second round trip, on a cluster only; a re-scan then skips
 		// the number it drew. The check-in index goes with it: it too
@@ -222,7 +228,9 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 			pipe := l.rdb.Pipeline()
 			incr := pipe.Incr(ctx, a.keys[4])
 			pipe.ExpireAt(ctx, a.keys[4], r.ExpireAt)
-			pipe.SetArgs(ctx, a.keys[5], a.ptr, redis.SetArgs{Mode: "NX", ExpireAt: r.ExpireAt})
+			if !a.located {
+				pipe.SetArgs(ctx, a.keys[5], a.ptr, redis.SetArgs{Mode: "NX", ExpireAt: r.ExpireAt})
+			}
 			if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 				return verifier.Recorded{}, unavailable(err)
 			}
@@ -293,6 +301,8 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 	case res.group == groupUpdated, res.group == groupRescan && stored.CheckinID != v.CheckinID:
 		extend = append(extend, v.CheckinID)
 	}
+	// IDs that say where their visit is have no entry.
+	extend = slices.DeleteFunc(extend, func(id string) bool { return l.loc.locates(id, v.CitizenID, v.Day) })
 	if len(extend) > 0 {
 		at := r.ExpireAt.Add(l.o.Retention)
 		pipe := l.rdb.Pipeline()
@@ -582,6 +592,9 @@ func (l *Ledger) clusterPreWaited(ctx context.Context, a *recordArgs, r verifier
 		return errUnconfirmed(got, int64(l.o.MinReplicas))
 	}
 	a.ticket = incr.Val()
+	if a.located {
+		return nil // no index entry to write
+	}
 	if n, err = l.node(ctx, a.keys[5]); err != nil {
 		return err
 	}
@@ -609,6 +622,9 @@ func (l *Ledger) clusterPreWaited(ctx context.Context, a *recordArgs, r verifier
 // group only adds the fields past the first call's ARGV.
 type recordArgs struct {
 	keys [6]string // KEYS: window, group, group days, aliases, tickets, check-in (the last two on a single Redis only)
+	// located: the check-in ID says where its visit is (NewCheckinID),
+	// and keys[5], the index entry, is not written.
+	located bool
 
 	head, tail, ptr, touch, header, day, oldest string
 	ticket, within, expire, groupExpire         int64
@@ -641,7 +657,9 @@ func (l *Ledger) newRecordArgs(r verifier.Recording, ps string) *recordArgs {
 	s := string(b)
 	a.keys = [6]string{s[:end[0]], s[end[0]:end[1]], s[end[1]:end[2]], s[end[2]:end[3]], s[end[3]:end[4]], s[end[4]:end[5]]}
 	a.head, a.tail = s[end[5]:tailAt], s[tailAt:]
-	a.ptr = l.seal.seal(v.CheckinID, v.CitizenID, v.Day)
+	if a.located = l.loc.locates(v.CheckinID, v.CitizenID, v.Day); !a.located {
+		a.ptr = l.seal.seal(v.CheckinID, v.CitizenID, v.Day)
+	}
 	a.touch = "0"
 	// ARGV[4]: the check-in index's value where the script writes it (a
 	// single Redis), the ticket drawn before the script on a cluster.
@@ -699,6 +717,9 @@ func (l *Ledger) Visits(ctx context.Context, id verifier.CitizenID, day string) 
 // openCheckin reads the check-in index: whose visit checkinID is, and on
 // which day.
 func (l *Ledger) openCheckin(ctx context.Context, checkinID string) (verifier.CitizenID, string, error) {
+	if id, day, ok := l.loc.locate(checkinID); ok {
+		return id, day, nil // the ID says where (NewCheckinID)
+	}
 	sealed, err := l.rdb.Get(ctx, l.checkinKey(checkinID)).Result()
 	if errors.Is(err, redis.Nil) {
 		return "", "", verifier.ErrCheckinNotFound()

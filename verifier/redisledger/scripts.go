@@ -14,8 +14,9 @@ import "github.com/redis/go-redis/v9"
 // "What a check-in costs Redis"): inside a script every redis.call costs
 // about a microsecond more than the command itself, and every argument
 // about a tenth of one, so a first visit of the day (the common case: no
-// window, no group) runs five commands (EXISTS of the window and the group
-// in one call, SET of the check-in index, INCR, RPUSH, PEXPIREAT), reads no
+// window, no group) runs four commands (EXISTS of the window and the group
+// in one call, INCR, RPUSH, PEXPIREAT; a fifth, SET of the check-in index,
+// only for an ID that NewCheckinID did not mint), reads no
 // argument but the four it needs and is answered with its ticket alone.
 // Go builds every string it can (keys, the record around its ticket, the
 // group header). What only a later visit of the day needs is sent but not
@@ -35,15 +36,16 @@ import "github.com/redis/go-redis/v9"
 // KEYS[5] tickets:     <prefix>{t:<facility>}:<day>   STRING the facility's last queue number of the day
 // KEYS[6] check-in:    <prefix>{c:<checkin id>}       STRING ARGV[4]: where the check-in's visit is (see checkinKey)
 //
-// KEYS[5] and KEYS[6] are given together or not at all: on a single Redis,
-// where the script numbers a new visit (a re-scan keeps its number) and
-// indexes the check-in id; on a cluster they live in other slots, and the
-// caller draws the number into ARGV[4] and writes KEYS[6] itself.
+// KEYS[5] and KEYS[6] are given on a single Redis, where the script numbers
+// a new visit (a re-scan keeps its number) and indexes the check-in id;
+// on a cluster they live in other slots, and the caller draws the number
+// into ARGV[4] and writes KEYS[6] itself. KEYS[6] is left out when the
+// check-in ID says where its visit is (NewCheckinID): no index entry.
 //
 // ARGV[1]  the new visit record up to its ticket: [checkin id, facility, unix seconds, nanoseconds, visit type, kiosk,
 // ARGV[2]  the new visit record after its ticket: ,eligibility code] (the record is ARGV[1] .. ticket .. ARGV[2], JSON)
 // ARGV[3]  window expiry, unix milliseconds (Recording.ExpireAt)
-// ARGV[4]  the value of KEYS[6] when it is given; else the ticket
+// ARGV[4]  the value of KEYS[6] when it is given; on a cluster the ticket; else unused
 // ARGV[5]  RepeatWithin in nanoseconds
 // ARGV[6]  group expiry, unix milliseconds (ExpireAt + retention)
 // ARGV[7]  "1": when nothing else is written (a repeat), touch the window
@@ -81,7 +83,7 @@ local n = redis.call('EXISTS', window, group)
 if n == 0 then
   local t = ARGV[4]
   if KEYS[5] then
-    redis.call('SET', KEYS[6], ARGV[4], 'NX', 'PXAT', ARGV[3])
+    if KEYS[6] then redis.call('SET', KEYS[6], ARGV[4], 'NX', 'PXAT', ARGV[3]) end
     t = redis.call('INCR', KEYS[5])
     if t == 1 then redis.call('PEXPIREAT', KEYS[5], ARGV[3]) end
   end

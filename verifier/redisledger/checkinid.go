@@ -1,0 +1,136 @@
+package redisledger
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/binary"
+	"time"
+
+	"github.com/vnhealth/cccd-checkin/verifier"
+)
+
+// Check-in IDs that say where their visit is. GET /v1/checkins/{id}, the
+// acknowledgement and the desk's amendments must find a check-in's visit
+// from its ID alone, and the visit lives under its citizen's pseudonym and
+// day. Until now every check-in wrote an index entry P{c:<id>} for that:
+// a key created with its expiry on every first visit, a third of the
+// record script's cost to the shard's one thread (about 3.7 µs of 10;
+// see BenchmarkRecordRedisCost). An ID minted by NewCheckinID carries its
+// citizen and day itself, encrypted, and needs no entry.
+//
+// The ID is one AES-256 block under a key derived from PseudonymKey (which
+// every kioskd of a deployment shares), in the check-in IDs' lower-case
+// Crockford base32, 26 characters:
+//
+//	byte 0      version (1)
+//	bytes 1–5   the 12-digit citizen ID as a 40-bit integer
+//	bytes 6–7   the local day, days since 1970-01-01
+//	bytes 8–15  random
+//
+// Without the key an ID says nothing of the person, and two check-ins of
+// one person share nothing (the random half differs). The block is not
+// authenticated: an ID made up by someone opens, at best, to some day of
+// some citizen, whose records then hold no visit with that ID, so it is
+// not found, as an unknown ID always was. The random half keeps two
+// check-ins of a person's day apart (64 bits), and a block cipher never
+// gives two blocks one ID.
+//
+// IDs minted otherwise (before this, by a test, for a citizen ID that is
+// not 12 digits) still get an index entry, and are read through it.
+type locator struct{ block cipher.Block }
+
+const (
+	locatorVersion = 1
+	locatedIDLen   = 26 // base32 of 16 bytes, unpadded
+	maxCitizenID   = 999_999_999_999
+)
+
+// idEncoding is verifier's alphabet for check-in IDs (letters without i, l,
+// o, u; lower case), so that both kinds look alike.
+var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
+
+func newLocator(pseudonymKey []byte) *locator {
+	m := hmac.New(sha256.New, pseudonymKey)
+	m.Write([]byte("redisledger check-in id v1"))
+	b, err := aes.NewCipher(m.Sum(nil))
+	if err != nil {
+		panic(err) // a 32-byte key never fails
+	}
+	return &locator{block: b}
+}
+
+// NewCheckinID returns a fresh check-in ID for a visit of citizen id on
+// day (YYYY-MM-DD), for verifier.Service.NewID: one that Record writes no
+// index entry for when id is a 12-digit citizen ID, a random one otherwise.
+func (l *Ledger) NewCheckinID(id verifier.CitizenID, day string) string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	c, ok := citizenNumber(id)
+	d, err := dayNumber(day)
+	if !ok || err != nil || d < 0 || d > 0xffff {
+		return idEncoding.EncodeToString(b[:10])
+	}
+	b[0] = locatorVersion
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], c)
+	copy(b[1:6], n[3:])
+	binary.BigEndian.PutUint16(b[6:8], uint16(d))
+	l.loc.block.Encrypt(b[:], b[:])
+	return idEncoding.EncodeToString(b[:])
+}
+
+// locate opens an ID minted by NewCheckinID: its citizen and day, ok false
+// for any other ID.
+func (l *locator) locate(checkinID string) (id verifier.CitizenID, day string, ok bool) {
+	if len(checkinID) != locatedIDLen {
+		return "", "", false
+	}
+	var b [16]byte
+	if n, err := idEncoding.Decode(b[:], []byte(checkinID)); err != nil || n != 16 {
+		return "", "", false
+	}
+	l.block.Decrypt(b[:], b[:])
+	var n [8]byte
+	copy(n[3:], b[1:6])
+	c := binary.BigEndian.Uint64(n[:])
+	if b[0] != locatorVersion || c > maxCitizenID {
+		return "", "", false
+	}
+	d := int64(binary.BigEndian.Uint16(b[6:8]))
+	return citizenIDOf(c), time.Unix(d*86400, 0).UTC().Format(dayLayout), true
+}
+
+// locates reports whether checkinID opens to exactly this citizen's day:
+// the visit needs no index entry.
+func (l *locator) locates(checkinID string, id verifier.CitizenID, day string) bool {
+	got, d, ok := l.locate(checkinID)
+	return ok && got == id && d == day
+}
+
+// citizenNumber reads a 12-digit citizen ID.
+func citizenNumber(id verifier.CitizenID) (uint64, bool) {
+	if len(id) != 12 {
+		return 0, false
+	}
+	var c uint64
+	for i := 0; i < len(id); i++ {
+		if id[i] < '0' || id[i] > '9' {
+			return 0, false
+		}
+		c = c*10 + uint64(id[i]-'0')
+	}
+	return c, true
+}
+
+func citizenIDOf(c uint64) verifier.CitizenID {
+	var s [12]byte
+	for i := 11; i >= 0; i-- {
+		s[i] = byte('0' + c%10)
+		c /= 10
+	}
+	return verifier.CitizenID(s[:])
+}
