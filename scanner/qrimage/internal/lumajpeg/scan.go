@@ -204,21 +204,36 @@ func (d *decoder) processSOS(n int) error {
 // (natural order) and returns the rows of d.b that hold one (bit i for row
 // i, row 0 always) and the zig-zag index of the last; otherwise it only
 // reads them past.
+//
+// The bit reader's state lives in locals (a, n, i, nUnreadable) while the
+// common cases run: a byte that is not 0xff added when fewer than 8 bits
+// are left (ensureNBits(8)'s usual single step), a code of at most 8 bits
+// from the look-up table, extra bits already there. Each is the state
+// change that image/jpeg's functions make; for anything else the state is
+// written back and those functions run.
 func (d *decoder) decodeAC(huff *huffman, qt *block, store bool) (rows uint8, last int32, err error) {
 	rows = 1
+	a, n := d.bits.a, d.bits.n
+	i, nUnreadable := d.i, d.nUnreadable
+	data := d.data
+	lut := &huff.lut
 	for zig := int32(1); zig <= blockSize-1; zig++ {
-		// decodeHuffman's look-up-table path, inlined; the same state
-		// changes.
+		if n < lutSize && i+2 <= len(data) && data[i] != 0xff {
+			a = a<<8 | uint32(data[i])
+			i++
+			nUnreadable = 1
+			n += 8
+		}
 		var value uint8
-		if d.bits.n >= lutSize {
-			if v := huff.lut[(d.bits.a>>uint32(d.bits.n-lutSize))&0xff]; v != 0 {
-				d.bits.n -= int32(v&0xff) - 1
-				value = uint8(v >> 8)
-			} else if value, err = d.decodeHuffman(huff); err != nil {
+		if v := lut[(a>>uint32(n-lutSize))&0xff]; v != 0 && n >= lutSize {
+			n -= int32(v&0xff) - 1
+			value = uint8(v >> 8)
+		} else {
+			d.bits.a, d.bits.n, d.i, d.nUnreadable = a, n, i, nUnreadable
+			if value, err = d.decodeHuffman(huff); err != nil {
 				return 0, 0, err
 			}
-		} else if value, err = d.decodeHuffman(huff); err != nil {
-			return 0, 0, err
+			a, n, i, nUnreadable = d.bits.a, d.bits.n, d.i, d.nUnreadable
 		}
 		val0 := value >> 4
 		val1 := value & 0x0f
@@ -229,15 +244,18 @@ func (d *decoder) decodeAC(huff *huffman, qt *block, store bool) (rows uint8, la
 			}
 			// receiveExtend, inlined when the bits are there.
 			var ac int32
-			if t := int32(val1); d.bits.n >= t {
-				d.bits.n -= t
+			if t := int32(val1); n >= t {
+				n -= t
 				s := int32(1) << t
-				ac = int32(d.bits.a>>uint32(d.bits.n)) & (s - 1)
-				if ac < s>>1 {
-					ac += ((-1) << t) + 1
+				x := int32(a>>uint32(n)) & (s - 1)
+				// x < s/2 ? x + 1 - s : x, without a branch.
+				ac = x + ((x-s>>1)>>31)&(1-s)
+			} else {
+				d.bits.a, d.bits.n, d.i, d.nUnreadable = a, n, i, nUnreadable
+				if ac, err = d.receiveExtend(val1); err != nil {
+					return 0, 0, err
 				}
-			} else if ac, err = d.receiveExtend(val1); err != nil {
-				return 0, 0, err
+				a, n, i, nUnreadable = d.bits.a, d.bits.n, d.i, d.nUnreadable
 			}
 			if store {
 				k := unzig[zig]
@@ -247,6 +265,7 @@ func (d *decoder) decodeAC(huff *huffman, qt *block, store bool) (rows uint8, la
 			}
 		} else {
 			if val0 != 0x0f {
+				d.bits.a, d.bits.n, d.i, d.nUnreadable = a, n, i, nUnreadable
 				d.eobRun = uint16(1 << val0)
 				if val0 != 0 {
 					bits, err := d.decodeBits(int32(val0))
@@ -256,11 +275,12 @@ func (d *decoder) decodeAC(huff *huffman, qt *block, store bool) (rows uint8, la
 					d.eobRun |= uint16(bits)
 				}
 				d.eobRun--
-				break
+				return rows, last, nil
 			}
 			zig += 0x0f
 		}
 	}
+	d.bits.a, d.bits.n, d.i, d.nUnreadable = a, n, i, nUnreadable
 	return rows, last, nil
 }
 
@@ -298,21 +318,21 @@ func (d *decoder) reconstructBlock(rows uint8, last int32, bx, by int) {
 	idctCols(b)
 	// Level shift by +128, clip to [0, 255], and write to dst.
 	for y := 0; y < 8; y++ {
-		r := dst[y*stride : y*stride+8 : y*stride+8]
 		s := b[8*y : 8*y+8 : 8*y+8]
-		for x := range r {
-			r[x] = clamp(s[x])
-		}
+		row := [8]byte{clamp(s[0]), clamp(s[1]), clamp(s[2]), clamp(s[3]), clamp(s[4]), clamp(s[5]), clamp(s[6]), clamp(s[7])}
+		binary.LittleEndian.PutUint64(dst[y*stride:y*stride+8], binary.LittleEndian.Uint64(row[:]))
 	}
 	*b = block{}
 }
 
 // clamp is image/jpeg's level shift by +128 and clip to [0, 255].
 func clamp(c int32) uint8 {
-	if c < -128 {
-		return 0
-	} else if c > 127 {
-		return 255
+	if uint32(c+128) > 255 { // rare: one test for the usual case
+		if c < -128 {
+			return 0
+		} else if c > 127 {
+			return 255
+		}
 	}
 	return uint8(c + 128)
 }
