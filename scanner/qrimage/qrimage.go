@@ -113,6 +113,8 @@ type Options struct {
 	// binarization, a finder-pattern test, the first pass and, when finder
 	// patterns were seen, a second; see camera.go) instead of the whole
 	// strategy chain, because a miss is cheap: the next frame retries.
+	// A baseline JPEG frame is decoded to its luma plane only, into a
+	// pooled buffer (internal/lumajpeg; other files by image/jpeg).
 	// DecodeAll ignores it.
 	Camera bool
 }

@@ -6,9 +6,11 @@ package lumajpeg
 
 // Copied from image/jpeg's dct.go (Go 1.26): the inverse DCT only, with
 // idctRows restricted to the rows that hold a coefficient (an all-zero row
-// transforms to zeros) and two exact shortcuts in idctRowMask for blocks
-// whose coefficients are all in the first row. The tests compare every path
-// with the unmodified transform (idctRef in the tests).
+// transforms to zeros); reconstructBlock (scan.go) takes two exact
+// shortcuts past the transform for blocks whose coefficients are all in
+// the first row. TestIDCTShortcuts compares every path with the whole
+// transform (every row), and the other tests with image/jpeg itself: a
+// later Go whose image/jpeg transforms differently fails them.
 
 // Discrete Cosine Transformation (DCT) implementations using the algorithm from
 // Christoph Loeffler, Adriaan Lightenberg, and George S. Mostchytz,
@@ -152,14 +154,6 @@ const (
 
 func c(x uint64, bits int) int32 {
 	return int32((x + (1 << (59 - bits))) >> (60 - bits))
-}
-
-// idct implements the inverse DCT.
-// Inputs are UQ8.0; outputs are Q10.3.
-func idct(b *block) {
-	// A 2D IDCT is a 1D IDCT on rows followed by columns.
-	idctRows(b, 0xff)
-	idctCols(b)
 }
 
 // idctRows applies the 1D IDCT to the rows of b whose bit is set in rows

@@ -63,21 +63,6 @@ func (d *decoder) ensureNBits(n int32) error {
 	return nil
 }
 
-// refill8 is the common case of ensureNBits(8) when d.bits.n < 8, inlined
-// by the compiler: one byte that is not 0xff, with a byte after it. It
-// changes the state exactly as ensureNBits would; in any other case it does
-// nothing, and the caller's call to decodeHuffman does the rest.
-func (d *decoder) refill8() {
-	if i := d.i; i+2 <= len(d.data) {
-		if c := d.data[i]; c != 0xff {
-			d.i = i + 1
-			d.nUnreadable = 1
-			d.bits.a = d.bits.a<<8 | uint32(c)
-			d.bits.n += 8
-		}
-	}
-}
-
 // receiveExtend is the composition of RECEIVE and EXTEND, specified in section
 // F.2.2.1.
 func (d *decoder) receiveExtend(t uint8) (int32, error) {
