@@ -12,10 +12,12 @@
 // parts, except where a measured bottleneck needs one. This is one. A kiosk
 // camera frame (640x480 grey JPEG, 4:2:0, quality 0.8, as the browser's
 // canvas.toBlob writes it) must cost at most 4 ms of CPU with its QR
-// search; image/jpeg's decoding alone took 3.0 to 3.6 ms of it (TestFrameCPU
-// on the shared 2-core machine; the QR search 0.5 to 1.2 ms), mostly
-// dequantizing, inverse-transforming and storing every block, the chroma
-// ones included, into a fresh 0.5 MB image. This decoder Huffman-decodes
+// search; it took 4.4 to 5.1 ms, of which image/jpeg's decoding 3.3 to
+// 3.9 ms (TestFrameCPU on the shared 2-core machine; the QR search 0.5 to
+// 1.2 ms), mostly dequantizing, inverse-transforming and storing every
+// block, the chroma ones included, into a fresh 0.5 MB image. With this
+// decoder, in the same conditions: 1.6 to 1.8 ms of decoding, 2.3 to
+// 2.7 ms a frame. This decoder Huffman-decodes
 // the chroma blocks (the bitstream needs it) but does not transform or
 // store them, dequantizes only the coefficients present, takes exact
 // shortcuts in the inverse DCT for blocks whose coefficients are all in
