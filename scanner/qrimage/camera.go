@@ -23,7 +23,13 @@ import (
 //     choice of patterns), gozxing's multi-symbol detector on the same
 //     bits, which tries the other triples.
 //
-// Uploads and kioskctl decode keep the whole strategy chain (search.run).
+// Before the search, a baseline JPEG frame (what the kiosk page sends) is
+// decoded by internal/lumajpeg to its luma plane alone, into a buffer kept
+// from frame to frame; progressive, CMYK and other JPEGs, and other
+// formats, go through LoadImage as uploads do (loadCameraJPEG).
+//
+// Uploads and kioskctl decode keep the whole strategy chain (search.run)
+// and image/jpeg.
 
 // cameraMaxDim is the longer side above which a frame is searched at half
 // size: the page sends 640 px, and a code that fills a 2,000-px frame has

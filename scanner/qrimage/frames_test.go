@@ -105,7 +105,10 @@ func withoutCode(t *testing.T, g *gray) *gray {
 
 // TestFrameCPU prints the CPU time per frame (median of 5 rounds of 40
 // decodes each, file bytes to answer) of the camera path and the upload
-// chain on every JPEG in QRIMAGE_FRAMES.
+// chain on every JPEG in QRIMAGE_FRAMES, and of the JPEG decoding alone:
+// image/jpeg's (LoadImage, what uploads use) and the camera path's
+// (loadCameraJPEG: lumajpeg's luma plane, or "-" when the file is left to
+// image/jpeg).
 func TestFrameCPU(t *testing.T) {
 	dir := os.Getenv("QRIMAGE_FRAMES")
 	if dir == "" {
@@ -114,7 +117,7 @@ func TestFrameCPU(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join(dir, "*.jpg"))
 	sort.Strings(files)
 	var out strings.Builder
-	fmt.Fprintf(&out, "\n%-22s %-8s %12s %12s %12s\n", "frame", "found", "jpeg ms", "camera ms", "upload ms")
+	fmt.Fprintf(&out, "\n%-22s %-8s %12s %12s %12s %12s\n", "frame", "found", "jpeg ms", "luma ms", "camera ms", "upload ms")
 	for _, f := range files {
 		data, _ := os.ReadFile(f)
 		measure := func(fn func()) float64 {
@@ -135,9 +138,18 @@ func TestFrameCPU(t *testing.T) {
 			found = res.Strategy
 		}
 		jp := measure(func() { _, _, _ = LoadImage(data, Limits{}) })
+		luma := "-"
+		if g, dec, _ := loadCameraJPEG(data, Limits{}); g != nil {
+			releaseCameraDecoder(dec, g.w*g.h)
+			luma = fmt.Sprintf("%.2f", measure(func() {
+				if g, dec, _ := loadCameraJPEG(data, Limits{}); g != nil {
+					releaseCameraDecoder(dec, g.w*g.h)
+				}
+			}))
+		}
 		cam := measure(func() { _, _ = Decode(context.Background(), data, Options{Camera: true}) })
 		up := measure(func() { _, _ = Decode(context.Background(), data, Options{}) })
-		fmt.Fprintf(&out, "%-22s %-8s %12.2f %12.2f %12.2f\n", filepath.Base(f), found, jp, cam, up)
+		fmt.Fprintf(&out, "%-22s %-8s %12.2f %12s %12.2f %12.2f\n", filepath.Base(f), found, jp, luma, cam, up)
 	}
 	t.Log(out.String())
 }

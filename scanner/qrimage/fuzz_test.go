@@ -13,6 +13,7 @@ func FuzzDecode(f *testing.F) {
 	g := renderQR(m, 2, 4)
 	f.Add(encodePNG(f, g.image()))
 	f.Add(encodeJPEG(f, g.image(), 50))
+	f.Add(append(encodeJPEG(f, gray3(g), 80), 0)) // odd length: the camera path
 	f.Add(pngBomb(5000, 5000))
 	f.Add(webpHeader(64, 64))
 	f.Add([]byte("GIF89a\x10\x00\x10\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00,\x00\x00\x00\x00\x10\x00\x10\x00\x00\x02\x02D\x01\x00;"))
@@ -22,7 +23,8 @@ func FuzzDecode(f *testing.F) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		// A hang is the fuzzer's to report; elapsed time is not asserted.
-		res, err := Decode(ctx, data, Options{Limits: lim, MaxWork: 300 * time.Millisecond})
+		// Every other input by the camera path (its own JPEG decoder).
+		res, err := Decode(ctx, data, Options{Limits: lim, MaxWork: 300 * time.Millisecond, Camera: len(data)%2 == 0})
 		if err != nil {
 			wantVerifierError(t, err)
 			return

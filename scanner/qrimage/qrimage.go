@@ -25,10 +25,12 @@ import (
 	_ "image/png"  // register PNG
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	_ "golang.org/x/image/webp" // register WebP
 
+	"github.com/vnhealth/cccd-checkin/scanner/qrimage/internal/lumajpeg"
 	"github.com/vnhealth/cccd-checkin/verifier"
 )
 
@@ -111,6 +113,8 @@ type Options struct {
 	// binarization, a finder-pattern test, the first pass and, when finder
 	// patterns were seen, a second; see camera.go) instead of the whole
 	// strategy chain, because a miss is cheap: the next frame retries.
+	// A baseline JPEG frame is decoded to its luma plane only, into a
+	// pooled buffer (internal/lumajpeg; other files by image/jpeg).
 	// DecodeAll ignores it.
 	Camera bool
 }
@@ -216,10 +220,7 @@ func LoadImage(data []byte, lim Limits) (img image.Image, format string, err err
 	}()
 	img, _, err = image.Decode(bytes.NewReader(data))
 	if err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			return nil, format, verifier.Wrap(err, verifier.KindUnprocessable, CodeCorrupt, "image is truncated")
-		}
-		return nil, format, verifier.Wrap(err, verifier.KindUnprocessable, CodeCorrupt, "image is corrupt")
+		return nil, format, decodeError(err)
 	}
 	b := img.Bounds()
 	if b.Dx() != cfg.Width || b.Dy() != cfg.Height {
@@ -231,9 +232,75 @@ func LoadImage(data []byte, lim Limits) (img image.Image, format string, err err
 	return img, format, nil
 }
 
+// decodeError maps a decoder's error to the verifier's codes.
+func decodeError(err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return verifier.Wrap(err, verifier.KindUnprocessable, CodeCorrupt, "image is truncated")
+	}
+	return verifier.Wrap(err, verifier.KindUnprocessable, CodeCorrupt, "image is corrupt")
+}
+
+// cameraDecoders keeps luma decoders, and their planes, from one camera
+// frame to the next.
+var cameraDecoders = sync.Pool{New: func() any { return new(lumajpeg.Decoder) }}
+
+// cameraPoolMaxPixels: a decoder whose frame was larger (twice a 1920x1080
+// kiosk frame) is not kept, so that one odd frame does not pin its plane.
+const cameraPoolMaxPixels = 4 << 20
+
+// loadCameraJPEG is the camera path's loading of a baseline JPEG: the same
+// limits (Inspect) and error codes as LoadImage, but the luma plane alone,
+// decoded by lumajpeg into a pooled buffer (see that package for why).
+// The caller passes dec to releaseCameraDecoder once it no longer uses g.
+// It returns all nils for data that is not a JPEG lumajpeg reads
+// (progressive, CMYK, ...): LoadImage decodes those.
+func loadCameraJPEG(data []byte, lim Limits) (g *gray, dec *lumajpeg.Decoder, err error) {
+	if f, _ := Sniff(data); f != "jpeg" {
+		return nil, nil, nil
+	}
+	h, err := Inspect(data, lim)
+	if err != nil {
+		return nil, nil, err
+	}
+	dec = cameraDecoders.Get().(*lumajpeg.Decoder)
+	defer func() {
+		if r := recover(); r != nil { // as LoadImage guards image/jpeg
+			g, dec = nil, nil
+			err = verifier.Errorf(verifier.KindUnprocessable, CodeCorrupt, "image could not be decoded")
+		}
+	}()
+	pix, w, ht, err := dec.Decode(data)
+	if err != nil || w != h.Width || ht != h.Height {
+		releaseCameraDecoder(dec, 0)
+		if err == nil || errors.Is(err, lumajpeg.ErrUnsupported) {
+			return nil, nil, nil
+		}
+		return nil, nil, decodeError(err)
+	}
+	return &gray{pix: pix, w: w, h: ht}, dec, nil
+}
+
+// releaseCameraDecoder puts dec back in the pool after a frame of pixels
+// pixels.
+func releaseCameraDecoder(dec *lumajpeg.Decoder, pixels int) {
+	if pixels <= cameraPoolMaxPixels {
+		cameraDecoders.Put(dec)
+	}
+}
+
 // Decode decodes the image in data and returns the first QR code whose text
 // opt.Accept accepts.
 func Decode(ctx context.Context, data []byte, opt Options) (Result, error) {
+	if opt.Camera {
+		g, dec, err := loadCameraJPEG(data, opt.limits())
+		if err != nil {
+			return Result{}, err
+		}
+		if g != nil {
+			defer releaseCameraDecoder(dec, g.w*g.h)
+			return decodeGray(ctx, g, opt)
+		}
+	}
 	img, _, err := LoadImage(data, opt.limits())
 	if err != nil {
 		return Result{}, err
@@ -256,7 +323,11 @@ func DecodeImage(ctx context.Context, img image.Image, opt Options) (Result, err
 		return Result{}, verifier.Errorf(verifier.KindTooLarge, CodeTooLarge,
 			"image is %dx%d pixels, the limit is %d pixels", b.Dx(), b.Dy(), lim.MaxPixels)
 	}
-	g := toGray(img)
+	return decodeGray(ctx, toGray(img), opt)
+}
+
+// decodeGray is DecodeImage once the image is luminance.
+func decodeGray(ctx context.Context, g *gray, opt Options) (Result, error) {
 	s := newSearch(ctx, opt, false)
 	run := s.run
 	if opt.Camera {

@@ -2197,9 +2197,10 @@
   // (openapi.yaml: ImageSource, source=camera): grey, at most 640x480 px, JPEG
   // quality 0.8. A CCCD code held to fill a third of the frame has 3-4 px
   // per module there, which is what the decoder needs; more pixels only
-  // cost the server's JPEG decoding (most of a frame's CPU there), and
-  // colour is not read. Browsers write three-component JPEGs: with grey
-  // pixels the two colour planes are flat and cost little to decode.
+  // cost the server's JPEG decoding (about half of a frame's CPU there),
+  // and colour is not read. Browsers write three-component baseline JPEGs:
+  // the server decodes their luma plane only, and with grey pixels the two
+  // colour planes are flat and cost little to read past.
   var FRAME_MAX_LONG = 640, FRAME_MAX_SHORT = 480, FRAME_QUALITY = 0.8;
 
   function grabCameraFrame(video) {
