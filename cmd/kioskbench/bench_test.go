@@ -475,7 +475,8 @@ func TestLayout(t *testing.T) {
 	}
 	var out strings.Builder
 	if code, err := run(context.Background(), []string{"-layout", "16"}, &out, io.Discard); err != nil || code != 0 ||
-		!strings.Contains(out.String(), "taskset -c 1-6 bin/kioskd") || !strings.Contains(out.String(), "-baseline -floor-cpus 1-6") {
+		!strings.Contains(out.String(), "taskset -c 1-6 bin/kioskd") || !strings.Contains(out.String(), "-baseline -floor-cpus 1-6") ||
+		!strings.Contains(out.String(), "-redis-stats") {
 		t.Errorf("-layout 16: %d, %v:\n%s", code, err, out.String())
 	}
 	for _, bad := range []string{"x", "1-", "1,,2"} {
