@@ -1,11 +1,8 @@
 package redisledger
 
 import (
-	"crypto/aes"
 	"crypto/cipher"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base32"
 	"encoding/binary"
 	"time"
@@ -54,13 +51,7 @@ const (
 var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
 
 func newLocator(pseudonymKey []byte) *locator {
-	m := hmac.New(sha256.New, pseudonymKey)
-	m.Write([]byte("redisledger check-in id v1"))
-	b, err := aes.NewCipher(m.Sum(nil))
-	if err != nil {
-		panic(err) // a 32-byte key never fails
-	}
-	return &locator{block: b}
+	return &locator{block: derivedCipher(pseudonymKey, "redisledger check-in id v1")}
 }
 
 // NewCheckinID returns a fresh check-in ID for a visit of citizen id on

@@ -21,14 +21,20 @@ import (
 // not open.
 type sealer struct{ aead cipher.AEAD }
 
-func newSealer(pseudonymKey []byte) *sealer {
+// derivedCipher returns AES-256 under a key derived from pseudonymKey for
+// one use (label): the check-in index's values, the check-in IDs.
+func derivedCipher(pseudonymKey []byte, label string) cipher.Block {
 	m := hmac.New(sha256.New, pseudonymKey)
-	m.Write([]byte("redisledger check-in index v1"))
+	m.Write([]byte(label))
 	block, err := aes.NewCipher(m.Sum(nil))
 	if err != nil {
 		panic(err) // a 32-byte key never fails
 	}
-	aead, err := cipher.NewGCM(block)
+	return block
+}
+
+func newSealer(pseudonymKey []byte) *sealer {
+	aead, err := cipher.NewGCM(derivedCipher(pseudonymKey, "redisledger check-in index v1"))
 	if err != nil {
 		panic(err)
 	}
