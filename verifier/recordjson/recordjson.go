@@ -29,6 +29,13 @@ func Unmarshal[T Record](b []byte, r *T) error {
 		return fieldError(b, r, err)
 	}
 	extra, known := parts(r)
+	// json.Unmarshal checked that b is valid JSON before decoding it, so a
+	// plain scan of its top-level members finds the extra ones; the scan
+	// leaves anything it does not expect (null, odd names) to extraMembers.
+	if x, ok := scanExtras(b, known); ok {
+		*extra = x
+		return nil
+	}
 	var err error
 	*extra, err = extraMembers(b, known)
 	return err

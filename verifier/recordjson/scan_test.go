@@ -1,0 +1,139 @@
+package recordjson
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	"github.com/vnhealth/cccd-checkin/verifier"
+)
+
+// slowUnmarshal is Unmarshal without the scan: json.Unmarshal, then
+// extraMembers, as recordjson did before scanExtras.
+func slowUnmarshal[T Record](b []byte, r *T) error {
+	if err := json.Unmarshal(b, r); err != nil {
+		return fieldError(b, r, err)
+	}
+	extra, known := parts(r)
+	var err error
+	*extra, err = extraMembers(b, known)
+	return err
+}
+
+// sameAsSlow checks that Unmarshal gives what slowUnmarshal gives for the
+// line, record, Extra and error alike, and reports whether the scan
+// answered (rather than falling back to extraMembers).
+func sameAsSlow[T Record](t *testing.T, line string) (scanned bool) {
+	t.Helper()
+	var fast, slow T
+	errFast := Unmarshal([]byte(line), &fast)
+	errSlow := slowUnmarshal([]byte(line), &slow)
+	if (errFast == nil) != (errSlow == nil) || errFast != nil && errFast.Error() != errSlow.Error() {
+		t.Fatalf("%q: err %v, want %v", line, errFast, errSlow)
+	}
+	if !reflect.DeepEqual(fast, slow) {
+		fx, _ := parts(&fast)
+		sx, _ := parts(&slow)
+		t.Fatalf("%q:\n got %+v (extra %s)\nwant %+v (extra %s)", line, fast, *fx, slow, *sx)
+	}
+	if errSlow != nil {
+		return false
+	}
+	_, known := parts(&slow)
+	_, scanned = scanExtras([]byte(line), known)
+	return scanned
+}
+
+var extraLines = []string{
+	`{"id":"008095001234","full_name":"Nguyễn Văn An","dob":"1995","gender":"male","permanent_address":"x"}`,
+	`{"id":"008095001234","ethnicity":"Kinh","nationality":"Việt Nam","phone":"0912345678","religion":"Không"}`,
+	` { "religion" : "Không" , "id" : "008095001234" , "ethnicity":"Kinh" } `,
+	"{\t\"z\":1,\n\"a\":2\r}",
+	`{"zeta":1,"id":"008095001234","alpha":{"b":[1,2]},"zeta":2,"ID":"008095001235","name":"BV <A&B>"}`,
+	`{"a":{"x" : [ 1 , "]" , {"}":"\""} ] },"b":[ ],"c":{ },"d":null,"e":true,"f":false,"g":-1.5e+3}`,
+	`{"n\u0061me":1,"name":2}`,
+	`{"name":2,"n\u0061me":1}`,
+	`{"\u0069d":"008095001234"}`,
+	`{"id":"008095001234","\u0069d":"008095001235"}`,
+	`{"id":"008095001234","full_name":null,"dob":null,"gender":null,"x":null}`,
+	`{"id":"008095001234","cancelled_ids":["008095001235"],"deceased_on":"2020"}`,
+	`{"sep":"\u2028\u2029","raw":" "}`,
+	`{"html":"<&>","k<&>":1,"a\"b":2,"t\tab":3,"e\u00e9":4}`,
+	"{\"bad\xffname\":1,\"bad\xfevalue\":\"\xff\"}",
+	"{\"\xe2\x80\xa8\":\"\xe2\x80\xa8\"}",
+	`{"":1,"/":"\/","u":"\ud800"}`,
+	`{"arr":[ {"a" : 1}, [ ] ]}`,
+	`{}`,
+	` {} `,
+	`null`,
+	` null `,
+	`[]`,
+	`"x"`,
+	`1`,
+	`{"id":"008095001234"} {}`,
+	`{"id":"008095001234",}`,
+	`{"id":42}`,
+	`{"full_name":42}`,
+	`{"dob":"1995-13-40"}`,
+	`{"gender":"nam"}`,
+	`{"id":"123"}`,
+	`{"benefit_level":"4"}`,
+	`{"benefit_level":4.5,"x":1}`,
+	`{"departments":[{"code":"K1","name":"Khoa"}],"code":"08001","extra":[1]}`,
+	`{"departments":{"code":"K1"}}`,
+	`{"FULL_NAME":"A","full_name":"B","Full_Name":"C"}`,
+}
+
+// The scan gives what extraMembers gives, on lines with and without extra
+// members, escapes, white space, repeats, nulls, wrong types and invalid
+// UTF-8, for every record type.
+func TestScanExtrasMatchesExtraMembers(t *testing.T) {
+	scanned := 0
+	for _, line := range extraLines {
+		for _, ok := range []bool{sameAsSlow[verifier.Citizen](t, line), sameAsSlow[verifier.Card](t, line), sameAsSlow[verifier.Facility](t, line)} {
+			if ok {
+				scanned++
+			}
+		}
+	}
+	if scanned < 2*len(extraLines) {
+		t.Errorf("the scan answered for %d of %d lines×types", scanned, 3*len(extraLines))
+	}
+	// The usual line is answered by the scan.
+	var c verifier.Citizen
+	line := []byte(extraLines[1])
+	if err := Unmarshal(line, &c); err != nil {
+		t.Fatal(err)
+	}
+	if x, ok := scanExtras(line, citizenKeys); !ok || !bytes.Equal(x, c.Extra) || string(x) != `{"ethnicity":"Kinh","nationality":"Việt Nam","phone":"0912345678","religion":"Không"}` {
+		t.Errorf("scanExtras = %s, %v", x, ok)
+	}
+	if x, ok := scanExtras([]byte(extraLines[0]), citizenKeys); !ok || x != nil {
+		t.Errorf("no extras: scanExtras = %s, %v", x, ok)
+	}
+}
+
+// A line with only known members allocates nothing beyond json.Unmarshal's
+// own allocations: the scan allocates nothing.
+func TestScanExtrasAllocs(t *testing.T) {
+	line := []byte(extraLines[0])
+	if n := testing.AllocsPerRun(100, func() { scanExtras(line, citizenKeys) }); n != 0 {
+		t.Errorf("scanExtras of a line without extras: %v allocations", n)
+	}
+	line = []byte(extraLines[1])
+	if n := testing.AllocsPerRun(100, func() { scanExtras(line, citizenKeys) }); n != 1 {
+		t.Errorf("scanExtras of a line with extras: %v allocations, want 1", n)
+	}
+}
+
+func FuzzScanExtras(f *testing.F) {
+	for _, line := range extraLines {
+		f.Add(line)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		sameAsSlow[verifier.Citizen](t, line)
+		sameAsSlow[verifier.Card](t, line)
+		sameAsSlow[verifier.Facility](t, line)
+	})
+}
