@@ -25,7 +25,7 @@ type Record interface {
 // Unmarshal decodes one record into r, as json.Unmarshal does, keeping the
 // members the record's type does not name in its Extra (nil when none).
 func Unmarshal[T Record](b []byte, r *T) error {
-	if err := json.Unmarshal(b, r); err != nil {
+	if err := decode(b, r); err != nil {
 		return fieldError(b, r, err)
 	}
 	extra, known := parts(r)
