@@ -25,10 +25,17 @@ type Record interface {
 // Unmarshal decodes one record into r, as json.Unmarshal does, keeping the
 // members the record's type does not name in its Extra (nil when none).
 func Unmarshal[T Record](b []byte, r *T) error {
-	if err := json.Unmarshal(b, r); err != nil {
+	if err := decode(b, r); err != nil {
 		return fieldError(b, r, err)
 	}
 	extra, known := parts(r)
+	// decode has checked that b is valid JSON, so a plain scan of its
+	// top-level members finds the extra ones; the scan leaves anything it
+	// does not expect (null, odd names) to extraMembers.
+	if x, ok := scanExtras(b, keySetOf(r)); ok {
+		*extra = x
+		return nil
+	}
 	var err error
 	*extra, err = extraMembers(b, known)
 	return err
@@ -87,6 +94,25 @@ var (
 	cardKeys     = jsonKeys[verifier.Card]()
 	facilityKeys = jsonKeys[verifier.Facility]()
 )
+
+var (
+	citizenSet  = newKeySet(citizenKeys)
+	cardSet     = newKeySet(cardKeys)
+	facilitySet = newKeySet(facilityKeys)
+)
+
+// keySetOf returns the names of r's own members, for scanExtras.
+func keySetOf[T Record](r *T) *keySet {
+	switch any(r).(type) {
+	case *verifier.Citizen:
+		return citizenSet
+	case *verifier.Card:
+		return cardSet
+	case *verifier.Facility:
+		return facilitySet
+	}
+	panic("recordjson: not a record type") // unreachable: Record lists the types
+}
 
 // parts returns where r keeps its extra members and the names of its own.
 func parts[T Record](r *T) (*json.RawMessage, map[string]bool) {
