@@ -119,7 +119,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		slog.Bool("demo", c.Data == ""), slog.Duration("took", time.Since(start)))
 
 	srv, err := httpserve.Listen(c.Addr, &http.Server{
-		Handler:           registryserver.New(reg, c.Server),
+		Handler:           registryserver.New(reg, withLogger(c.Server, log)),
 		ReadHeaderTimeout: 5 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
@@ -154,4 +154,10 @@ func loadRegistry(c config) (*inmem.Registry, error) {
 	}
 	set := demodata.Generate(demodata.Options{N: c.DemoCitizens, Seed: 1, Now: demodata.Today()})
 	return inmem.NewRegistry(set.Citizens, set.Cards, set.Facilities)
+}
+
+// withLogger gives the server registryd's log, for the faults it injects.
+func withLogger(o registryserver.Options, log *slog.Logger) registryserver.Options {
+	o.Logger = log
+	return o
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -27,7 +28,15 @@ import (
 // base URL and a stop func that returns run's error.
 func start(t *testing.T, args ...string) (base string, stop func() error) {
 	t.Helper()
-	stdout, stderr := &syncbuf.Buffer{}, &syncbuf.Buffer{}
+	base, stop, _ = startLogged(t, args...)
+	return base, stop
+}
+
+// startLogged is start, with registryd's log.
+func startLogged(t *testing.T, args ...string) (base string, stop func() error, stderr *syncbuf.Buffer) {
+	t.Helper()
+	stdout := &syncbuf.Buffer{}
+	stderr = &syncbuf.Buffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
@@ -67,7 +76,7 @@ func start(t *testing.T, args ...string) (base string, stop func() error) {
 		}
 	}
 	t.Cleanup(func() { _ = stop() })
-	return base, stop
+	return base, stop, stderr
 }
 
 func get(t *testing.T, url, token string) (int, []byte) {
@@ -199,21 +208,48 @@ func TestErrorRate(t *testing.T) {
 }
 
 // A hanging request does not hold up shutdown beyond the grace period.
+// A request that hangs (-hang-rate) does not hold the stop: it is cut at
+// the end of the grace period, the log says so, and its client sees the
+// connection go.
 func TestShutdownWithHangingRequest(t *testing.T) {
-	base, stop := start(t, "-demo-citizens", "5", "-hang-rate", "1", "-shutdown-grace", "300ms")
+	base, stop, stderr := startLogged(t, "-demo-citizens", "5", "-hang-rate", "1", "-shutdown-grace", "300ms")
+	answered := make(chan error, 1)
 	go func() {
-		resp, err := http.Get(base + "/healthz")
+		resp, err := http.Get(base + "/facilities/01002")
 		if err == nil {
+			_, err = io.ReadAll(resp.Body)
 			resp.Body.Close()
+			if err == nil {
+				err = fmt.Errorf("answered %d", resp.StatusCode)
+			}
 		}
+		answered <- err
 	}()
-	time.Sleep(100 * time.Millisecond)
-	began := time.Now()
-	if err := stop(); err != nil {
+	// The stop begins once the request is in its handler, held open.
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(stderr.String(), "injected hang"); {
+		select {
+		case err := <-answered:
+			t.Fatalf("the request ended before the stop: %v", err)
+		case <-time.After(5 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the request was not held open; log:\n%s", stderr.String())
+		}
+	}
+	if err := stop(); err != nil { // fails the test if the stop takes 10 s
 		t.Errorf("stop: %v", err)
 	}
-	// A hanging request must not hold the stop forever: stop returned.
-	t.Logf("shutdown took %s", time.Since(began))
+	select {
+	case err := <-answered:
+		if err == nil || strings.HasPrefix(err.Error(), "answered") {
+			t.Errorf("the hanging request: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the hanging request's connection was left open after the stop")
+	}
+	if !strings.Contains(stderr.String(), "requests cut at the end of the grace period") {
+		t.Errorf("the log does not say requests were cut:\n%s", stderr.String())
+	}
 }
 
 func TestFlagErrors(t *testing.T) {

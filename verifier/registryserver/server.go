@@ -8,6 +8,7 @@ package registryserver
 import (
 	"crypto/subtle"
 	"encoding/json"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"sync"
@@ -35,6 +36,11 @@ type Options struct {
 	HangRate float64
 	// Seed makes the fault draws reproducible; 0 draws a random seed.
 	Seed uint64
+	// Logger, when set, is told of every request held open by HangRate
+	// (the fault only, never the request's path, which may hold a
+	// citizen ID): a drill's operator sees what was injected, and a test
+	// knows a hanging request is in its handler.
+	Logger *slog.Logger
 }
 
 // Registry is what the server answers from: the verifier's registries.
@@ -124,6 +130,9 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	f, delay := s.draw()
 	if f == faultHang {
+		if s.opt.Logger != nil {
+			s.opt.Logger.Info("request held open (injected hang)")
+		}
 		<-r.Context().Done() // the client gave up, or the server is stopping
 		return
 	}
