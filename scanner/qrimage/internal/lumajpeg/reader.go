@@ -27,6 +27,11 @@
 // Anything else (progressive, 12-bit, 4-component, arithmetic-coded,
 // lossless, RGB-coded JPEGs) returns an error that wraps ErrUnsupported:
 // the caller then falls back to image/jpeg.
+//
+// The comments kept from image/jpeg cite sections of the JPEG standard
+// itself (ITU-T T.81, "section B.2.2" and so on) and a few public pages,
+// as image/jpeg's do; none of them is needed to read this code, which its
+// tests hold to image/jpeg's output.
 package lumajpeg
 
 import (
