@@ -684,6 +684,16 @@ func (p *page) wedge(text string) {
 	p.typeTimed(text+kb.Enter, ScanGap)
 }
 
+// wedgeQueued scans text while the service is down: the scan waits in the
+// queue, and the clerk goes back to the idle screen.
+func (p *page) wedgeQueued(text string) {
+	p.t.Helper()
+	p.wedge(text)
+	p.waitScreen("queued")
+	p.click("#queued-ok")
+	p.waitScreen("idle")
+}
+
 // typeTimed dispatches the keys of text (kb.Backspace, kb.Enter included)
 // stamped gap apart, the way the operating system stamps a device's
 // keys: the page judges the timing by the events' time stamps, which a

@@ -469,10 +469,7 @@ func TestOfflineQueue(t *testing.T) {
 	// 2. The server is stopped: two scans wait, one of them for a citizen
 	// the database does not know.
 	srv.Close()
-	p.wedge(unknownID + "||Phạm Thị Hoa|01011999|Nữ|Hà Nội|01012022")
-	p.waitScreen("queued")
-	p.click("#queued-ok")
-	p.waitScreen("idle")
+	p.wedgeQueued(unknownID + "||Phạm Thị Hoa|01011999|Nữ|Hà Nội|01012022")
 	p.typeID(ngocID)
 	p.waitScreen("queued")
 	p.waitJS(`document.getElementById('queue-status').dataset.count === '2'`, 2*time.Second)
