@@ -346,9 +346,7 @@ func (l *Ledger) Record(ctx context.Context, r verifier.Recording) (verifier.Rec
 		// failover does not lose a group's entry. Failing here leaves the
 		// visit confirmed but the answer an error: the outbox replays it,
 		// which files the entry again (the script is idempotent).
-		_, err = l.waited(ctx, keys[0], func(p redis.Pipeliner) *redis.Cmd {
-			return p.EvalSha(ctx, indexScript.Hash(), keys, args...)
-		}, indexScript)
+		_, err = l.waited(ctx, indexScript, keys, args...)
 		if err != nil {
 			return out, err
 		}
@@ -376,9 +374,7 @@ func (l *Ledger) writeContext(ctx context.Context) (context.Context, context.Can
 func (l *Ledger) runRecord(ctx context.Context, keys []string, argv []any) (recordReply, error) {
 	var raw any
 	if l.o.MinReplicas > 0 {
-		c, err := l.waited(ctx, keys[0], func(p redis.Pipeliner) *redis.Cmd {
-			return p.EvalSha(ctx, recordScript.Hash(), keys, argv...)
-		}, recordScript)
+		c, err := l.waited(ctx, recordScript, keys, argv...)
 		if err != nil {
 			return recordReply{}, err
 		}
@@ -537,22 +533,22 @@ func (l *Ledger) node(ctx context.Context, key string) (redis.Cmdable, error) {
 	return l.rdb, nil
 }
 
-// waited runs cmd (a script, by its SHA) and WAIT in one pipeline, on one
-// connection of the node that owns key, loading the script there first if
-// the node does not know it. It returns cmd's result once MinReplicas
-// replicas confirmed; errUnconfirmed otherwise.
-func (l *Ledger) waited(ctx context.Context, key string, cmd func(redis.Pipeliner) *redis.Cmd, script *redis.Script) (*redis.Cmd, error) {
-	n, err := l.node(ctx, key)
+// waited runs script (by its SHA) on keys and WAIT in one pipeline, on one
+// connection of the node that owns keys[0], loading the script there first
+// if the node does not know it. It returns the script's result once
+// MinReplicas replicas confirmed; errUnconfirmed otherwise.
+func (l *Ledger) waited(ctx context.Context, script *redis.Script, keys []string, args ...any) (*redis.Cmd, error) {
+	n, err := l.node(ctx, keys[0])
 	if err != nil {
 		return nil, err
 	}
 	for attempt := 0; ; attempt++ {
 		pipe := n.Pipeline()
-		c := cmd(pipe)
+		c := pipe.EvalSha(ctx, script.Hash(), keys, args...)
 		w := pipe.Do(ctx, "WAIT", l.o.MinReplicas, l.o.WaitTimeout.Milliseconds())
 		_, _ = pipe.Exec(ctx)
 		if err := c.Err(); err != nil {
-			if attempt == 0 && script != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
+			if attempt == 0 && strings.HasPrefix(err.Error(), "NOSCRIPT") {
 				if err := script.Load(ctx, n).Err(); err != nil {
 					return nil, unavailable(err)
 				}
@@ -833,9 +829,7 @@ func (l *Ledger) Amend(ctx context.Context, checkinID string, fn func(*verifier.
 		args := []any{inWindow, inGroup, rec}
 		var n int64
 		if l.o.MinReplicas > 0 {
-			c, err := l.waited(ctx, keys[0], func(p redis.Pipeliner) *redis.Cmd {
-				return p.EvalSha(ctx, amendScript.Hash(), keys, args...)
-			}, amendScript)
+			c, err := l.waited(ctx, amendScript, keys, args...)
 			if err != nil {
 				return verifier.Visit{}, err
 			}
