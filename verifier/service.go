@@ -123,11 +123,18 @@ func (s *Service) facility(ctx context.Context, code string) (Facility, error) {
 	return f, err
 }
 
-var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
+// CheckinIDEncoding is the alphabet of the check-in IDs this service mints
+// (Crockford-style base32, lower case, no i, l, o or u; no padding), for a
+// ledger that mints its own (Service.NewID). Not to be modified.
+var CheckinIDEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
 
-// randomID returns 80 random bits in Crockford-style base32 (16 chars).
-func randomID(CitizenID, string) string {
+// RandomCheckinID returns 80 random bits in CheckinIDEncoding (16
+// characters): a check-in ID that says nothing of its visit.
+func RandomCheckinID() string {
 	var b [10]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
-	return idEncoding.EncodeToString(b[:])
+	return CheckinIDEncoding.EncodeToString(b[:])
 }
+
+// randomID is Service.NewID's default.
+func randomID(CitizenID, string) string { return RandomCheckinID() }

@@ -3,8 +3,9 @@ package redisledger
 import (
 	"crypto/cipher"
 	"crypto/rand"
-	"encoding/base32"
 	"encoding/binary"
+	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/vnhealth/cccd-checkin/verifier"
@@ -20,8 +21,8 @@ import (
 // citizen and day itself, encrypted, and needs no entry.
 //
 // The ID is one AES-256 block under a key derived from PseudonymKey (which
-// every kioskd of a deployment shares), in the check-in IDs' lower-case
-// Crockford base32, 26 characters:
+// every kioskd of a deployment shares), in verifier.CheckinIDEncoding, 26
+// characters:
 //
 //	byte 0      version (1)
 //	bytes 1–5   the 12-digit citizen ID as a 40-bit integer
@@ -46,10 +47,6 @@ const (
 	maxCitizenID   = 999_999_999_999
 )
 
-// idEncoding is verifier's alphabet for check-in IDs (letters without i, l,
-// o, u; lower case), so that both kinds look alike.
-var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
-
 func newLocator(pseudonymKey []byte) *locator {
 	return &locator{block: derivedCipher(pseudonymKey, "redisledger check-in id v1")}
 }
@@ -58,70 +55,74 @@ func newLocator(pseudonymKey []byte) *locator {
 // day (YYYY-MM-DD), for verifier.Service.NewID: one that Record writes no
 // index entry for when id is a 12-digit citizen ID, a random one otherwise.
 func (l *Ledger) NewCheckinID(id verifier.CitizenID, day string) string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
 	c, ok := citizenNumber(id)
 	d, err := dayNumber(day)
 	if !ok || err != nil || d < 0 || d > 0xffff {
-		return idEncoding.EncodeToString(b[:10])
+		return verifier.RandomCheckinID()
 	}
+	var b [16]byte
+	_, _ = rand.Read(b[8:]) // crypto/rand.Read never fails (Go 1.24+)
 	b[0] = locatorVersion
 	var n [8]byte
 	binary.BigEndian.PutUint64(n[:], c)
 	copy(b[1:6], n[3:])
 	binary.BigEndian.PutUint16(b[6:8], uint16(d))
 	l.loc.block.Encrypt(b[:], b[:])
-	return idEncoding.EncodeToString(b[:])
+	return verifier.CheckinIDEncoding.EncodeToString(b[:])
 }
 
-// locate opens an ID minted by NewCheckinID: its citizen and day, ok false
-// for any other ID.
-func (l *locator) locate(checkinID string) (id verifier.CitizenID, day string, ok bool) {
+// open reads an ID minted by NewCheckinID: its citizen as a number and
+// its day number, ok false for any other ID.
+func (l *locator) open(checkinID string) (citizen uint64, day int64, ok bool) {
 	if len(checkinID) != locatedIDLen {
-		return "", "", false
+		return 0, 0, false
 	}
 	var b [16]byte
-	if n, err := idEncoding.Decode(b[:], []byte(checkinID)); err != nil || n != 16 {
-		return "", "", false
+	if n, err := verifier.CheckinIDEncoding.Decode(b[:], []byte(checkinID)); err != nil || n != 16 {
+		return 0, 0, false
 	}
 	l.block.Decrypt(b[:], b[:])
 	var n [8]byte
 	copy(n[3:], b[1:6])
 	c := binary.BigEndian.Uint64(n[:])
 	if b[0] != locatorVersion || c > maxCitizenID {
+		return 0, 0, false
+	}
+	return c, int64(binary.BigEndian.Uint16(b[6:8])), true
+}
+
+// locate opens an ID minted by NewCheckinID: its citizen and day, ok false
+// for any other ID.
+func (l *locator) locate(checkinID string) (id verifier.CitizenID, day string, ok bool) {
+	c, d, ok := l.open(checkinID)
+	if !ok {
 		return "", "", false
 	}
-	d := int64(binary.BigEndian.Uint16(b[6:8]))
 	return citizenIDOf(c), time.Unix(d*86400, 0).UTC().Format(dayLayout), true
 }
 
 // locates reports whether checkinID opens to exactly this citizen's day:
-// the visit needs no index entry.
+// the visit needs no index entry. Asked on every Record, it compares
+// numbers and builds no string.
 func (l *locator) locates(checkinID string, id verifier.CitizenID, day string) bool {
-	got, d, ok := l.locate(checkinID)
-	return ok && got == id && d == day
+	c, d, ok := l.open(checkinID)
+	if !ok {
+		return false
+	}
+	want, ok := citizenNumber(id)
+	wantDay, err := dayNumber(day)
+	return ok && err == nil && c == want && d == wantDay
 }
 
 // citizenNumber reads a 12-digit citizen ID.
 func citizenNumber(id verifier.CitizenID) (uint64, bool) {
-	if len(id) != 12 {
+	if _, err := verifier.ParseCitizenID(string(id)); err != nil {
 		return 0, false
 	}
-	var c uint64
-	for i := 0; i < len(id); i++ {
-		if id[i] < '0' || id[i] > '9' {
-			return 0, false
-		}
-		c = c*10 + uint64(id[i]-'0')
-	}
-	return c, true
+	c, err := strconv.ParseUint(string(id), 10, 64)
+	return c, err == nil
 }
 
 func citizenIDOf(c uint64) verifier.CitizenID {
-	var s [12]byte
-	for i := 11; i >= 0; i-- {
-		s[i] = byte('0' + c%10)
-		c /= 10
-	}
-	return verifier.CitizenID(s[:])
+	return verifier.CitizenID(fmt.Sprintf("%012d", c))
 }
