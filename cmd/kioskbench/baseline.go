@@ -202,16 +202,7 @@ func runBaseline(ctx context.Context, o options, ds *dataset, stderr io.Writer) 
 		return nil, err
 	}
 	p.name, p.base = "baseline", base
-	var rm *redisMeter
-	if o.RedisStats {
-		rm = startRedisMeter(ctx, o)
-	}
-	cpu := startCPU(o.BaselinePID)
-	r := p.execute(ctx)
-	cpu.stop(r)
-	if rm != nil {
-		rm.stop(ctx, r)
-	}
+	r := p.measure(ctx, o, o.BaselinePID)
 	r.URL = base + what
 	return r, nil
 }

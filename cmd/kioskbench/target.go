@@ -78,18 +78,25 @@ func runTarget(ctx context.Context, o options, ds *dataset, stderr io.Writer) (*
 	if err := preflight(ctx, p); err != nil {
 		return nil, err
 	}
+	r := p.measure(ctx, o, o.PID)
+	r.Notes = append(r.Notes, notes...)
+	return r, nil
+}
+
+// measure executes the plan with the server's CPU (process pid, 0 for
+// none) and, with -redis-stats, Redis's figures measured over the run.
+func (p *plan) measure(ctx context.Context, o options, pid int) *report {
 	var rm *redisMeter
 	if o.RedisStats {
 		rm = startRedisMeter(ctx, o)
 	}
-	cpu := startCPU(o.PID)
+	cpu := startCPU(pid)
 	r := p.execute(ctx)
 	cpu.stop(r)
 	if rm != nil {
 		rm.stop(ctx, r)
 	}
-	r.Notes = append(r.Notes, notes...)
-	return r, nil
+	return r
 }
 
 // newPlan prepares a load run from the options (the caller sets name,
