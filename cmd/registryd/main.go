@@ -118,8 +118,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log.Info("data loaded", slog.Int("citizens", nc), slog.Int("cards", ncards), slog.Int("facilities", nf),
 		slog.Bool("demo", c.Data == ""), slog.Duration("took", time.Since(start)))
 
+	c.Server.Logger = log // the faults it injects
 	srv, err := httpserve.Listen(c.Addr, &http.Server{
-		Handler:           registryserver.New(reg, withLogger(c.Server, log)),
+		Handler:           registryserver.New(reg, c.Server),
 		ReadHeaderTimeout: 5 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
@@ -154,10 +155,4 @@ func loadRegistry(c config) (*inmem.Registry, error) {
 	}
 	set := demodata.Generate(demodata.Options{N: c.DemoCitizens, Seed: 1, Now: demodata.Today()})
 	return inmem.NewRegistry(set.Citizens, set.Cards, set.Facilities)
-}
-
-// withLogger gives the server registryd's log, for the faults it injects.
-func withLogger(o registryserver.Options, log *slog.Logger) registryserver.Options {
-	o.Logger = log
-	return o
 }
