@@ -28,11 +28,11 @@ func Unmarshal[T Record](b []byte, r *T) error {
 	if err := decode(b, r); err != nil {
 		return fieldError(b, r, err)
 	}
-	extra, known := parts(r)
+	extra, known, set := parts(r)
 	// decode has checked that b is valid JSON, so a plain scan of its
 	// top-level members finds the extra ones; the scan leaves anything it
 	// does not expect (null, odd names) to extraMembers.
-	if x, ok := scanExtras(b, keySetOf(r)); ok {
+	if x, ok := scanExtras(b, set); ok {
 		*extra = x
 		return nil
 	}
@@ -46,7 +46,7 @@ func Unmarshal[T Record](b []byte, r *T) error {
 // left out, so the record's fields always win.
 func Marshal[T Record](r *T) ([]byte, error) {
 	b, err := json.Marshal(r)
-	extra, known := parts(r)
+	extra, known, _ := parts(r)
 	if err != nil || len(*extra) == 0 {
 		return b, err
 	}
@@ -101,28 +101,16 @@ var (
 	facilitySet = newKeySet(facilityKeys)
 )
 
-// keySetOf returns the names of r's own members, for scanExtras.
-func keySetOf[T Record](r *T) *keySet {
-	switch any(r).(type) {
-	case *verifier.Citizen:
-		return citizenSet
-	case *verifier.Card:
-		return cardSet
-	case *verifier.Facility:
-		return facilitySet
-	}
-	panic("recordjson: not a record type") // unreachable: Record lists the types
-}
-
-// parts returns where r keeps its extra members and the names of its own.
-func parts[T Record](r *T) (*json.RawMessage, map[string]bool) {
+// parts returns where r keeps its extra members and the names of its own,
+// as extraMembers and scanExtras take them.
+func parts[T Record](r *T) (*json.RawMessage, map[string]bool, *keySet) {
 	switch r := any(r).(type) {
 	case *verifier.Citizen:
-		return &r.Extra, citizenKeys
+		return &r.Extra, citizenKeys, citizenSet
 	case *verifier.Card:
-		return &r.Extra, cardKeys
+		return &r.Extra, cardKeys, cardSet
 	case *verifier.Facility:
-		return &r.Extra, facilityKeys
+		return &r.Extra, facilityKeys, facilitySet
 	}
 	panic("recordjson: not a record type") // unreachable: Record lists the types
 }
