@@ -66,7 +66,7 @@ const (
 )
 
 // decodePerspective detects and decodes a slanted symbol in m. It checks
-// stop (the search's budget) before each finder-pattern set.
+// stop (the search's budget, if any) before each finder-pattern set.
 func decodePerspective(m *gozxing.BitMatrix, stop func() bool) (res []*gozxing.Result) {
 	defer func() {
 		if recover() != nil { // as decodeOne: a panic is "not decoded"
@@ -76,7 +76,7 @@ func decodePerspective(m *gozxing.BitMatrix, stop func() bool) (res []*gozxing.R
 	f := detector.NewFinderPatternFinder(m, nil)
 	f.Find(hintsHarder) // its own choice failed already; keep its candidates
 	for _, set := range finderSets(f.GetPossibleCenters()) {
-		if stop() {
+		if stop != nil && stop() {
 			return nil
 		}
 		if r := decodeSet(m, set); r != nil {
@@ -103,6 +103,11 @@ func finderSets(cands []*detector.FinderPattern) [][3]finder {
 	for i, c := range cands {
 		fs[i] = finder{ptOf(c), c.GetEstimatedModuleSize()}
 	}
+	// d2 is the squared distance of p to the larger q, scaled by q's size.
+	d2 := func(p, q finder) float64 {
+		v := p.c.sub(q.c)
+		return (v.x*v.x + v.y*v.y) * q.ms / p.ms
+	}
 	type scored struct {
 		set   [3]finder
 		score float64
@@ -116,10 +121,6 @@ func finderSets(cands []*detector.FinderPattern) [][3]finder {
 				a, b, c := t[0], t[1], t[2]
 				if c.ms > 2*a.ms+2 {
 					continue
-				}
-				d2 := func(p, q finder) float64 { // p smaller than q
-					v := p.c.sub(q.c)
-					return (v.x*v.x + v.y*v.y) * q.ms / p.ms
 				}
 				ab, bc, ac := d2(a, b), d2(b, c), d2(a, c)
 				// b becomes the corner: the vertex opposite the longest side.

@@ -221,9 +221,10 @@ func strategies(w, h int) []strategy {
 	}
 	// Tiles: a small code in a large photo.
 	add("tiles", func(v *views) []*gozxing.Result { return tiles(v) })
-	// A symbol seen at an angle (see perspective.go), then the same on
-	// a small image enlarged (its finder patterns' outlines need a few
-	// pixels a module).
+	// Last, so that what the strategies above read keeps its strategy
+	// and cost: a symbol seen at an angle or bent (see perspective.go),
+	// then the same on a small image enlarged (a finder pattern's
+	// outline needs a few pixels a module).
 	add("perspective", func(v *views) []*gozxing.Result { return perspective(v, v.g) })
 	if long < 500 {
 		add("perspective@2", func(v *views) []*gozxing.Result { return perspective(v, v.scaled(2)) })
@@ -236,6 +237,7 @@ func strategies(w, h int) []strategy {
 	return s
 }
 
+// perspective runs the perspective detector on g binarized as hybrid does.
 func perspective(v *views, g *gray) []*gozxing.Result {
 	if g == nil {
 		return nil
