@@ -28,16 +28,20 @@ import (
 //     symbol (no alignment pattern) is sampled off its grid.
 //
 // So this detector, after zxing-cpp's (QRDetector.cpp: finder-pattern sets
-// scored with distances scaled by the patterns' sizes, and the fourth
-// corner found by extending the finder patterns' edges), measures the
-// outline of each finder pattern: the outer edges of the top-right and
-// bottom-left patterns, extended, meet at the symbol's bottom-right
-// corner; the lengths of their sides give the module size at each end of
-// each side, hence the module count. gozxing has no such measure (its
-// detector only knows centres and one module size), so the outline is
-// hand-written here; the finder-pattern candidates, the alignment pattern
-// search, the perspective transform, the grid sampler and the decoder are
-// gozxing's.
+// scored with distances scaled by the patterns' sizes, the fourth corner
+// found by extending the finder patterns' edges, the version information
+// trusted over the estimate, the grid sampled piecewise between alignment
+// patterns), measures the outline of each finder pattern: the outer edges
+// of the top-right and bottom-left patterns, extended, meet at the
+// symbol's bottom-right corner; the lengths of their sides give the module
+// size at each end of each side, hence the module count. From version 2 on
+// it locates the alignment patterns and samples each cell between them
+// through its own transform (lattice), which follows a bent symbol.
+// gozxing has no such measures (its detector only knows centres, one
+// module size and one transform), so the outline, the lattice and its
+// sampling are hand-written here; the finder-pattern candidates, the
+// alignment pattern search, the perspective transforms, the grid sampler
+// for one transform and the decoder are gozxing's.
 
 // pt is a point in image coordinates (pixel x covers [x, x+1)).
 type pt struct{ x, y float64 }
