@@ -2,6 +2,7 @@ package qrimage
 
 import (
 	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/common"
 	"github.com/makiuchi-d/gozxing/qrcode/decoder"
 	"github.com/makiuchi-d/gozxing/qrcode/detector"
 )
@@ -104,11 +105,16 @@ func decodeFinder(m *gozxing.BitMatrix) (res *gozxing.Result, candidates int) {
 	if err != nil {
 		return nil, candidates
 	}
-	points := dr.GetPoints()
+	return newResult(d, dr.GetPoints()), candidates
+}
+
+// newResult builds the result of a decoded symbol as QRCodeReader.Decode
+// does, from the decoder's result and the detector's points.
+func newResult(d *common.DecoderResult, points []gozxing.ResultPoint) *gozxing.Result {
 	if md, ok := d.GetOther().(*decoder.QRCodeDecoderMetaData); ok {
 		md.ApplyMirroredCorrection(points)
 	}
-	res = gozxing.NewResult(d.GetText(), d.GetRawBytes(), points, gozxing.BarcodeFormat_QR_CODE)
+	res := gozxing.NewResult(d.GetText(), d.GetRawBytes(), points, gozxing.BarcodeFormat_QR_CODE)
 	if segs := d.GetByteSegments(); len(segs) > 0 {
 		res.PutMetadata(gozxing.ResultMetadataType_BYTE_SEGMENTS, segs)
 	}
@@ -119,5 +125,5 @@ func decodeFinder(m *gozxing.BitMatrix) (res *gozxing.Result, candidates int) {
 		res.PutMetadata(gozxing.ResultMetadataType_STRUCTURED_APPEND_SEQUENCE, d.GetStructuredAppendSequenceNumber())
 		res.PutMetadata(gozxing.ResultMetadataType_STRUCTURED_APPEND_PARITY, d.GetStructuredAppendParity())
 	}
-	return res, candidates
+	return res
 }

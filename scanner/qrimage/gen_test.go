@@ -124,6 +124,25 @@ func warp(src *gray, w, h int, bg func(x, y int) byte, quad [8]float64) *gray {
 	return o
 }
 
+// bow draws src with its rows bent into arcs that sag by sag pixels in the
+// middle (a card or page curved across its width), on white.
+func bow(src *gray, sag float64) *gray {
+	o := newGray(src.w, src.h+int(sag)+2)
+	for i := range o.pix {
+		o.pix[i] = 255
+	}
+	for y := 0; y < o.h; y++ {
+		for x := 0; x < o.w; x++ {
+			xn := 2*(float64(x)+0.5)/float64(src.w) - 1
+			sy := float64(y) + 0.5 - sag*(1-xn*xn)
+			if sy >= 0 && sy < float64(src.h) {
+				o.pix[y*o.w+x] = bilinear(src, float64(x), sy-0.5)
+			}
+		}
+	}
+	return o
+}
+
 func bilinear(g *gray, x, y float64) byte {
 	x0, y0 := int(math.Floor(x)), int(math.Floor(y))
 	fx, fy := x-float64(x0), y-float64(y0)

@@ -33,7 +33,8 @@ func TestGolden(t *testing.T) {
 		}, 0},
 		{"perspective-strong", func() *gray {
 			// Stronger keystones (a side ~40% shorter) defeat gozxing's
-			// one-alignment-pattern sampling grid; see the package notes.
+			// one-alignment-pattern sampling grid: the perspective
+			// strategy reads those (TestChainEnd).
 			return warp(code, 640, 480, bg, [8]float64{140, 110, 500, 90, 510, 440, 130, 440})
 		}, 0},
 		{"blur", func() *gray { return frame(8).boxBlur(2).boxBlur(1) }, 0},

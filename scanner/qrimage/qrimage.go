@@ -7,11 +7,11 @@
 // needs: it carries no charset marker.
 //
 // Measured on the zxing-cpp blackbox corpus (testdata/zxing-qr, rotation
-// 0): 115 of 138, see TestCorpus. Known limits: QR Model 1 symbols are not
-// supported by gozxing; strong keystone perspective (one side ~40% shorter
-// than the opposite one) on version 7+ symbols fails because gozxing samples
-// the grid from a single alignment pattern; a damaged format-information
-// area is not recovered.
+// 0): 130 of 138, see TestCorpus. Known limits: QR Model 1 symbols are not
+// supported by gozxing; finder patterns foreshortened to half their width
+// (a side of the symbol ~50% shorter than the opposite one, or a strong
+// shear) are not found, so such a symbol is not read; a damaged
+// format-information area is not recovered.
 package qrimage
 
 import (

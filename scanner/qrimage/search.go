@@ -221,7 +221,34 @@ func strategies(w, h int) []strategy {
 	}
 	// Tiles: a small code in a large photo.
 	add("tiles", func(v *views) []*gozxing.Result { return tiles(v) })
+	// Last, so that what the strategies above read keeps its strategy
+	// and cost: a symbol seen at an angle or bent (see perspective.go),
+	// then the same on a small image enlarged (a finder pattern's
+	// outline needs a few pixels a module).
+	add("perspective", func(v *views) []*gozxing.Result { return perspective(v, v.g) })
+	if long < 500 {
+		add("perspective@2", func(v *views) []*gozxing.Result { return perspective(v, v.scaled(2)) })
+		// A small light-on-dark symbol gets the enlargement that
+		// dark-on-light ones get (hybrid@2+harder).
+		add("inverted@2+harder", func(v *views) []*gozxing.Result {
+			return hybrid(v.get("inv2", func() *gray { return inv(v).resize(2*v.g.w, 2*v.g.h) }), hintsHarder)
+		})
+	}
 	return s
+}
+
+// perspective runs the perspective detector on g binarized as hybrid does.
+func perspective(v *views, g *gray) []*gozxing.Result {
+	if g == nil {
+		return nil
+	}
+	return withHybrid(g, func(b gozxing.Binarizer) []*gozxing.Result {
+		m, err := b.GetBlackMatrix()
+		if err != nil {
+			return nil
+		}
+		return decodePerspective(m, v.stop)
+	})
 }
 
 func padFor(g *gray) int {
