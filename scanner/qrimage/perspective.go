@@ -27,11 +27,11 @@ import (
 //     a keystoned symbol that point is modules away, and a version 1
 //     symbol (no alignment pattern) is sampled off its grid.
 //
-// So this detector, after zxing-cpp's (QRDetector.cpp: finder-pattern sets
-// scored with distances scaled by the patterns' sizes, the fourth corner
-// found by extending the finder patterns' edges, the version information
-// trusted over the estimate, the grid sampled piecewise between alignment
-// patterns), measures the outline of each finder pattern: the outer edges
+// So this detector (the ideas are those of the C++ port, zxing-cpp:
+// finder-pattern sets scored with distances scaled by the patterns' sizes,
+// the fourth corner found by extending the finder patterns' edges, the
+// version information trusted over the estimate, the grid sampled piecewise
+// between alignment patterns; no code of it is used) measures the outline of each finder pattern: the outer edges
 // of the top-right and bottom-left patterns, extended, meet at the
 // symbol's bottom-right corner; the lengths of their sides give the module
 // size at each end of each side, hence the module count. From version 2 on
@@ -91,12 +91,11 @@ func decodePerspective(m *gozxing.BitMatrix, stop func() bool) (res []*gozxing.R
 }
 
 // finderSets returns the plausible (bottom-left, top-left, top-right)
-// triples among the candidates, most plausible first. As zxing-cpp's
-// GenerateFinderPatternSets: the sides are compared with their lengths
-// scaled by the ratio of the two patterns' sizes (a slanted symbol's far
-// side looks short, and its far patterns small), the two legs may differ
-// by up to 2x, the corner angle lies within 60..120 degrees, and the
-// score prefers small, isosceles triangles.
+// triples among the candidates, most plausible first. The sides are
+// compared with their lengths scaled by the ratio of the two patterns'
+// sizes (a slanted symbol's far side looks short, and its far patterns
+// small), the two legs may differ by up to 2x, the corner angle lies within
+// 60..120 degrees, and the score prefers small, isosceles triangles.
 func finderSets(cands []*detector.FinderPattern) [][3]finder {
 	if len(cands) > perspectiveMaxCandidates {
 		cands = append([]*detector.FinderPattern(nil), cands...)
@@ -203,8 +202,8 @@ func decodeSet(m *gozxing.BitMatrix, set [3]finder) *gozxing.Result {
 			lat := newLattice(m, corners, dim, qtl, qtr, qbl)
 			if dim >= 45 {
 				// Version 7 and up carry their version, which
-				// overrules the estimate when it is near (as in
-				// zxing-cpp; far off, the bits are garbage).
+				// overrules the estimate when it is near (far
+				// off, the bits read are garbage).
 				if v := readVersion(m, lat.transform(), dim); v != nil {
 					if vd := v.GetDimensionForVersion(); vd != dim && vd >= dim-8 && vd <= dim+8 {
 						dims = slices.Insert(dims, k+1, vd)
@@ -269,7 +268,7 @@ func inImage(m *gozxing.BitMatrix, p pt) bool {
 }
 
 // lattice is the grid of a symbol's alignment patterns, for sampling it
-// piecewise as zxing-cpp does: a photographed symbol is rarely flat, and
+// piecewise: a photographed symbol is rarely flat, and
 // one perspective transform for the whole of it drifts off the grid
 // between its anchors. The nodes are the alignment patterns' centres and,
 // at the three corners the finder patterns take, the points of the
