@@ -71,8 +71,9 @@ func (s *search) camera(g *gray) ([]Result, bool) {
 	// glare or shade), where the hybrid binarizer's local thresholds can
 	// break a finder pattern. One global threshold, as the whole chain's
 	// global strategy uses, keeps it.
-	gm, err := gozxing.NewGlobalHistgramBinarizer(newLumSource(g)).GetBlackMatrix()
-	if err != nil {
+	// (m is not needed any more: its matrix is reused.)
+	gm, ok := globalBits(g, sc)
+	if !ok {
 		return nil, false
 	}
 	r, _ = decodeFinder(gm)

@@ -3,6 +3,8 @@ package qrimage
 import (
 	"context"
 	"testing"
+
+	"github.com/makiuchi-d/gozxing"
 )
 
 // TestChainEnd checks images that only the strategies at the end of the
@@ -52,4 +54,68 @@ func TestChainEnd(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPerspectiveBounds: the perspective detector's finder-pattern scan
+// stops when the search's budget is spent (stop is asked at each new
+// candidate), and on an image of many finder-like squares after
+// perspectiveMaxFound candidates, where gozxing's scan alone would compare
+// and score thousands of them.
+func TestPerspectiveBounds(t *testing.T) {
+	v1 := encodeModules(t, "CCCD 001", nil)
+	keystone := warp(renderQR(v1, 6, 4), 640, 480, cameraBackground(3), [8]float64{120, 60, 520, 130, 520, 350, 120, 420})
+	read := func(g *gray, stop func() bool) []string {
+		var texts []string
+		for _, r := range withHybrid(g, func(b gozxing.Binarizer) []*gozxing.Result {
+			m, err := b.GetBlackMatrix()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return decodePerspective(m, stop)
+		}) {
+			texts = append(texts, r.GetText())
+		}
+		return texts
+	}
+	if got := read(keystone, func() bool { return false }); len(got) != 1 || got[0] != "CCCD 001" {
+		t.Fatalf("with budget left: read %q", got)
+	}
+	asked := 0
+	if got := read(keystone, func() bool { asked++; return true }); len(got) != 0 || asked != 1 {
+		t.Fatalf("with the budget spent: read %q, stop asked %d times (want once)", got, asked)
+	}
+
+	// 32 x 24 finder patterns of 3-pixel modules, 32 pixels apart.
+	field := newGray(1024, 768)
+	for i := range field.pix {
+		field.pix[i] = 255
+	}
+	for cy := 0; cy < 24; cy++ {
+		for cx := 0; cx < 32; cx++ {
+			for my := 0; my < 7; my++ {
+				for mx := 0; mx < 7; mx++ {
+					ring := max(abs(mx-3), abs(my-3))
+					if ring == 2 {
+						continue // the white ring
+					}
+					for y := 0; y < 3; y++ {
+						for x := 0; x < 3; x++ {
+							field.pix[(cy*32+5+my*3+y)*field.w+cx*32+5+mx*3+x] = 0
+						}
+					}
+				}
+			}
+		}
+	}
+	asked = 0
+	if got := read(field, func() bool { asked++; return false }); len(got) != 0 || asked != perspectiveMaxFound {
+		t.Fatalf("finder field: read %q, %d candidates before the scan was stopped, want %d", got, asked, perspectiveMaxFound)
+	}
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }

@@ -32,9 +32,9 @@ func TestGolden(t *testing.T) {
 			return warp(code, 640, 480, bg, [8]float64{150, 60, 480, 110, 430, 420, 200, 380})
 		}, 0},
 		{"perspective-strong", func() *gray {
-			// Stronger keystones (a side ~40% shorter) defeat gozxing's
-			// one-alignment-pattern sampling grid: the perspective
-			// strategy reads those (TestChainEnd).
+			// A stronger keystone (a side ~40% shorter), which the
+			// first pass still reads; the stronger ones that only the
+			// perspective strategy reads are TestChainEnd's.
 			return warp(code, 640, 480, bg, [8]float64{140, 110, 500, 90, 510, 440, 130, 440})
 		}, 0},
 		{"blur", func() *gray { return frame(8).boxBlur(2).boxBlur(1) }, 0},

@@ -2,7 +2,6 @@ package qrimage
 
 import (
 	"math"
-	"slices"
 	"sort"
 
 	"github.com/makiuchi-d/gozxing"
@@ -30,12 +29,12 @@ import (
 // So this detector (the ideas are those of the C++ port, zxing-cpp:
 // finder-pattern sets scored with distances scaled by the patterns' sizes,
 // the fourth corner found by extending the finder patterns' edges, the
-// version information trusted over the estimate, the grid sampled piecewise
-// between alignment patterns; no code of it is used) measures the outline of each finder pattern: the outer edges
-// of the top-right and bottom-left patterns, extended, meet at the
-// symbol's bottom-right corner; the lengths of their sides give the module
-// size at each end of each side, hence the module count. From version 2 on
-// it locates the alignment patterns and samples each cell between them
+// grid sampled piecewise between alignment patterns; no code of it is
+// used) measures the outline of each finder pattern: the outer edges of
+// the top-right and bottom-left patterns, extended, meet at the symbol's
+// bottom-right corner; the lengths of their sides give the module size at
+// each end of each side, hence the module count. From version 2 on it
+// locates the alignment patterns and samples each cell between them
 // through its own transform (lattice), which follows a bent symbol.
 // gozxing has no such measures (its detector only knows centres, one
 // module size and one transform), so the outline, the lattice and its
@@ -63,21 +62,37 @@ type finder struct {
 // triples are scored (the most often confirmed are kept), and
 // perspectiveMaxSets the triples tried: the cost of this strategy is that
 // of one finder-pattern scan plus at most perspectiveMaxSets outlines and
-// a few samplings and decodes each.
+// a few samplings and decodes each. perspectiveMaxFound bounds the scan
+// itself: gozxing's finder compares each new candidate with every earlier
+// one and then scores every triple, so an image of many finder-like
+// squares (measured: 2,810 on a 2048x1536 field of them) would hold it for
+// tens of seconds, out of reach of the search's budget; no readable image
+// of the corpus has more than a few dozen.
 const (
 	perspectiveMaxCandidates = 12
 	perspectiveMaxSets       = 3
+	perspectiveMaxFound      = 128
 )
 
+// stopScan is the panic that ends a finder-pattern scan from its callback:
+// gozxing's scan has no other way out.
+type stopScan struct{}
+
 // decodePerspective detects and decodes a slanted symbol in m. It checks
-// stop (the search's budget, if any) before each finder-pattern set.
+// stop (the search's budget, if any) at each new finder-pattern candidate
+// of the scan and before each finder-pattern set.
 func decodePerspective(m *gozxing.BitMatrix, stop func() bool) (res []*gozxing.Result) {
 	defer func() {
-		if recover() != nil { // as decodeOne: a panic is "not decoded"
+		if recover() != nil { // stopScan, or as decodeOne: "not decoded"
 			res = nil
 		}
 	}()
-	f := detector.NewFinderPatternFinder(m, nil)
+	found := 0
+	f := detector.NewFinderPatternFinder(m, func(gozxing.ResultPoint) {
+		if found++; found > perspectiveMaxFound || (stop != nil && stop()) {
+			panic(stopScan{})
+		}
+	})
 	f.Find(hintsHarder) // its own choice failed already; keep its candidates
 	for _, set := range finderSets(f.GetPossibleCenters()) {
 		if stop != nil && stop() {
@@ -186,31 +201,13 @@ func decodeSet(m *gozxing.BitMatrix, set [3]finder) *gozxing.Result {
 	points := []gozxing.ResultPoint{
 		gozxing.NewResultPoint(bl.c.x, bl.c.y), gozxing.NewResultPoint(tl.c.x, tl.c.y), gozxing.NewResultPoint(tr.c.x, tr.c.y),
 	}
-	dims := dimensions((top+left)/2, top, left)
-	tried := map[int]bool{}
-	for k := 0; k < len(dims); k++ {
-		dim := dims[k]
-		if tried[dim] {
-			continue
-		}
-		tried[dim] = true
+	for _, dim := range dimensions((top+left)/2, top, left) {
 		d := float64(dim)
 		corners := common.PerspectiveTransform_QuadrilateralToQuadrilateral(
 			0, 0, d, 0, d, d, 0, d,
 			qtl[0].x, qtl[0].y, qtr[1].x, qtr[1].y, br.x, br.y, qbl[3].x, qbl[3].y)
 		if dim > 21 {
 			lat := newLattice(m, corners, dim, qtl, qtr, qbl)
-			if dim >= 45 {
-				// Version 7 and up carry their version, which
-				// overrules the estimate when it is near (far
-				// off, the bits read are garbage).
-				if v := readVersion(m, lat.transform(), dim); v != nil {
-					if vd := v.GetDimensionForVersion(); vd != dim && vd >= dim-8 && vd <= dim+8 {
-						dims = slices.Insert(dims, k+1, vd)
-						continue
-					}
-				}
-			}
 			if r := decodeGrid(lat.sample(m, dim), points); r != nil {
 				return r
 			}
@@ -237,40 +234,14 @@ func decodeGrid(bits *gozxing.BitMatrix, points []gozxing.ResultPoint) *gozxing.
 	return newResult(d, points)
 }
 
-// readVersion reads the version information (top-right block, then
-// bottom-left) of a symbol of about dim modules sampled through t.
-func readVersion(m *gozxing.BitMatrix, t *common.PerspectiveTransform, dim int) *decoder.Version {
-	d := float64(dim)
-	for _, mirror := range []bool{false, true} {
-		bits := 0
-		for j := 5.0; j >= 0; j-- {
-			for i := d - 9; i >= d-11; i-- {
-				x, y := i, j
-				if mirror {
-					x, y = j, i
-				}
-				p := project(t, x+0.5, y+0.5)
-				bits <<= 1
-				if inImage(m, p) && m.Get(int(p.x), int(p.y)) {
-					bits |= 1
-				}
-			}
-		}
-		if v, err := decoder.Version_decodeVersionInformation(bits); err == nil {
-			return v
-		}
-	}
-	return nil
-}
-
+// inImage reports whether p is a pixel of m (false for NaN).
 func inImage(m *gozxing.BitMatrix, p pt) bool {
 	return p.x >= 0 && p.y >= 0 && p.x < float64(m.GetWidth()) && p.y < float64(m.GetHeight())
 }
 
 // lattice is the grid of a symbol's alignment patterns, for sampling it
-// piecewise: a photographed symbol is rarely flat, and
-// one perspective transform for the whole of it drifts off the grid
-// between its anchors. The nodes are the alignment patterns' centres and,
+// piecewise: a photographed symbol is rarely flat, and one perspective
+// transform for the whole of it drifts off the grid between its anchors. The nodes are the alignment patterns' centres and,
 // at the three corners the finder patterns take, the points of the
 // finder patterns' outlines at the same module coordinates.
 type lattice struct {
@@ -381,7 +352,9 @@ func (l *lattice) sample(m *gozxing.BitMatrix, dim int) *gozxing.BitMatrix {
 			p := project(cells[index(my)*(n-1)+index(mx)], mx, my)
 			// Up to a pixel outside is taken as the edge, as gozxing's
 			// grid sampler nudges its points.
-			if p.x < -1 || p.y < -1 || p.x > float64(w) || p.y > float64(h) {
+			// (Written so that a NaN point, from a degenerate
+			// transform, fails it too.)
+			if !(p.x >= -1 && p.y >= -1 && p.x <= float64(w) && p.y <= float64(h)) {
 				return nil
 			}
 			if m.Get(clampi(int(p.x), 0, w-1), clampi(int(p.y), 0, h-1)) {
