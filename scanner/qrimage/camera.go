@@ -111,7 +111,7 @@ func decodeFinder(m *gozxing.BitMatrix) (res *gozxing.Result, candidates int) {
 			res = nil
 		}
 	}()
-	finder := detector.NewFinderPatternFinder(m, nil)
+	finder := detector.NewFinderPatternFinder(m, finderGuard(nil))
 	info, nf := finder.Find(nil)
 	candidates = len(finder.GetPossibleCenters())
 	if nf != nil {

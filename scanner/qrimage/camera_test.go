@@ -68,6 +68,28 @@ func TestCameraPhoto(t *testing.T) {
 	}
 }
 
+// TestCameraFinderField: a frame of hundreds of finder-like squares and
+// no code is answered no_code from a scan that its guard ended at
+// maxFinderCandidates (decodeFinder sees no candidates), where gozxing's
+// scan compared and scored all 768 of them (33 s of CPU for this frame).
+func TestCameraFinderField(t *testing.T) {
+	field := finderField(1024, 768)
+	_, err := Decode(context.Background(), encodeJPEG(t, gray3(field), 80), Options{Camera: true})
+	var ve *verifier.Error
+	if !errors.As(err, &ve) || ve.Code != CodeNoCode {
+		t.Fatalf("got %v, want %s", err, CodeNoCode)
+	}
+	sc := getScratch()
+	defer sc.release()
+	m, err := hybridBits(field, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, n := decodeFinder(m); n != 0 {
+		t.Fatalf("the scan went through %d candidates: not ended by its guard", n)
+	}
+}
+
 // TestCameraAccept: a code the caller does not want is passed over, and
 // the frame answers no_code (the short path has no other code to find).
 func TestCameraAccept(t *testing.T) {

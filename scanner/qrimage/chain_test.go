@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode/detector"
 )
 
 // TestChainEnd checks images that only the strategies at the end of the
@@ -59,8 +60,8 @@ func TestChainEnd(t *testing.T) {
 // TestPerspectiveBounds: the perspective detector's finder-pattern scan
 // stops when the search's budget is spent (stop is asked at each new
 // candidate), and on an image of many finder-like squares after
-// perspectiveMaxFound candidates, where gozxing's scan alone would compare
-// and score thousands of them.
+// maxFinderCandidates candidates (finderGuard), where gozxing's scan alone
+// would compare and score hundreds of them.
 func TestPerspectiveBounds(t *testing.T) {
 	v1 := encodeModules(t, "CCCD 001", nil)
 	keystone := warp(renderQR(v1, 6, 4), 640, 480, cameraBackground(3), [8]float64{120, 60, 520, 130, 520, 350, 120, 420})
@@ -85,37 +86,26 @@ func TestPerspectiveBounds(t *testing.T) {
 		t.Fatalf("with the budget spent: read %q, stop asked %d times (want once)", got, asked)
 	}
 
-	// 32 x 24 finder patterns of 3-pixel modules, 32 pixels apart.
-	field := newGray(1024, 768)
-	for i := range field.pix {
-		field.pix[i] = 255
-	}
-	for cy := 0; cy < 24; cy++ {
-		for cx := 0; cx < 32; cx++ {
-			for my := 0; my < 7; my++ {
-				for mx := 0; mx < 7; mx++ {
-					ring := max(abs(mx-3), abs(my-3))
-					if ring == 2 {
-						continue // the white ring
-					}
-					for y := 0; y < 3; y++ {
-						for x := 0; x < 3; x++ {
-							field.pix[(cy*32+5+my*3+y)*field.w+cx*32+5+mx*3+x] = 0
-						}
-					}
-				}
-			}
-		}
-	}
+	field := finderField(1024, 768)
 	asked = 0
-	if got := read(field, func() bool { asked++; return false }); len(got) != 0 || asked != perspectiveMaxFound {
-		t.Fatalf("finder field: read %q, %d candidates before the scan was stopped, want %d", got, asked, perspectiveMaxFound)
+	if got := read(field, func() bool { asked++; return false }); len(got) != 0 || asked != maxFinderCandidates {
+		t.Fatalf("finder field: read %q, %d candidates before the scan was stopped, want %d", got, asked, maxFinderCandidates)
 	}
 }
 
-func abs(x int) int {
-	if x < 0 {
-		return -x
+// TestFinderGuard: the guard every finder-pattern scan gets lets
+// maxFinderCandidates finder candidates through, whatever the alignment
+// patterns reported between them, and ends the scan at the next one.
+func TestFinderGuard(t *testing.T) {
+	guard := finderGuard(nil)
+	for i := range maxFinderCandidates {
+		guard(detector.NewAlignmentPattern(1, 1, 1))
+		guard(detector.NewFinderPattern1(float64(i), 1, 1))
 	}
-	return x
+	defer func() {
+		if _, ok := recover().(stopScan); !ok {
+			t.Fatal("the scan was not ended at the candidate past the bound")
+		}
+	}()
+	guard(detector.NewFinderPattern1(0, 0, 1))
 }

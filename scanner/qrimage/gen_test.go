@@ -262,3 +262,38 @@ func gray3(g *gray) *image.RGBA {
 	}
 	return o
 }
+
+// finderField is a w x h image of finder patterns alone, 32 pixels apart,
+// of 3- and 4-pixel modules in turn: hundreds of finder-pattern candidates
+// and no symbol (1024x768: 768 patterns).
+func finderField(w, h int) *gray {
+	g := newGray(w, h)
+	for i := range g.pix {
+		g.pix[i] = 255
+	}
+	for cy := 0; cy < h/32; cy++ {
+		for cx := 0; cx < w/32; cx++ {
+			ms := 3 + (cx+cy)%2
+			for my := 0; my < 7; my++ {
+				for mx := 0; mx < 7; mx++ {
+					if max(abs(mx-3), abs(my-3)) == 2 {
+						continue // the white ring
+					}
+					for y := 0; y < ms; y++ {
+						for x := 0; x < ms; x++ {
+							g.pix[(cy*32+2+my*ms+y)*g.w+cx*32+2+mx*ms+x] = 0
+						}
+					}
+				}
+			}
+		}
+	}
+	return g
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}

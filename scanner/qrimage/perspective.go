@@ -61,22 +61,13 @@ type finder struct {
 // perspectiveMaxCandidates bounds the finder-pattern candidates whose
 // triples are scored (the most often confirmed are kept), and
 // perspectiveMaxSets the triples tried: the cost of this strategy is that
-// of one finder-pattern scan plus at most perspectiveMaxSets outlines and
-// a few samplings and decodes each. perspectiveMaxFound bounds the scan
-// itself: gozxing's finder compares each new candidate with every earlier
-// one and then scores every triple, so an image of many finder-like
-// squares (measured: 2,810 on a 2048x1536 field of them) would hold it for
-// tens of seconds, out of reach of the search's budget; no readable image
-// of the corpus has more than a few dozen.
+// of one finder-pattern scan (bounded as every scan is, finderGuard) plus
+// at most perspectiveMaxSets outlines and a few samplings and decodes
+// each.
 const (
 	perspectiveMaxCandidates = 12
 	perspectiveMaxSets       = 3
-	perspectiveMaxFound      = 128
 )
-
-// stopScan is the panic that ends a finder-pattern scan from its callback:
-// gozxing's scan has no other way out.
-type stopScan struct{}
 
 // decodePerspective detects and decodes a slanted symbol in m. It checks
 // stop (the search's budget, if any) at each new finder-pattern candidate
@@ -87,12 +78,7 @@ func decodePerspective(m *gozxing.BitMatrix, stop func() bool) (res []*gozxing.R
 			res = nil
 		}
 	}()
-	found := 0
-	f := detector.NewFinderPatternFinder(m, func(gozxing.ResultPoint) {
-		if found++; found > perspectiveMaxFound || (stop != nil && stop()) {
-			panic(stopScan{})
-		}
-	})
+	f := detector.NewFinderPatternFinder(m, finderGuard(stop))
 	f.Find(hintsHarder) // its own choice failed already; keep its candidates
 	for _, set := range finderSets(f.GetPossibleCenters()) {
 		if stop != nil && stop() {
