@@ -222,10 +222,7 @@ func hybridBits(g *gray, s *binScratch) (*gozxing.BitMatrix, error) {
 		}
 	}
 	rowWords := (w + 31) / 32
-	if cap(s.words) < rowWords*h {
-		s.words = make([]uint32, rowWords*h)
-	}
-	words := s.words[:rowWords*h]
+	words := s.rows(w, h)
 	clear(words)
 	for by := 0; by < subH; by++ {
 		yoff := min(by*hybridBlock, maxY)
@@ -254,6 +251,15 @@ func hybridBits(g *gray, s *binScratch) (*gozxing.BitMatrix, error) {
 		}
 	}
 	return s.fill(w, h, words), nil
+}
+
+// rows returns s's buffer of h rows of (w+31)/32 words, as it was left.
+func (s *binScratch) rows(w, h int) []uint32 {
+	n := (w + 31) / 32 * h
+	if cap(s.words) < n {
+		s.words = make([]uint32, n)
+	}
+	return s.words[:n]
 }
 
 // fill copies words, rows of (w+31)/32 words, into s's w x h matrix.
@@ -292,10 +298,7 @@ func globalBits(g *gray, s *binScratch) (m *gozxing.BitMatrix, ok bool) {
 		return nil, false
 	}
 	rowWords := (w + 31) / 32
-	if cap(s.words) < rowWords*h {
-		s.words = make([]uint32, rowWords*h)
-	}
-	words := s.words[:rowWords*h]
+	words := s.rows(w, h)
 	t := int32(bp)
 	for y := 0; y < h; y++ {
 		src := g.pix[y*w : (y+1)*w]

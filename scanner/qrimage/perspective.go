@@ -2,6 +2,7 @@ package qrimage
 
 import (
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/makiuchi-d/gozxing"
@@ -388,12 +389,7 @@ func dimensions(est ...float64) []int {
 		if !(e > 19 && e < 179) { // also NaN
 			continue
 		}
-		d := 4*int(math.Round((e-1)/4)) + 1
-		dup := false
-		for _, o := range out {
-			dup = dup || o == d
-		}
-		if !dup {
+		if d := 4*int(math.Round((e-1)/4)) + 1; !slices.Contains(out, d) {
 			out = append(out, d)
 		}
 	}

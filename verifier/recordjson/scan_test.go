@@ -130,17 +130,24 @@ var extraLines = []string{
 	`{"id":"008095001234","full_name":"\\","x\\\\":"\"\\"}`,
 }
 
+// sameAsSlowAll checks line as each record type, alone and after a line
+// of its type.
+func sameAsSlowAll(t *testing.T, line string) {
+	t.Helper()
+	sameAsSlow[verifier.Citizen](t, "", line)
+	sameAsSlow[verifier.Card](t, "", line)
+	sameAsSlow[verifier.Facility](t, "", line)
+	sameAsSlow[verifier.Citizen](t, prevCitizen, line)
+	sameAsSlow[verifier.Card](t, prevCard, line)
+	sameAsSlow[verifier.Facility](t, prevFacility, line)
+}
+
 // The scan gives what extraMembers gives, on lines with and without extra
 // members, escapes, white space, repeats, nulls, wrong types and invalid
 // UTF-8, for every record type.
 func TestScanExtrasMatchesExtraMembers(t *testing.T) {
 	for _, line := range extraLines {
-		sameAsSlow[verifier.Citizen](t, "", line)
-		sameAsSlow[verifier.Card](t, "", line)
-		sameAsSlow[verifier.Facility](t, "", line)
-		sameAsSlow[verifier.Citizen](t, prevCitizen, line)
-		sameAsSlow[verifier.Card](t, prevCard, line)
-		sameAsSlow[verifier.Facility](t, prevFacility, line)
+		sameAsSlowAll(t, line)
 	}
 	// The usual line is answered by the scan.
 	var c verifier.Citizen
@@ -174,11 +181,6 @@ func FuzzScanExtras(f *testing.F) {
 		f.Add(line)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
-		sameAsSlow[verifier.Citizen](t, "", line)
-		sameAsSlow[verifier.Card](t, "", line)
-		sameAsSlow[verifier.Facility](t, "", line)
-		sameAsSlow[verifier.Citizen](t, prevCitizen, line)
-		sameAsSlow[verifier.Card](t, prevCard, line)
-		sameAsSlow[verifier.Facility](t, prevFacility, line)
+		sameAsSlowAll(t, line)
 	})
 }

@@ -34,26 +34,10 @@ func BenchmarkRecordRedisCost(b *testing.B) {
 	now := time.Now()
 	report := func(b *testing.B, n int) {
 		b.Helper()
-		info, err := c.Info(ctx, "commandstats").Result()
-		if err != nil {
-			b.Fatal(err)
-		}
-		for _, line := range strings.Split(info, "\r\n") {
-			if rest, ok := strings.CutPrefix(line, "cmdstat_evalsha:"); ok {
-				for _, f := range strings.Split(rest, ",") {
-					k, v, _ := strings.Cut(f, "=")
-					x, _ := strconv.ParseFloat(v, 64)
-					switch k {
-					case "usec_per_call":
-						b.ReportMetric(x, "redis-us/op")
-					case "usec":
-						b.ReportMetric(x/float64(n), "redis-us/checkin")
-					case "calls":
-						b.ReportMetric(x/float64(n), "evalsha/checkin")
-					}
-				}
-			}
-		}
+		st := evalshaStats(b, c)
+		b.ReportMetric(st["usec_per_call"], "redis-us/op")
+		b.ReportMetric(st["usec"]/float64(n), "redis-us/checkin")
+		b.ReportMetric(st["calls"]/float64(n), "evalsha/checkin")
 	}
 	run := func(name string, prepare func(i int) []verifier.Recording) {
 		b.Run(name, func(b *testing.B) {
@@ -191,14 +175,27 @@ return t`},
 			if _, err := pipe.Exec(ctx); err != nil {
 				b.Fatal(err)
 			}
-			info, err := c.Info(ctx, "commandstats").Result()
-			if err != nil {
-				b.Fatal(err)
-			}
-			_, rest, _ := strings.Cut(info, "cmdstat_evalsha:")
-			_, rest, _ = strings.Cut(rest, "usec_per_call=")
-			us, _ := strconv.ParseFloat(rest[:strings.IndexByte(rest, ',')], 64)
-			b.ReportMetric(us, "redis-us/op")
+			b.ReportMetric(evalshaStats(b, c)["usec_per_call"], "redis-us/op")
 		})
 	}
+}
+
+// evalshaStats reads EVALSHA's line of INFO commandstats (calls, usec,
+// usec_per_call, ...) since the last CONFIG RESETSTAT.
+func evalshaStats(b *testing.B, c *redis.Client) map[string]float64 {
+	b.Helper()
+	info, err := c.Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	st := map[string]float64{}
+	for _, line := range strings.Split(info, "\r\n") {
+		if rest, ok := strings.CutPrefix(line, "cmdstat_evalsha:"); ok {
+			for _, f := range strings.Split(rest, ",") {
+				k, v, _ := strings.Cut(f, "=")
+				st[k], _ = strconv.ParseFloat(v, 64)
+			}
+		}
+	}
+	return st
 }
